@@ -1,0 +1,75 @@
+//! The seam between the UI crate and the server crate. Server functions are compiled in
+//! this crate but the storage, sessions and mail live in `server`; the server provides an
+//! implementation of [`Backend`] through Leptos context, and every server function asks
+//! it who is calling before it does anything (a server function is a public endpoint).
+use std::sync::Arc;
+
+use http::{HeaderMap, HeaderValue};
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use crate::auth::{CreateUserRequest, LoginRequest, Permission, UpdateUserRequest, UserView};
+use crate::error::AppError;
+use crate::mail::{MailStatus, OutboxEntry, OutboxMessage};
+
+#[async_trait::async_trait]
+pub trait Backend: Send + Sync + 'static {
+    /// The user behind the session cookie in `headers`, if the session is valid.
+    async fn authenticate(&self, headers: &HeaderMap) -> Result<Option<UserView>, AppError>;
+    /// Checks credentials and opens a session; returns the `Set-Cookie` value.
+    async fn login(&self, headers: &HeaderMap, req: LoginRequest) -> Result<(UserView, HeaderValue), AppError>;
+    /// Ends the session in `headers` (if any); returns the `Set-Cookie` that clears it.
+    async fn logout(&self, headers: &HeaderMap) -> Result<HeaderValue, AppError>;
+
+    async fn list_users(&self, actor: &UserView) -> Result<Vec<UserView>, AppError>;
+    async fn create_user(&self, actor: &UserView, req: CreateUserRequest) -> Result<UserView, AppError>;
+    async fn update_user(&self, actor: &UserView, id: Uuid, req: UpdateUserRequest) -> Result<UserView, AppError>;
+
+    async fn mail_status(&self, actor: &UserView) -> Result<MailStatus, AppError>;
+    async fn list_outbox(&self, actor: &UserView) -> Result<Vec<OutboxEntry>, AppError>;
+    async fn read_outbox(&self, actor: &UserView, id: &str) -> Result<OutboxMessage, AppError>;
+    /// Sends a short test message, to check the mail configuration end to end.
+    async fn send_test_mail(&self, actor: &UserView, to: &str) -> Result<(), AppError>;
+}
+
+/// What the server puts in context for server functions.
+#[derive(Clone)]
+pub struct BackendHandle(pub Arc<dyn Backend>);
+
+/// The backend and the request headers of the current server function call.
+pub async fn backend_and_headers() -> Result<(Arc<dyn Backend>, HeaderMap), AppError> {
+    let backend = use_context::<BackendHandle>().ok_or_else(|| {
+        leptos::logging::error!("BackendHandle missing from context");
+        AppError::internal()
+    })?;
+    let headers: HeaderMap = leptos_axum::extract().await.map_err(|e| {
+        leptos::logging::error!("could not read request headers: {e}");
+        AppError::internal()
+    })?;
+    Ok((backend.0, headers))
+}
+
+/// Authenticates the caller and checks `permission` (admin implies all).
+/// `None` only requires a valid session.
+pub async fn authorize(permission: Option<Permission>) -> Result<(Arc<dyn Backend>, UserView), AppError> {
+    let (backend, headers) = backend_and_headers().await?;
+    let user = backend.authenticate(&headers).await?.ok_or_else(AppError::unauthenticated)?;
+    if let Some(p) = permission {
+        if !user.has(p) {
+            return Err(AppError::forbidden());
+        }
+    }
+    Ok((backend, user))
+}
+
+/// Runs a server function body and, on error, sets the HTTP status the REST API would
+/// use for the same error (401, 403, 422...), so that clients and logs see the truth
+/// instead of a blanket 500.
+pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(e) = &result {
+        if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
+            options.set_status(http::StatusCode::from_u16(e.status_code()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
+        }
+    }
+    result
+}

@@ -1,0 +1,15 @@
+//! RecyClique's shared crate: domain types both sides use, server functions, and the
+//! Leptos components (rendered on the server, hydrated in the browser).
+#![recursion_limit = "256"]
+
+pub mod api;
+pub mod auth;
+#[cfg(feature = "ssr")]
+pub mod backend;
+pub mod error;
+pub mod format;
+pub mod mail;
+mod pages;
+mod shell;
+
+pub use shell::{shell, App};

@@ -1,0 +1,25 @@
+use leptos::prelude::*;
+
+use super::guard::Guarded;
+use crate::auth::Permission;
+
+#[component]
+pub fn AdminHome() -> impl IntoView {
+    view! {
+        <Guarded permission=Some(Permission::Admin)>
+            <section class="card" data-testid="admin-home">
+                <h1>"Administration"</h1>
+                <div class="tiles">
+                    <a class="tile" href="/admin/users" data-testid="admin-users-link">
+                        <strong>"Utilisateurs"</strong>
+                        <span>"Comptes, permissions, activation."</span>
+                    </a>
+                    <a class="tile" href="/admin/outbox" data-testid="admin-outbox-link">
+                        <strong>"E-mails envoyés"</strong>
+                        <span>"Boîte d'envoi locale et test de la messagerie."</span>
+                    </a>
+                </div>
+            </section>
+        </Guarded>
+    }
+}

@@ -1,0 +1,59 @@
+//! Home pages of the areas; later issues fill them.
+use leptos::prelude::*;
+
+use super::guard::Guarded;
+use crate::auth::Permission;
+use crate::shell::CurrentUser;
+
+#[component]
+pub fn Home() -> impl IntoView {
+    let user = expect_context::<CurrentUser>();
+    view! {
+        <Guarded permission=None>
+            <section class="card" data-testid="home">
+                <h1>"Bienvenue sur RecyClique"</h1>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let u = user.await.ok().flatten();
+                        let tiles = [
+                            (Permission::ReceptionAccess, "/reception", "Réception", "Postes, tickets de dépôt et pesées."),
+                            (Permission::CaisseAccess, "/caisse", "Caisse", "Sessions de caisse et ventes."),
+                            (Permission::Admin, "/admin", "Administration", "Utilisateurs, e-mails, rapports."),
+                        ]
+                            .into_iter()
+                            .filter(|(p, ..)| u.as_ref().is_some_and(|u| u.has(*p)))
+                            .map(|(_, href, title, text)| view! {
+                                <a class="tile" href=href><strong>{title}</strong><span>{text}</span></a>
+                            })
+                            .collect_view();
+                        view! { <div class="tiles">{tiles}</div> }
+                    })}
+                </Suspense>
+            </section>
+        </Guarded>
+    }
+}
+
+#[component]
+pub fn ReceptionHome() -> impl IntoView {
+    view! {
+        <Guarded permission=Some(Permission::ReceptionAccess)>
+            <section class="card" data-testid="reception-home">
+                <h1>"Réception"</h1>
+                <p>"Les postes de réception, tickets de dépôt et pesées arrivent ici."</p>
+            </section>
+        </Guarded>
+    }
+}
+
+#[component]
+pub fn CaisseHome() -> impl IntoView {
+    view! {
+        <Guarded permission=Some(Permission::CaisseAccess)>
+            <section class="card" data-testid="caisse-home">
+                <h1>"Caisse"</h1>
+                <p>"Les sessions de caisse arrivent ici."</p>
+            </section>
+        </Guarded>
+    }
+}

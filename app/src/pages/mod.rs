@@ -1,0 +1,28 @@
+//! One module per area of the application.
+mod admin;
+mod areas;
+mod guard;
+mod login;
+mod outbox;
+mod users;
+
+pub use admin::AdminHome;
+pub use areas::{CaisseHome, Home, ReceptionHome};
+pub use login::Login;
+pub use outbox::AdminOutbox;
+pub use users::AdminUsers;
+
+/// Full navigation, used after login and logout so that every part of the page is
+/// rendered again for the new session (the server is the judge of what is shown).
+pub fn go_to(path: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        if let Some(w) = web_sys::window() {
+            let _ = w.location().set_href(path);
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = path;
+    }
+}

@@ -1,0 +1,98 @@
+//! Admin page: the messages the embedded mail outbox holds, and a test send.
+use leptos::prelude::*;
+
+use super::guard::Guarded;
+use crate::api::{outbox, SendTestMail};
+use crate::auth::Permission;
+
+#[component]
+pub fn AdminOutbox() -> impl IntoView {
+    view! {
+        <Guarded permission=Some(Permission::Admin)>
+            <OutboxPanel/>
+        </Guarded>
+    }
+}
+
+#[component]
+fn OutboxPanel() -> impl IntoView {
+    let send = ServerAction::<SendTestMail>::new();
+    let data = Resource::new(move || send.version().get(), |_| outbox());
+    let recipient = RwSignal::new(String::new());
+    let result = move || match send.value().get() {
+        Some(Ok(())) => Some(("success", "E-mail de test envoyé.".to_string())),
+        Some(Err(e)) => Some(("error", e.to_string())),
+        None => None,
+    };
+    view! {
+        <section class="card">
+            <h1 data-testid="outbox-title">"E-mails envoyés"</h1>
+            <Transition fallback=|| view! { <p>"Chargement…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Ok((status, entries)) => {
+                            let mode = if status.transport == "smtp" {
+                                format!("Les e-mails partent par SMTP (expéditeur {}). La boîte d'envoi locale ne garde que les messages écrits quand aucun serveur SMTP n'était configuré.", status.from)
+                            } else {
+                                format!("Aucun serveur SMTP n'est configuré : chaque e-mail (expéditeur {}) est enregistré ici au lieu d'être envoyé.", status.from)
+                            };
+                            let table = if entries.is_empty() {
+                                view! { <p data-testid="outbox-empty">"Aucun e-mail pour l'instant."</p> }.into_any()
+                            } else {
+                                view! {
+                                    <div class="table-wrap">
+                                    <table data-testid="outbox-table">
+                                        <thead><tr>
+                                            <th scope="col">"Date"</th>
+                                            <th scope="col">"Destinataires"</th>
+                                            <th scope="col">"Objet"</th>
+                                            <th scope="col">"Pièces jointes"</th>
+                                            <th scope="col">"Actions"</th>
+                                        </tr></thead>
+                                        <tbody>
+                                            {entries.into_iter().map(|e| {
+                                                let date = e.date.map(|d| crate::format::paris_datetime(d)).unwrap_or_default();
+                                                let open = format!("/v1/admin/outbox/{}?disposition=inline", e.id);
+                                                let download = format!("/v1/admin/outbox/{}", e.id);
+                                                view! {
+                                                    <tr data-testid="outbox-row">
+                                                        <td>{date}</td>
+                                                        <td>{e.recipients.join(", ")}</td>
+                                                        <td>{e.subject.clone()}</td>
+                                                        <td>{if e.attachments.is_empty() { "—".to_string() } else { e.attachments.join(", ") }}</td>
+                                                        <td class="actions">
+                                                            <a href=open target="_blank" rel="noopener">"Ouvrir"</a>
+                                                            <a href=download download>"Télécharger"</a>
+                                                        </td>
+                                                    </tr>
+                                                }
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                    </div>
+                                }.into_any()
+                            };
+                            view! { <p class="notice">{mode}</p> {table} }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </section>
+        <section class="card">
+            <h2>"Tester la messagerie"</h2>
+            <form class="inline-form" on:submit=move |ev| {
+                ev.prevent_default();
+                send.dispatch(SendTestMail { to: recipient.get() });
+            }>
+                <label for="outbox-test-recipient">"Destinataire"</label>
+                <input id="outbox-test-recipient" type="email" required data-testid="outbox-test-recipient"
+                    prop:value=recipient on:input:target=move |ev| recipient.set(ev.target().value())/>
+                <button type="submit" class="primary" data-testid="outbox-test-send" disabled=move || send.pending().get()>
+                    "Envoyer un e-mail de test"
+                </button>
+            </form>
+            {move || result().map(|(class, text)| view! { <p class=class role="status" data-testid="outbox-test-result">{text}</p> })}
+        </section>
+    }
+}

@@ -1,0 +1,109 @@
+//! The document shell, the router and the header every page shares.
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes, A},
+    path,
+};
+
+use crate::api::{current_user, Logout};
+use crate::auth::{Permission, UserView};
+use crate::error::AppError;
+use crate::pages;
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="fr">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The current user, loaded once per page load and shared through context.
+pub type CurrentUser = Resource<Result<Option<UserView>, AppError>>;
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let user: CurrentUser = Resource::new_blocking(|| (), |_| current_user());
+    provide_context(user);
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/recyclique.css"/>
+        <Title text="RecyClique"/>
+        <Router>
+            <Header/>
+            <main class="page">
+                <Routes fallback=|| view! { <p class="notice">"Page introuvable."</p> }>
+                    <Route path=path!("/") view=pages::Home/>
+                    <Route path=path!("/login") view=pages::Login/>
+                    <Route path=path!("/reception") view=pages::ReceptionHome/>
+                    <Route path=path!("/caisse") view=pages::CaisseHome/>
+                    <Route path=path!("/admin") view=pages::AdminHome/>
+                    <Route path=path!("/admin/users") view=pages::AdminUsers/>
+                    <Route path=path!("/admin/outbox") view=pages::AdminOutbox/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+#[component]
+fn Header() -> impl IntoView {
+    let user = expect_context::<CurrentUser>();
+    let logout = ServerAction::<Logout>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = logout.value().get() {
+            crate::pages::go_to("/login");
+        }
+    });
+    view! {
+        <header class="app-header">
+            <a class="brand" href="/">"RecyClique"</a>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match user.await {
+                        Ok(Some(u)) => {
+                            let nav = [
+                                (Permission::ReceptionAccess, "/reception", "nav-reception"),
+                                (Permission::CaisseAccess, "/caisse", "nav-caisse"),
+                                (Permission::Admin, "/admin", "nav-admin"),
+                            ]
+                                .into_iter()
+                                .filter(|(p, _, _)| u.has(*p))
+                                .map(|(p, href, id)| view! { <A href=href attr:data-testid=id>{p.label()}</A> })
+                                .collect_view();
+                            view! {
+                                <nav class="app-nav" aria-label="Navigation principale">{nav}</nav>
+                                <div class="app-user">
+                                    <span data-testid="header-user">{u.display_name.clone()}</span>
+                                    <button
+                                        type="button"
+                                        data-testid="logout-button"
+                                        on:click=move |_| {
+                                            logout.dispatch(Logout {});
+                                        }
+                                    >
+                                        "Se déconnecter"
+                                    </button>
+                                </div>
+                            }
+                                .into_any()
+                        }
+                        _ => ().into_any(),
+                    }
+                })}
+            </Suspense>
+        </header>
+    }
+}

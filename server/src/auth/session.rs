@@ -1,0 +1,130 @@
+//! Login, logout and session lookup. The cookie holds 32 random bytes; the database holds
+//! only their SHA-256, so a copy of the database does not let anyone in.
+use app::auth::{LoginRequest, UserView};
+use app::error::AppError;
+use chrono::Duration;
+use http::{header, HeaderMap, HeaderValue};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use super::password::verify_password;
+use crate::config::CookieSecure;
+use crate::state::AppState;
+
+pub const SESSION_COOKIE: &str = "recyclique_session";
+
+/// A valid argon2 hash of nothing anyone can type, checked when the username is unknown
+/// so that the answer takes as long as for a real account.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0b1bPKBS0Pya4LzuVp4tV3u8hsQyGtL7j4vzXDm6Hco";
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// The session token from the `Cookie` header(s), if any.
+pub fn session_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+fn is_secure(state: &AppState, headers: &HeaderMap) -> bool {
+    match state.settings.cookie_secure {
+        CookieSecure::Always => true,
+        CookieSecure::Never => false,
+        CookieSecure::Auto => headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("https")),
+    }
+}
+
+fn cookie(state: &AppState, headers: &HeaderMap, value: &str, max_age_secs: i64) -> HeaderValue {
+    let secure = if is_secure(state, headers) { "; Secure" } else { "" };
+    let text = format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}");
+    HeaderValue::from_str(&text).expect("cookie made of ASCII")
+}
+
+pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<UserView>, AppError> {
+    let Some(token) = session_token(headers) else { return Ok(None) };
+    let record = state.store.session_user(&token_hash(&token), state.clock.now()).await?;
+    Ok(record.map(|r| r.user).filter(|u| u.active))
+}
+
+pub async fn login(state: &AppState, headers: &HeaderMap, req: LoginRequest) -> Result<(UserView, HeaderValue), AppError> {
+    let username = req.username.trim().to_lowercase();
+    if username.is_empty() || req.password.is_empty() {
+        return Err(AppError::invalid("Saisissez l'identifiant et le mot de passe."));
+    }
+    let now = state.clock.now();
+    let throttle = state.store.login_throttle(&username).await?;
+    if let Some(until) = throttle.locked_until.filter(|t| *t > now) {
+        let minutes = ((until - now).num_seconds() + 59) / 60;
+        return Err(AppError::TooManyRequests(format!(
+            "Trop de tentatives de connexion échouées. Réessayez dans {minutes} minute(s)."
+        )));
+    }
+    let record = state.store.user_by_username(&username).await?;
+    let (password, hash) = (req.password.clone(), record.as_ref().map_or(DUMMY_HASH, |r| r.password_hash.as_str()).to_string());
+    // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(|e| crate::error::internal(e))?;
+    let record = match record {
+        Some(r) if ok => r,
+        _ => {
+            let lock_until = now + Duration::from_std(state.settings.login_lockout).unwrap_or(Duration::minutes(15));
+            let t = state.store.record_login_failure(&username, state.settings.login_max_failures, lock_until).await?;
+            tracing::warn!(username, failures = t.failures, locked = t.locked_until.is_some(), "failed login");
+            return Err(AppError::Unauthorized("Identifiant ou mot de passe incorrect.".into()));
+        }
+    };
+    if !record.user.active {
+        return Err(AppError::Forbidden("Ce compte est désactivé. Contactez un administrateur.".into()));
+    }
+    state.store.clear_login_failures(&username).await?;
+
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = hex::encode(bytes);
+    let ttl = Duration::from_std(state.settings.session_ttl).unwrap_or(Duration::hours(12));
+    state.store.insert_session(&token_hash(&token), record.user.id, now, now + ttl).await?;
+    // Expired sessions are dropped here rather than by a timer: logins are frequent enough.
+    state.store.delete_expired_sessions(now).await?;
+    tracing::info!(username, "login");
+    Ok((record.user, cookie(state, headers, &token, ttl.num_seconds())))
+}
+
+pub async fn logout(state: &AppState, headers: &HeaderMap) -> Result<HeaderValue, AppError> {
+    if let Some(token) = session_token(headers) {
+        state.store.delete_session(&token_hash(&token)).await?;
+    }
+    Ok(cookie(state, headers, "", 0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_session_cookie_among_others() {
+        let mut h = HeaderMap::new();
+        h.append(header::COOKIE, HeaderValue::from_static("a=1; recyclique_session=abc ; b=2"));
+        assert_eq!(session_token(&h).as_deref(), Some("abc"));
+        let mut h = HeaderMap::new();
+        h.append(header::COOKIE, HeaderValue::from_static("recyclique_session_x=1"));
+        assert_eq!(session_token(&h), None);
+    }
+
+    #[test]
+    fn dummy_hash_is_readable() {
+        assert!(!verify_password("anything", DUMMY_HASH));
+        assert!(argon2::password_hash::PasswordHash::new(DUMMY_HASH).is_ok());
+    }
+}

@@ -1,0 +1,84 @@
+//! Operator commands on the server binary: serve (default), migrate, create a user,
+//! reset a password.
+use std::io::BufRead;
+use std::sync::Arc;
+
+use anyhow::{anyhow, bail};
+use app::auth::CreateUserRequest;
+use clap::{Parser, Subcommand};
+use leptos::config::LeptosOptions;
+
+use crate::clock::SystemClock;
+use crate::config::Settings;
+use crate::startup::{build_state, Application};
+
+#[derive(Parser, Debug)]
+#[command(name = "server", about = "RecyClique : serveur et commandes d'exploitation")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Starts the web server (the default).
+    Serve,
+    /// Applies the database migrations and exits.
+    Migrate,
+    /// Creates a user. The password comes from --password, RECYCLIQUE_NEW_PASSWORD or stdin.
+    CreateUser {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Repeat for several: reception.access, caisse.access, admin.
+        #[arg(long = "permission")]
+        permissions: Vec<String>,
+        #[arg(long, env = "RECYCLIQUE_NEW_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Sets a new password and closes the user's sessions.
+    ResetPassword {
+        #[arg(long)]
+        username: String,
+        #[arg(long, env = "RECYCLIQUE_NEW_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+}
+
+fn password_or_stdin(p: Option<String>) -> anyhow::Result<String> {
+    if let Some(p) = p {
+        return Ok(p);
+    }
+    eprintln!("Mot de passe (une ligne sur l'entrée standard) :");
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let line = line.trim_end_matches(['\r', '\n']).to_string();
+    if line.is_empty() {
+        bail!("aucun mot de passe fourni");
+    }
+    Ok(line)
+}
+
+pub async fn run(cli: Cli, settings: Settings, leptos_options: LeptosOptions) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => Application::build(settings, leptos_options, Arc::new(SystemClock)).await?.run_until_stopped().await?,
+        Command::Migrate => {
+            let state = build_state(settings, leptos_options, Arc::new(SystemClock)).await?;
+            println!("Migrations appliquées ({}).", state.store.backend());
+        }
+        Command::CreateUser { username, display_name, permissions, password } => {
+            let state = build_state(settings, leptos_options, Arc::new(SystemClock)).await?;
+            let req = CreateUserRequest { username, display_name, password: password_or_stdin(password)?, permissions, active: Some(true) };
+            let u = crate::auth::create_user_unchecked(&state, req).await.map_err(|e| anyhow!("{e}"))?;
+            let perms: Vec<_> = u.permissions.iter().map(|p| p.as_str()).collect();
+            println!("Utilisateur « {} » créé (permissions : {}).", u.username, perms.join(", "));
+        }
+        Command::ResetPassword { username, password } => {
+            let state = build_state(settings, leptos_options, Arc::new(SystemClock)).await?;
+            let u = crate::auth::reset_password(&state, &username, &password_or_stdin(password)?).await.map_err(|e| anyhow!("{e}"))?;
+            println!("Mot de passe de « {} » réinitialisé ; ses sessions ont été fermées.", u.username);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,12 @@
+//! RecyClique's server: axum routes, storage, sessions, mail, and the Leptos SSR host.
+pub mod auth;
+mod backend;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod mail;
+pub mod rest;
+pub mod startup;
+pub mod state;
+pub mod storage;

@@ -1,0 +1,22 @@
+use app::auth::{LoginRequest, UserView};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+
+use super::error::{ApiJson, ApiResult, Caller};
+use crate::state::AppState;
+
+pub async fn login(State(state): State<AppState>, headers: HeaderMap, ApiJson(req): ApiJson<LoginRequest>) -> ApiResult<impl IntoResponse> {
+    let (user, cookie) = crate::auth::login(&state, &headers, req).await?;
+    Ok(([(header::SET_COOKIE, cookie)], Json(user)))
+}
+
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<impl IntoResponse> {
+    let cookie = crate::auth::logout(&state, &headers).await?;
+    Ok((StatusCode::OK, [(header::SET_COOKIE, cookie)], Json(serde_json::json!({ "detail": "Déconnecté." }))))
+}
+
+pub async fn me(Caller(user): Caller) -> Json<UserView> {
+    Json(user)
+}

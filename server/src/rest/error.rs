@@ -1,0 +1,90 @@
+//! The REST edge: errors as `{"detail": "..."}` with the right status, JSON bodies whose
+//! rejections speak French, and the authenticated caller as an extractor.
+use app::auth::{Permission, UserView};
+use app::error::AppError;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::de::DeserializeOwned;
+
+use crate::state::AppState;
+
+/// An [`AppError`] on its way out of a REST handler.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        ApiError(e)
+    }
+}
+
+impl From<crate::storage::StoreError> for ApiError {
+    fn from(e: crate::storage::StoreError) -> Self {
+        ApiError(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.0.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, Json(serde_json::json!({ "detail": self.0.to_string() }))).into_response()
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// `Json<T>` whose rejections are `{"detail"}` in French: 422 for a body of the wrong
+/// shape, 400 for a body that is not JSON at all.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(rejection) => Err(ApiError(json_rejection(rejection))),
+        }
+    }
+}
+
+fn json_rejection(r: JsonRejection) -> AppError {
+    match r {
+        JsonRejection::JsonDataError(e) => AppError::Invalid(format!("Données invalides : {}", e.body_text())),
+        JsonRejection::JsonSyntaxError(_) => AppError::Invalid("Le corps de la requête n'est pas un JSON valide.".into()),
+        JsonRejection::MissingJsonContentType(_) => {
+            AppError::Invalid("Le corps de la requête doit être du JSON (Content-Type: application/json).".into())
+        }
+        other => AppError::Invalid(format!("Requête invalide : {}", other.body_text())),
+    }
+}
+
+/// The logged-in caller; anonymous requests are refused with 401.
+pub struct Caller(pub UserView);
+
+impl Caller {
+    pub fn require(&self, p: Permission) -> Result<&UserView, ApiError> {
+        crate::auth::require(&self.0, p).map_err(ApiError)?;
+        Ok(&self.0)
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match crate::auth::authenticate(state, &parts.headers).await? {
+            Some(u) => Ok(Caller(u)),
+            None => Err(ApiError(AppError::unauthenticated())),
+        }
+    }
+}
+
+/// Unknown `/v1` paths answer in JSON like the rest of the API.
+pub async fn not_found() -> ApiError {
+    ApiError(AppError::NotFound("Ressource introuvable.".into()))
+}

@@ -1,0 +1,118 @@
+//! One way to build the application, used by `main` and by the integration tests: the
+//! tests run exactly what production runs, on port 0 with a fresh database.
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use app::backend::BackendHandle;
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::trace::TraceLayer;
+
+use crate::auth::InitialAdmin;
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::mail::Mailer;
+use crate::state::AppState;
+
+/// Opens the database (applying migrations) and the mailer.
+pub async fn build_state(settings: Settings, leptos_options: LeptosOptions, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
+    let store = crate::storage::connect(&settings.database_url)
+        .await
+        .with_context(|| format!("cannot open the database {}", redact(&settings.database_url)))?;
+    let mailer = Mailer::from_settings(&settings)?;
+    Ok(AppState { store, mailer: Arc::new(mailer), clock, settings: Arc::new(settings), leptos_options })
+}
+
+/// The URL without its password, for logs.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => match url[s + 3..at].find(':') {
+            Some(colon) => format!("{}:***{}", &url[..s + 3 + colon], &url[at..]),
+            None => url.to_string(),
+        },
+        _ => url.to_string(),
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(app::App);
+    let handle = BackendHandle(Arc::new(state.clone()));
+    let shell_options = state.leptos_options.clone();
+    Router::new()
+        .merge(crate::rest::router())
+        .leptos_routes_with_context(&state, routes, move || provide_context(handle.clone()), move || app::shell(shell_options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+pub struct Application {
+    listener: tokio::net::TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl Application {
+    /// Binds `leptos_options.site_addr` (port 0 picks a free port) and prepares the app.
+    pub async fn build(settings: Settings, leptos_options: LeptosOptions, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let addr = leptos_options.site_addr;
+        let state = build_state(settings, leptos_options, clock).await?;
+        match crate::auth::ensure_initial_admin(&state).await.map_err(|e| anyhow::anyhow!("{e}"))? {
+            InitialAdmin::Existing => {}
+            InitialAdmin::FromEnv(u) => tracing::info!("initial administrator {u:?} created from RECYCLIQUE_ADMIN_*"),
+            InitialAdmin::Generated { username, password } => {
+                // Shown once, on the console of whoever started the first instance.
+                println!(
+                    "\n==================== RecyClique ====================\n\
+                     Administrateur initial créé :\n  identifiant : {username}\n  mot de passe : {password}\n\
+                     Notez-le maintenant : il ne sera plus affiché.\n\
+                     ====================================================\n"
+                );
+            }
+        }
+        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+        let router = router(state.clone());
+        Ok(Self { listener, router, state })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("bound listener has an address")
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        tracing::info!("RecyClique listening on http://{} ({} database)", self.local_addr(), self.state.store.backend());
+        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(super::redact("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(super::redact("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+}

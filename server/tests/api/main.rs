@@ -1,0 +1,8 @@
+//! Integration tests: the real application on port 0, with a fresh database per test,
+//! run once against SQLite and once against PostgreSQL (see `both_backends!`).
+mod helpers;
+mod smtp;
+
+mod auth;
+mod mail;
+mod users;

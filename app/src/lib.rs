@@ -9,6 +9,7 @@ pub mod backend;
 pub mod error;
 pub mod format;
 pub mod mail;
+pub mod reception;
 mod pages;
 mod shell;
 

@@ -5,6 +5,7 @@ mod auth;
 pub mod error;
 mod health;
 mod mail;
+mod reception;
 mod users;
 
 use axum::routing::{get, post, put};
@@ -22,6 +23,22 @@ pub fn router() -> Router<AppState> {
         .route("/admin/outbox", get(mail::list))
         .route("/admin/outbox/{id}", get(mail::download))
         .route("/admin/mail/test", post(mail::send_test))
+        .route("/admin/reports/reception-tickets/export-bulk", post(reception::bulk_export))
+        .route("/reception/postes/open", post(reception::open_poste))
+        .route("/reception/postes/current", get(reception::current_poste))
+        .route("/reception/postes/{id}/close", post(reception::close_poste))
+        .route("/reception/tickets", get(reception::list_tickets).post(reception::create_ticket))
+        .route("/reception/tickets/{id}", get(reception::get_ticket))
+        .route("/reception/tickets/{id}/close", post(reception::close_ticket))
+        .route("/reception/tickets/{id}/lignes", post(reception::add_ligne))
+        .route("/reception/tickets/{id}/lignes/{ligne_id}", put(reception::update_ligne).delete(reception::delete_ligne))
+        .route("/reception/tickets/{id}/download-token", post(reception::download_token))
+        .route("/reception/tickets/{id}/export-csv", get(reception::ticket_csv))
+        .route("/reception/lignes/export-csv", get(reception::lines_csv))
+        .route("/reception/stats/live", get(reception::live_stats))
+        .route("/stats/live", get(reception::all_live_stats))
+        .route("/categories", get(reception::list_categories).post(reception::create_category))
+        .route("/categories/{id}", put(reception::update_category))
         .fallback(error::not_found);
     Router::new().nest("/v1", v1).route("/health", get(health::health))
 }

@@ -2,6 +2,7 @@
 //! by default, PostgreSQL for larger deployments), each with its own migrations under
 //! `migrations/<backend>/`. The backend is chosen from the URL at start.
 mod postgres;
+pub mod reception;
 mod sqlite;
 
 use std::sync::Arc;
@@ -11,6 +12,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 pub use postgres::PgStore;
+pub use reception::ReceptionStore;
 pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -68,8 +70,10 @@ pub struct Throttle {
     pub locked_until: Option<DateTime<Utc>>,
 }
 
+/// Everything the application persists; reception lives in its own trait so that each
+/// domain's storage stays readable.
 #[async_trait::async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: ReceptionStore + Send + Sync + 'static {
     /// `"sqlite"` or `"postgres"`, for logs and health.
     fn backend(&self) -> &'static str;
     async fn migrate(&self) -> StoreResult<()>;

@@ -210,3 +210,35 @@ impl Store for PgStore {
         Ok(())
     }
 }
+
+// Encodings for the shared reception statements: native UUID and TIMESTAMPTZ.
+type Db = sqlx::Postgres;
+type DbRow = PgRow;
+
+fn bind_id(id: Uuid) -> Uuid {
+    id
+}
+fn bind_id_opt(id: Option<Uuid>) -> Option<Uuid> {
+    id
+}
+fn bind_ts(t: DateTime<Utc>) -> DateTime<Utc> {
+    t
+}
+fn get_id(r: &DbRow, col: &str) -> StoreResult<Uuid> {
+    Ok(r.try_get(col)?)
+}
+fn get_id_opt(r: &DbRow, col: &str) -> StoreResult<Option<Uuid>> {
+    Ok(r.try_get(col)?)
+}
+fn get_ts(r: &DbRow, col: &str) -> StoreResult<DateTime<Utc>> {
+    Ok(r.try_get(col)?)
+}
+fn get_ts_opt(r: &DbRow, col: &str) -> StoreResult<Option<DateTime<Utc>>> {
+    Ok(r.try_get(col)?)
+}
+
+mod reception_impl {
+    use super::*;
+    use app::reception::{Category, Ligne, Poste, Status, Ticket, Weight};
+    crate::storage::reception::reception_store_impl!(PgStore);
+}

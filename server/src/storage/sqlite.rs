@@ -232,3 +232,38 @@ impl Store for SqliteStore {
         Ok(())
     }
 }
+
+// Encodings for the shared reception statements: ids as hyphenated text, instants as
+// microseconds.
+type Db = sqlx::Sqlite;
+type DbRow = SqliteRow;
+
+fn bind_id(id: Uuid) -> String {
+    id.to_string()
+}
+fn bind_id_opt(id: Option<Uuid>) -> Option<String> {
+    id.map(bind_id)
+}
+fn bind_ts(t: DateTime<Utc>) -> i64 {
+    micros(t)
+}
+fn get_id(r: &DbRow, col: &str) -> StoreResult<Uuid> {
+    uuid_col(r, col)
+}
+fn get_id_opt(r: &DbRow, col: &str) -> StoreResult<Option<Uuid>> {
+    r.try_get::<Option<String>, _>(col)?
+        .map(|s| Uuid::parse_str(&s).map_err(|_| StoreError::Corrupt(format!("uuid {s:?}"))))
+        .transpose()
+}
+fn get_ts(r: &DbRow, col: &str) -> StoreResult<DateTime<Utc>> {
+    from_micros(r.try_get(col)?)
+}
+fn get_ts_opt(r: &DbRow, col: &str) -> StoreResult<Option<DateTime<Utc>>> {
+    r.try_get::<Option<i64>, _>(col)?.map(from_micros).transpose()
+}
+
+mod reception_impl {
+    use super::*;
+    use app::reception::{Category, Ligne, Poste, Status, Ticket, Weight};
+    crate::storage::reception::reception_store_impl!(SqliteStore);
+}

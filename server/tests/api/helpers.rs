@@ -153,3 +153,54 @@ pub async fn assert_detail(r: Response, status: StatusCode, detail_contains: &st
     let detail = body["detail"].as_str().unwrap_or_else(|| panic!("no detail in {body}"));
     assert!(detail.contains(detail_contains), "detail {detail:?} does not contain {detail_contains:?}");
 }
+
+impl TestApp {
+    pub async fn get_json(&self, client: &Client, path: &str) -> Value {
+        let r = client.get(self.url(path)).send().await.unwrap();
+        assert!(r.status().is_success(), "GET {path}: {} {}", r.status(), r.text().await.unwrap());
+        r.json().await.unwrap()
+    }
+
+    pub async fn post_json(&self, client: &Client, path: &str, body: Value) -> Response {
+        client.post(self.url(path)).json(&body).send().await.unwrap()
+    }
+
+    /// Id of a seeded category by name.
+    pub async fn category_id(&self, name: &str) -> String {
+        let cats = self.get_json(&self.client, "/v1/categories").await;
+        cats.as_array().unwrap().iter().find(|c| c["name"] == name).unwrap_or_else(|| panic!("no category {name}"))["id"].as_str().unwrap().to_string()
+    }
+
+    /// Opens a poste for `client` and returns its id.
+    pub async fn open_poste(&self, client: &Client) -> String {
+        let r = client.post(self.url("/v1/reception/postes/open")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+        r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string()
+    }
+
+    pub async fn new_ticket(&self, client: &Client) -> String {
+        let r = client.post(self.url("/v1/reception/tickets")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+        r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string()
+    }
+
+    pub async fn add_line(&self, client: &Client, ticket: &str, body: Value) -> Value {
+        let r = self.post_json(client, &format!("/v1/reception/tickets/{ticket}/lignes"), body).await;
+        assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+        r.json().await.unwrap()
+    }
+
+    pub async fn close_ticket(&self, client: &Client, ticket: &str) {
+        let r = client.post(self.url(&format!("/v1/reception/tickets/{ticket}/close"))).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    }
+
+    /// A logged-in client for a new user with the given permissions.
+    pub async fn user_client(&self, username: &str, permissions: &[&str]) -> (Client, Value) {
+        let password = format!("motdepasse-{username}");
+        let user = self.create_user(username, &password, permissions).await;
+        let c = self.other_client();
+        assert_eq!(self.login_with(&c, username, &password).await.status(), StatusCode::OK);
+        (c, user)
+    }
+}

@@ -5,4 +5,6 @@ mod smtp;
 
 mod auth;
 mod mail;
+mod reception;
+mod reception_exports;
 mod users;

@@ -1,0 +1,133 @@
+//! The CSV writer: RFC 4180 quoting by the `csv` crate, the profile of [`Dialect`], and a
+//! streaming body that sends the rows in chunks as they come from the database.
+use axum::body::Body;
+use bytes::Bytes;
+use futures::stream::{BoxStream, StreamExt};
+
+use super::{neutralize, paris_datetime_text, Cell, Column, Dialect};
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+/// Rows are sent in chunks of about this size.
+const CHUNK: usize = 64 * 1024;
+
+/// Encodes rows into an in-memory buffer that the caller drains as it goes.
+pub struct CsvEncoder {
+    writer: csv::Writer<Vec<u8>>,
+    dialect: Dialect,
+    fields: Vec<String>,
+}
+
+impl CsvEncoder {
+    pub fn new(dialect: Dialect) -> Self {
+        Self { writer: Self::writer(dialect, Vec::with_capacity(CHUNK * 2)), dialect, fields: Vec::new() }
+    }
+
+    fn writer(dialect: Dialect, buf: Vec<u8>) -> csv::Writer<Vec<u8>> {
+        csv::WriterBuilder::new()
+            .delimiter(if dialect == Dialect::French { b';' } else { b',' })
+            .terminator(csv::Terminator::CRLF)
+            .quote_style(csv::QuoteStyle::Necessary)
+            .from_writer(buf)
+    }
+
+    /// Starts a file: the BOM (French profile) and the header line. Whatever was encoded
+    /// and not taken yet is kept before it.
+    pub fn header(&mut self, columns: &[Column]) {
+        if self.dialect == Dialect::French {
+            let mut pending = self.take().to_vec();
+            pending.extend_from_slice(BOM);
+            self.writer = Self::writer(self.dialect, pending);
+        }
+        let names = columns.iter().map(|c| if self.dialect == Dialect::French { c.header } else { c.key });
+        self.writer.write_record(names).expect("writing to memory");
+    }
+
+    pub fn row(&mut self, cells: &[Cell]) {
+        let dialect = self.dialect;
+        self.fields.clear();
+        self.fields.extend(cells.iter().map(|c| match c {
+            Cell::UserText(t) => neutralize(t).into_owned(),
+            Cell::Code(t) => t.clone(),
+            Cell::Weight(w) => if dialect == Dialect::French { w.to_comma_string() } else { w.to_point_string() },
+            Cell::Int(i) => i.to_string(),
+            Cell::Instant(t) => paris_datetime_text(*t, dialect),
+            Cell::Bool(b) => match (dialect, b) {
+                (Dialect::French, true) => "oui".into(),
+                (Dialect::French, false) => "non".into(),
+                (Dialect::Standard, b) => b.to_string(),
+            },
+            Cell::Empty => String::new(),
+        }));
+        self.writer.write_record(&self.fields).expect("writing to memory");
+    }
+
+    pub fn buffered(&self) -> usize {
+        self.writer.get_ref().len()
+    }
+
+    /// Takes what has been encoded so far.
+    pub fn take(&mut self) -> Bytes {
+        let done = std::mem::replace(&mut self.writer, Self::writer(self.dialect, Vec::with_capacity(CHUNK * 2)));
+        Bytes::from(done.into_inner().expect("flushing to memory cannot fail"))
+    }
+}
+
+/// A streamed CSV body: header first, then rows as the database yields them. A database
+/// error mid-way aborts the response, so the client sees a failed download rather than a
+/// silently truncated file.
+pub fn stream_body<T, E>(dialect: Dialect, columns: &'static [Column], rows: BoxStream<'static, Result<T, E>>, to_cells: fn(&T) -> Vec<Cell>) -> Body
+where
+    T: Send + 'static,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let stream = async_stream::stream! {
+        let mut enc = CsvEncoder::new(dialect);
+        enc.header(columns);
+        let mut rows = rows;
+        while let Some(row) = rows.next().await {
+            match row {
+                Ok(r) => enc.row(&to_cells(&r)),
+                Err(e) => {
+                    tracing::error!("export aborted: {:#}", anyhow::Error::new(e));
+                    yield Err(std::io::Error::other("export aborted"));
+                    return;
+                }
+            }
+            if enc.buffered() >= CHUNK {
+                yield Ok::<Bytes, std::io::Error>(enc.take());
+            }
+        }
+        yield Ok(enc.take());
+    };
+    Body::from_stream(stream)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::col;
+    use app::reception::Weight;
+    use chrono::TimeZone;
+
+    const COLS: [Column; 4] = [col("Poids (kg)", "poids_kg", 10.0), col("Notes", "notes", 10.0), col("Date", "date", 10.0), col("Sortie", "is_exit", 5.0)];
+
+    fn sample(d: Dialect) -> Vec<u8> {
+        let mut e = CsvEncoder::new(d);
+        e.header(&COLS);
+        let t = chrono::Utc.with_ymd_and_hms(2026, 7, 1, 21, 30, 0).unwrap();
+        e.row(&[Cell::Weight(Weight::from_grams(12_500)), Cell::UserText("=HYPERLINK(\"x\"); \"a\"".into()), Cell::Instant(t), Cell::Bool(true)]);
+        e.take().to_vec()
+    }
+
+    #[test]
+    fn french_profile_bytes() {
+        let expected = "\u{feff}Poids (kg);Notes;Date;Sortie\r\n12,500;\"'=HYPERLINK(\"\"x\"\"); \"\"a\"\"\";2026-07-01 23:30:00;oui\r\n";
+        assert_eq!(String::from_utf8(sample(Dialect::French)).unwrap(), expected);
+    }
+
+    #[test]
+    fn standard_profile_bytes() {
+        let expected = "poids_kg,notes,date,is_exit\r\n12.500,\"'=HYPERLINK(\"\"x\"\"); \"\"a\"\"\",2026-07-01T23:30:00+02:00,true\r\n";
+        assert_eq!(String::from_utf8(sample(Dialect::Standard)).unwrap(), expected);
+    }
+}

@@ -1,0 +1,84 @@
+use std::collections::BTreeMap;
+
+use app::auth::{Permission, UserView};
+use app::error::AppError;
+use app::reception::{paris_date, CategoryStats, DestinationStats, Period, PosteStats, ReceptionLiveStats, Weight};
+
+use crate::auth::require;
+use crate::state::AppState;
+
+/// Today's reception KPIs (Europe/Paris day). Sums are in whole grams, so nothing is
+/// rounded before the very end.
+pub async fn live_stats(state: &AppState, actor: &UserView, exclude_deferred: bool) -> Result<ReceptionLiveStats, AppError> {
+    require(actor, Permission::ReceptionAccess)?;
+    let now = state.clock.now();
+    let day = paris_date(now);
+    let (from, to) = Period::day(day).utc_bounds();
+    let raw = state.store.day_stats(from, to, exclude_deferred).await?;
+    let categories = state.store.list_categories().await?;
+
+    let (mut entry_g, mut exit_g, mut lines) = (0i64, 0i64, 0i64);
+    // (lines, entry grams, exit grams) per key.
+    let mut per_poste: BTreeMap<_, (i64, i64, i64)> = BTreeMap::new();
+    let mut per_dest: BTreeMap<_, (i64, i64, i64)> = BTreeMap::new();
+    let mut per_cat: BTreeMap<_, (i64, i64, i64)> = BTreeMap::new();
+    for c in &raw.cells {
+        lines += c.lines;
+        let (e, x) = if c.is_exit { (0, c.grams) } else { (c.grams, 0) };
+        entry_g += e;
+        exit_g += x;
+        for acc in [per_poste.entry(c.poste_id).or_default(), per_dest.entry(c.destination).or_default(), per_cat.entry(c.category_id).or_default()] {
+            acc.0 += c.lines;
+            acc.1 += e;
+            acc.2 += x;
+        }
+    }
+    let by_poste = raw
+        .postes
+        .iter()
+        .map(|p| {
+            let (l, e, x) = per_poste.get(&p.poste_id).copied().unwrap_or_default();
+            PosteStats {
+                poste_id: p.poste_id,
+                opened_by_name: p.opened_by_name.clone(),
+                is_deferred: p.is_deferred,
+                tickets: p.tickets,
+                lines_count: l,
+                entry_weight_kg: Weight::from_grams(e),
+                exit_weight_kg: Weight::from_grams(x),
+            }
+        })
+        .collect();
+    let by_destination = per_dest
+        .into_iter()
+        .map(|(d, (l, e, x))| DestinationStats { destination: d, lines_count: l, entry_weight_kg: Weight::from_grams(e), exit_weight_kg: Weight::from_grams(x) })
+        .collect();
+    let mut by_category: Vec<CategoryStats> = per_cat
+        .into_iter()
+        .map(|(id, (l, e, x))| {
+            let c = categories.iter().find(|c| c.id == id);
+            CategoryStats {
+                category_id: id,
+                name: c.map_or_else(|| "(inconnue)".to_string(), |c| c.name.clone()),
+                archived: c.is_some_and(|c| c.archived),
+                lines_count: l,
+                entry_weight_kg: Weight::from_grams(e),
+                exit_weight_kg: Weight::from_grams(x),
+            }
+        })
+        .collect();
+    by_category.sort_by(|a, b| b.entry_weight_kg.cmp(&a.entry_weight_kg).then_with(|| a.name.cmp(&b.name)));
+    Ok(ReceptionLiveStats {
+        day,
+        generated_at: now,
+        exclude_deferred,
+        tickets_today: raw.tickets_today,
+        tickets_open: raw.tickets_open,
+        lines_count: lines,
+        total_weight_kg: Weight::from_grams(entry_g),
+        exit_weight_kg: Weight::from_grams(exit_g),
+        by_poste,
+        by_destination,
+        by_category,
+    })
+}

@@ -1,0 +1,129 @@
+use app::auth::{Permission, UserView};
+use app::error::AppError;
+use app::reception::{clean_notes, Ligne, LigneInput, LigneUpdate, Period, Status, Ticket, TicketDetail, TicketQuery};
+use uuid::Uuid;
+
+use super::visible_ticket;
+use crate::auth::require;
+use crate::state::AppState;
+use crate::storage::reception::{LigneChanges, NewLigne, TicketFilter};
+
+/// A new ticket on the caller's current poste, dated like the poste when it is deferred.
+pub async fn create_ticket(state: &AppState, actor: &UserView) -> Result<TicketDetail, AppError> {
+    require(actor, Permission::ReceptionAccess)?;
+    let poste = state
+        .store
+        .current_poste(actor.id)
+        .await?
+        .ok_or_else(|| AppError::Conflict("Ouvrez d'abord un poste de réception.".into()))?;
+    let now = state.clock.now();
+    let ticket_at = if poste.is_deferred { poste.opened_at } else { now };
+    let id = Uuid::new_v4();
+    if !state.store.insert_ticket(id, poste.id, actor.id, ticket_at, now).await? {
+        return Err(AppError::Conflict("Le poste a été fermé entre-temps.".into()));
+    }
+    get_ticket(state, actor, id).await
+}
+
+/// Tickets matching the query; bénévoles see their own, admins everyone's.
+pub async fn list_tickets(state: &AppState, actor: &UserView, q: TicketQuery) -> Result<Vec<Ticket>, AppError> {
+    require(actor, Permission::ReceptionAccess)?;
+    let mut f = TicketFilter { limit: 500, ..Default::default() };
+    if q.date_from.is_some() || q.date_to.is_some() {
+        let (from, to) = Period::parse(q.date_from.as_deref(), q.date_to.as_deref())?.utc_bounds();
+        f.from = from;
+        f.to = to;
+    }
+    f.status = q.status.as_deref().filter(|s| !s.is_empty()).map(Status::parse).transpose()?;
+    f.poste_id = q.poste_id;
+    f.benevole_id = if actor.has(Permission::Admin) { q.benevole_id } else { Some(actor.id) };
+    Ok(state.store.list_tickets(&f).await?)
+}
+
+pub async fn get_ticket(state: &AppState, actor: &UserView, id: Uuid) -> Result<TicketDetail, AppError> {
+    let ticket = visible_ticket(state, actor, id).await?;
+    let lignes = state.store.lignes(id).await?;
+    Ok(TicketDetail { ticket, lignes })
+}
+
+pub async fn close_ticket(state: &AppState, actor: &UserView, id: Uuid) -> Result<TicketDetail, AppError> {
+    visible_ticket(state, actor, id).await?;
+    if !state.store.close_ticket(id, state.clock.now()).await? {
+        return Err(AppError::Conflict("Ce ticket est déjà fermé.".into()));
+    }
+    get_ticket(state, actor, id).await
+}
+
+fn closed() -> AppError {
+    AppError::Conflict("Ce ticket est fermé : ses lignes ne peuvent plus être modifiées.".into())
+}
+
+/// A category usable for new entries: existing and not archived.
+async fn check_category(state: &AppState, id: Uuid) -> Result<(), AppError> {
+    match state.store.category(id).await? {
+        None => Err(AppError::invalid("Catégorie introuvable.")),
+        Some(c) if c.archived => Err(AppError::invalid(format!("La catégorie « {} » est archivée.", c.name))),
+        Some(_) => Ok(()),
+    }
+}
+
+pub async fn add_ligne(state: &AppState, actor: &UserView, ticket_id: Uuid, input: LigneInput) -> Result<Ligne, AppError> {
+    let ticket = visible_ticket(state, actor, ticket_id).await?;
+    if ticket.status == Status::Closed {
+        return Err(closed());
+    }
+    check_category(state, input.category_id).await?;
+    let line = NewLigne {
+        id: Uuid::new_v4(),
+        ticket_id,
+        category_id: input.category_id,
+        poids: input.poids_kg,
+        destination: input.destination,
+        notes: clean_notes(input.notes.as_deref())?,
+        is_exit: input.is_exit,
+        now: state.clock.now(),
+    };
+    if !state.store.insert_ligne(&line).await? {
+        return Err(closed());
+    }
+    find_ligne(state, ticket_id, line.id).await
+}
+
+async fn find_ligne(state: &AppState, ticket_id: Uuid, id: Uuid) -> Result<Ligne, AppError> {
+    state.store.lignes(ticket_id).await?.into_iter().find(|l| l.id == id).ok_or_else(|| AppError::NotFound("Ligne introuvable.".into()))
+}
+
+/// Why a line write touched nothing: the line is not on this ticket, or the ticket closed.
+async fn refused_write(state: &AppState, ticket_id: Uuid, ligne_id: Uuid) -> AppError {
+    match state.store.ligne_exists(ticket_id, ligne_id).await {
+        Ok(false) => AppError::NotFound("Ligne introuvable.".into()),
+        Ok(true) => closed(),
+        Err(e) => e.into(),
+    }
+}
+
+pub async fn update_ligne(state: &AppState, actor: &UserView, ticket_id: Uuid, ligne_id: Uuid, input: LigneUpdate) -> Result<Ligne, AppError> {
+    visible_ticket(state, actor, ticket_id).await?;
+    if let Some(c) = input.category_id {
+        check_category(state, c).await?;
+    }
+    let changes = LigneChanges {
+        category_id: input.category_id,
+        poids: input.poids_kg,
+        destination: input.destination,
+        notes: input.notes.as_deref().map(|n| clean_notes(Some(n))).transpose()?,
+        is_exit: input.is_exit,
+    };
+    if !state.store.update_ligne(ticket_id, ligne_id, &changes, state.clock.now()).await? {
+        return Err(refused_write(state, ticket_id, ligne_id).await);
+    }
+    find_ligne(state, ticket_id, ligne_id).await
+}
+
+pub async fn delete_ligne(state: &AppState, actor: &UserView, ticket_id: Uuid, ligne_id: Uuid) -> Result<(), AppError> {
+    visible_ticket(state, actor, ticket_id).await?;
+    if !state.store.delete_ligne(ticket_id, ligne_id).await? {
+        return Err(refused_write(state, ticket_id, ligne_id).await);
+    }
+    Ok(())
+}

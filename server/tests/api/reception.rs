@@ -1,0 +1,285 @@
+use chrono::{TimeZone, Utc};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::both_backends;
+use crate::helpers::*;
+
+both_backends!(
+    postes_open_close_and_refuse_with_open_tickets,
+    deferred_postes_date_their_tickets,
+    lines_are_exact_and_frozen_once_closed,
+    reception_routes_check_auth_and_permissions,
+    live_stats_count_today_in_paris,
+    categories_tree_and_archive,
+);
+
+async fn postes_open_close_and_refuse_with_open_tickets(db: Db) {
+    let app = spawn_app(db).await;
+    app.login_admin().await;
+    let (c, _) = app.user_client("marie", &["reception.access"]).await;
+    assert_detail(c.get(app.url("/v1/reception/postes/current")).send().await.unwrap(), StatusCode::NOT_FOUND, "Aucun poste ouvert").await;
+    assert_detail(c.post(app.url("/v1/reception/tickets")).send().await.unwrap(), StatusCode::CONFLICT, "Ouvrez d'abord un poste").await;
+
+    let poste = app.open_poste(&c).await;
+    let current = app.get_json(&c, "/v1/reception/postes/current").await;
+    assert_eq!(current["id"], poste.as_str());
+    assert_eq!(current["status"], "opened");
+    assert_eq!(current["is_deferred"], false);
+    assert_eq!(current["opened_at"], "2026-03-15T10:00:00Z");
+    assert_eq!(current["opened_by_name"], "Bénévole marie");
+    assert_detail(c.post(app.url("/v1/reception/postes/open")).send().await.unwrap(), StatusCode::CONFLICT, "déjà un poste ouvert").await;
+
+    let t1 = app.new_ticket(&c).await;
+    let _t2 = app.new_ticket(&c).await;
+    app.close_ticket(&c, &t1).await;
+    let r = c.post(app.url(&format!("/v1/reception/postes/{poste}/close"))).send().await.unwrap();
+    assert_detail(r, StatusCode::CONFLICT, "1 ticket(s) encore ouvert(s)").await;
+    // Another reception user cannot close Marie's poste.
+    let (paul, _) = app.user_client("paul", &["reception.access"]).await;
+    assert_detail(paul.post(app.url(&format!("/v1/reception/postes/{poste}/close"))).send().await.unwrap(), StatusCode::FORBIDDEN, "autre utilisateur").await;
+
+    let tickets = app.get_json(&c, "/v1/reception/tickets?status=opened").await;
+    let open: Vec<_> = tickets.as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap().to_string()).collect();
+    assert_eq!(open.len(), 1);
+    app.close_ticket(&c, &open[0]).await;
+    assert_detail(c.post(app.url(&format!("/v1/reception/tickets/{}/close", open[0]))).send().await.unwrap(), StatusCode::CONFLICT, "déjà fermé").await;
+    let r = c.post(app.url(&format!("/v1/reception/postes/{poste}/close"))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.json::<Value>().await.unwrap()["status"], "closed");
+    assert_detail(c.post(app.url(&format!("/v1/reception/postes/{poste}/close"))).send().await.unwrap(), StatusCode::CONFLICT, "déjà fermé").await;
+    assert_eq!(c.get(app.url("/v1/reception/postes/current")).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    // A new poste can be opened once the old one is closed.
+    app.open_poste(&c).await;
+}
+
+async fn deferred_postes_date_their_tickets(db: Db) {
+    let app = spawn_app(db).await;
+    app.login_admin().await;
+    let (c, _) = app.user_client("marie", &["reception.access"]).await;
+    let r = app.post_json(&c, "/v1/reception/postes/open", json!({"opened_at": "2026-03-01T09:00"})).await;
+    assert_detail(r, StatusCode::FORBIDDEN, "Seul un administrateur").await;
+    let r = app.post_json(&app.client, "/v1/reception/postes/open", json!({"opened_at": "2026-03-16T09:00"})).await;
+    assert_detail(r, StatusCode::UNPROCESSABLE_ENTITY, "futur").await;
+    let r = app.post_json(&app.client, "/v1/reception/postes/open", json!({"opened_at": "hier"})).await;
+    assert_detail(r, StatusCode::UNPROCESSABLE_ENTITY, "Date et heure invalides").await;
+
+    // The paper logbook of March 1st, typed in Paris time.
+    let r = app.post_json(&app.client, "/v1/reception/postes/open", json!({"opened_at": "2026-03-01T09:00"})).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let poste: Value = r.json().await.unwrap();
+    assert_eq!(poste["is_deferred"], true);
+    assert_eq!(poste["opened_at"], "2026-03-01T08:00:00Z");
+    let r = app.client.post(app.url("/v1/reception/tickets")).send().await.unwrap();
+    let ticket: Value = r.json().await.unwrap();
+    assert_eq!(ticket["ticket_at"], "2026-03-01T08:00:00Z", "a deferred ticket takes the poste's date");
+    assert_eq!(ticket["created_at"], "2026-03-15T10:00:00Z");
+    assert_eq!(ticket["is_deferred"], true);
+    // Listed on its logbook day, not on the day it was typed.
+    let on_day = app.get_json(&app.client, "/v1/reception/tickets?date_from=2026-03-01&date_to=2026-03-01").await;
+    assert_eq!(on_day.as_array().unwrap().len(), 1);
+    let today = app.get_json(&app.client, "/v1/reception/tickets?date_from=2026-03-15&date_to=2026-03-15").await;
+    assert_eq!(today.as_array().unwrap().len(), 0);
+}
+
+async fn lines_are_exact_and_frozen_once_closed(db: Db) {
+    let app = spawn_app(db).await;
+    app.login_admin().await;
+    let (c, _) = app.user_client("marie", &["reception.access"]).await;
+    app.open_poste(&c).await;
+    let t = app.new_ticket(&c).await;
+    let cat = app.category_id("Mobilier").await;
+    let lines_url = format!("/v1/reception/tickets/{t}/lignes");
+
+    let l1 = app.add_line(&c, &t, json!({"poids_kg": 12.345, "category_id": cat, "destination": "revente", "notes": "  Buffet en chêne  "})).await;
+    assert_eq!(l1["poids_kg"], json!(12.345));
+    assert_eq!(l1["notes"], "Buffet en chêne");
+    assert_eq!(l1["is_exit"], false);
+    assert_eq!(l1["category_name"], "Mobilier");
+    let l2 = app.add_line(&c, &t, json!({"poids_kg": "0,1", "category_id": cat, "destination": "recyclage", "is_exit": true})).await;
+    assert_eq!(l2["poids_kg"], json!(0.1));
+    // 0.1 + 0.2 would not be 0.3 in floating point; grams are exact.
+    app.add_line(&c, &t, json!({"poids_kg": 0.2, "category_id": cat, "destination": "don"})).await;
+
+    let bad = [
+        (json!({"poids_kg": 0, "category_id": cat, "destination": "don"}), "supérieur à 0"),
+        (json!({"poids_kg": -1, "category_id": cat, "destination": "don"}), "Le poids doit être"),
+        (json!({"poids_kg": 1.2345, "category_id": cat, "destination": "don"}), "au plus 3 décimales"),
+        (json!({"poids_kg": 1, "category_id": cat, "destination": "poubelle"}), "Destination inconnue : « poubelle »"),
+        (json!({"poids_kg": 1, "category_id": uuid::Uuid::new_v4(), "destination": "don"}), "Catégorie introuvable"),
+        (json!({"poids_kg": 1, "category_id": cat, "destination": "don", "notes": "x".repeat(1001)}), "1000 caractères"),
+    ];
+    for (body, detail) in bad {
+        assert_detail(app.post_json(&c, &lines_url, body).await, StatusCode::UNPROCESSABLE_ENTITY, detail).await;
+    }
+
+    let id1 = l1["id"].as_str().unwrap();
+    let r = c.put(app.url(&format!("{lines_url}/{id1}"))).json(&json!({"poids_kg": 20, "notes": ""})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let edited: Value = r.json().await.unwrap();
+    assert_eq!((edited["poids_kg"].clone(), edited["notes"].clone(), edited["destination"].clone()), (json!(20.0), Value::Null, json!("revente")));
+    let r = c.delete(app.url(&format!("{lines_url}/{}", l2["id"].as_str().unwrap()))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let missing = uuid::Uuid::new_v4();
+    assert_detail(c.delete(app.url(&format!("{lines_url}/{missing}"))).send().await.unwrap(), StatusCode::NOT_FOUND, "Ligne introuvable").await;
+
+    let detail = app.get_json(&c, &format!("/v1/reception/tickets/{t}")).await;
+    assert_eq!(detail["lignes"].as_array().unwrap().len(), 2);
+    assert_eq!(detail["lines_count"], 2);
+    assert_eq!(detail["entry_weight_kg"], json!(20.2));
+    assert_eq!(detail["exit_weight_kg"], json!(0.0));
+
+    app.close_ticket(&c, &t).await;
+    let frozen = "Ce ticket est fermé";
+    assert_detail(app.post_json(&c, &lines_url, json!({"poids_kg": 1, "category_id": cat, "destination": "don"})).await, StatusCode::CONFLICT, frozen).await;
+    assert_detail(c.put(app.url(&format!("{lines_url}/{id1}"))).json(&json!({"poids_kg": 1})).send().await.unwrap(), StatusCode::CONFLICT, frozen).await;
+    assert_detail(c.delete(app.url(&format!("{lines_url}/{id1}"))).send().await.unwrap(), StatusCode::CONFLICT, frozen).await;
+    let after = app.get_json(&c, &format!("/v1/reception/tickets/{t}")).await;
+    assert_eq!(after["entry_weight_kg"], json!(20.2), "nothing changed after closing");
+}
+
+async fn reception_routes_check_auth_and_permissions(db: Db) {
+    let app = spawn_app(db).await;
+    app.login_admin().await;
+    let (marie, _) = app.user_client("marie", &["reception.access"]).await;
+    app.open_poste(&marie).await;
+    let t = app.new_ticket(&marie).await;
+    let anon = app.other_client();
+    let gets = [
+        "/v1/reception/postes/current".to_string(),
+        "/v1/reception/tickets".into(),
+        format!("/v1/reception/tickets/{t}"),
+        format!("/v1/reception/tickets/{t}/export-csv"),
+        "/v1/reception/lignes/export-csv?date_from=2026-03-01&date_to=2026-03-31".into(),
+        "/v1/reception/stats/live".into(),
+        "/v1/stats/live".into(),
+        "/v1/categories".into(),
+    ];
+    let posts = [
+        "/v1/reception/postes/open".to_string(),
+        "/v1/reception/tickets".into(),
+        format!("/v1/reception/tickets/{t}/download-token"),
+        format!("/v1/reception/tickets/{t}/close"),
+        "/v1/admin/reports/reception-tickets/export-bulk".into(),
+    ];
+    for p in &gets {
+        assert_detail(anon.get(app.url(p)).send().await.unwrap(), StatusCode::UNAUTHORIZED, "Authentification requise").await;
+    }
+    for p in &posts {
+        assert_detail(anon.post(app.url(p)).json(&json!({})).send().await.unwrap(), StatusCode::UNAUTHORIZED, "Authentification requise").await;
+    }
+    let (caisse, _) = app.user_client("paul", &["caisse.access"]).await;
+    for p in &gets {
+        assert_detail(caisse.get(app.url(p)).send().await.unwrap(), StatusCode::FORBIDDEN, "permission").await;
+    }
+    for p in &posts {
+        assert_detail(caisse.post(app.url(p)).json(&json!({})).send().await.unwrap(), StatusCode::FORBIDDEN, "permission").await;
+    }
+    // Another bénévole cannot read, write or export Marie's ticket; the admin can.
+    let (lea, _) = app.user_client("lea", &["reception.access"]).await;
+    for r in [
+        lea.get(app.url(&format!("/v1/reception/tickets/{t}"))).send().await.unwrap(),
+        lea.post(app.url(&format!("/v1/reception/tickets/{t}/download-token"))).send().await.unwrap(),
+        lea.get(app.url(&format!("/v1/reception/tickets/{t}/export-csv"))).send().await.unwrap(),
+        lea.post(app.url(&format!("/v1/reception/tickets/{t}/close"))).send().await.unwrap(),
+    ] {
+        assert_detail(r, StatusCode::FORBIDDEN, "autre bénévole").await;
+    }
+    assert!(app.get_json(&lea, "/v1/reception/tickets").await.as_array().unwrap().is_empty(), "bénévoles list their own tickets");
+    assert_eq!(app.get_json(&app.client, &format!("/v1/reception/tickets/{t}")).await["benevole_name"], "Bénévole marie");
+    // Categories are created by admins only.
+    let r = app.post_json(&marie, "/v1/categories", json!({"name": "Vélos"})).await;
+    assert_detail(r, StatusCode::FORBIDDEN, "permission").await;
+    let r = app.post_json(&marie, "/v1/admin/reports/reception-tickets/export-bulk", json!({"date_from": "2026-03-01", "date_to": "2026-03-31"})).await;
+    assert_detail(r, StatusCode::FORBIDDEN, "permission").await;
+}
+
+async fn live_stats_count_today_in_paris(db: Db) {
+    let app = spawn_app(db).await;
+    app.login_admin().await;
+    let (marie, _) = app.user_client("marie", &["reception.access"]).await;
+    let mobilier = app.category_id("Mobilier").await;
+    let textile = app.category_id("Vêtements").await;
+
+    // Yesterday 23:30 Paris (22:30 UTC): not today.
+    app.clock.set(Utc.with_ymd_and_hms(2026, 3, 14, 22, 30, 0).unwrap());
+    let poste = app.open_poste(&marie).await;
+    let t0 = app.new_ticket(&marie).await;
+    app.add_line(&marie, &t0, json!({"poids_kg": 100, "category_id": mobilier, "destination": "revente"})).await;
+    app.close_ticket(&marie, &t0).await;
+    // Today 00:30 Paris (23:30 UTC the day before): today.
+    app.clock.set(Utc.with_ymd_and_hms(2026, 3, 14, 23, 30, 0).unwrap());
+    let t1 = app.new_ticket(&marie).await;
+    app.add_line(&marie, &t1, json!({"poids_kg": 12.5, "category_id": mobilier, "destination": "revente"})).await;
+    app.add_line(&marie, &t1, json!({"poids_kg": 2.25, "category_id": textile, "destination": "recyclage"})).await;
+    app.add_line(&marie, &t1, json!({"poids_kg": 40, "category_id": mobilier, "destination": "destruction", "is_exit": true})).await;
+    // An admin types in this morning's paper logbook: a deferred poste, today.
+    app.clock.set(Utc.with_ymd_and_hms(2026, 3, 15, 10, 0, 0).unwrap());
+    let r = app.post_json(&app.client, "/v1/reception/postes/open", json!({"opened_at": "2026-03-15T08:00"})).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let td = app.new_ticket(&app.client).await;
+    app.add_line(&app.client, &td, json!({"poids_kg": 1.001, "category_id": textile, "destination": "don"})).await;
+
+    let s = app.get_json(&marie, "/v1/reception/stats/live").await;
+    assert_eq!(s["day"], "2026-03-15");
+    assert_eq!(s["tickets_today"], 2);
+    assert_eq!(s["tickets_open"], 2);
+    assert_eq!(s["lines_count"], 4);
+    assert_eq!(s["total_weight_kg"], json!(15.751), "entries exclude exit lines");
+    assert_eq!(s["exit_weight_kg"], json!(40.0));
+    let by_poste = s["by_poste"].as_array().unwrap();
+    assert_eq!(by_poste.len(), 2);
+    let mine = by_poste.iter().find(|p| p["poste_id"] == poste.as_str()).unwrap();
+    assert_eq!((mine["tickets"].clone(), mine["lines_count"].clone(), mine["entry_weight_kg"].clone()), (json!(1), json!(3), json!(14.75)));
+    let dest = |name: &str| s["by_destination"].as_array().unwrap().iter().find(|d| d["destination"] == name).cloned().unwrap();
+    assert_eq!(dest("revente")["entry_weight_kg"], json!(12.5));
+    assert_eq!(dest("destruction")["exit_weight_kg"], json!(40.0));
+    let cat = |name: &str| s["by_category"].as_array().unwrap().iter().find(|d| d["name"] == name).cloned().unwrap();
+    assert_eq!(cat("Vêtements")["entry_weight_kg"], json!(3.251));
+    assert_eq!(cat("Mobilier")["exit_weight_kg"], json!(40.0));
+
+    let s = app.get_json(&marie, "/v1/reception/stats/live?exclude_deferred=true").await;
+    assert_eq!((s["tickets_today"].clone(), s["tickets_open"].clone(), s["total_weight_kg"].clone()), (json!(1), json!(1), json!(14.75)));
+    assert_eq!(s["exclude_deferred"], true);
+    let all = app.get_json(&marie, "/v1/stats/live?exclude_deferred=true").await;
+    assert_eq!(all["reception"]["total_weight_kg"], json!(14.75));
+    assert_detail(marie.get(app.url("/v1/reception/stats/live?exclude_deferred=peut-etre")).send().await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "true ou false").await;
+
+    // The next Paris day starts at 23:00 UTC: the counters start again.
+    app.clock.set(Utc.with_ymd_and_hms(2026, 3, 15, 23, 0, 0).unwrap());
+    assert_eq!(app.login_with(&marie, "marie", "motdepasse-marie").await.status(), StatusCode::OK);
+    let s = app.get_json(&marie, "/v1/reception/stats/live").await;
+    assert_eq!((s["day"].clone(), s["tickets_today"].clone(), s["lines_count"].clone()), (json!("2026-03-16"), json!(0), json!(0)));
+}
+
+async fn categories_tree_and_archive(db: Db) {
+    let app = spawn_app(db).await;
+    app.login_admin().await;
+    let parent = app.category_id("Électroménager (DEEE)").await;
+    let r = app.post_json(&app.client, "/v1/categories", json!({"name": "  Écrans  ", "parent_id": parent, "display_order": 5})).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let ecrans: Value = r.json().await.unwrap();
+    assert_eq!((ecrans["name"].clone(), ecrans["parent_id"].clone(), ecrans["visible_reception"].clone()), (json!("Écrans"), json!(parent), json!(true)));
+    let id = ecrans["id"].as_str().unwrap();
+    assert_detail(app.post_json(&app.client, "/v1/categories", json!({"name": " "})).await, StatusCode::UNPROCESSABLE_ENTITY, "obligatoire").await;
+    assert_detail(app.post_json(&app.client, "/v1/categories", json!({"name": "X", "parent_id": uuid::Uuid::new_v4()})).await, StatusCode::UNPROCESSABLE_ENTITY, "parente introuvable").await;
+    // No cycles: the parent cannot move under its own child.
+    let r = app.client.put(app.url(&format!("/v1/categories/{parent}"))).json(&json!({"parent_id": id})).send().await.unwrap();
+    assert_detail(r, StatusCode::UNPROCESSABLE_ENTITY, "sous elle-même").await;
+
+    // A line in the category, then the category is archived: stats and exports keep it.
+    let (c, _) = app.user_client("marie", &["reception.access"]).await;
+    app.open_poste(&c).await;
+    let t = app.new_ticket(&c).await;
+    app.add_line(&c, &t, json!({"poids_kg": 7, "category_id": id, "destination": "recyclage"})).await;
+    let r = app.client.put(app.url(&format!("/v1/categories/{id}"))).json(&json!({"archived": true})).send().await.unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["archived"], true);
+    let r = app.post_json(&c, &format!("/v1/reception/tickets/{t}/lignes"), json!({"poids_kg": 1, "category_id": id, "destination": "don"})).await;
+    assert_detail(r, StatusCode::UNPROCESSABLE_ENTITY, "archivée").await;
+    let s = app.get_json(&c, "/v1/reception/stats/live").await;
+    let cat = s["by_category"].as_array().unwrap().iter().find(|x| x["category_id"] == id).cloned().unwrap();
+    assert_eq!((cat["name"].clone(), cat["archived"].clone(), cat["entry_weight_kg"].clone()), (json!("Écrans"), json!(true), json!(7.0)));
+    let r = app.client.put(app.url(&format!("/v1/categories/{id}"))).json(&json!({"archived": false, "parent_id": null})).send().await.unwrap();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!((v["archived"].clone(), v["parent_id"].clone()), (json!(false), Value::Null));
+}

@@ -1,0 +1,258 @@
+use std::io::{Cursor, Read};
+
+use calamine::{Data, Reader, Xlsx};
+use chrono::{Duration, TimeZone, Utc};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::both_backends;
+use crate::helpers::*;
+
+both_backends!(
+    ticket_csv_has_the_exact_french_profile,
+    download_tokens_are_single_use_short_and_bound,
+    period_export_includes_the_whole_end_day_in_paris,
+    period_export_filters_and_validation,
+    bulk_export_xlsx_zip_and_csv,
+);
+
+async fn ticket_csv_has_the_exact_french_profile(db: Db) {
+    let app = spawn_app(db).await;
+    app.login_admin().await;
+    let (c, _) = app.user_client("marie", &["reception.access"]).await;
+    let poste = app.open_poste(&c).await;
+    let t = app.new_ticket(&c).await;
+    let petit = app.category_id("Petit électroménager").await;
+    let l1 = app.add_line(&c, &t, json!({"poids_kg": 12.5, "category_id": petit, "destination": "revente", "notes": "=SOMME(A1:A9); \"grille-pain\""})).await;
+    app.clock.advance(Duration::seconds(75));
+    let l2 = app.add_line(&c, &t, json!({"poids_kg": 0.001, "category_id": app.category_id("Mobilier").await, "destination": "recyclage", "is_exit": true})).await;
+
+    let r = c.get(app.url(&format!("/v1/reception/tickets/{t}/export-csv"))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+    assert_eq!(r.headers()["content-disposition"], format!("attachment; filename=\"ticket-{t}.csv\"").as_str());
+    let body = r.bytes().await.unwrap();
+    let expected = format!(
+        "\u{feff}Ticket;Date du ticket;Statut du ticket;Poste;Saisie différée;Bénévole;Ligne;Saisie de la ligne;Catégorie;Catégorie parente;Poids (kg);Destination;Sortie;Notes\r\n\
+         {t};2026-03-15 11:00:00;opened;{poste};non;Bénévole marie;{l1};2026-03-15 11:00:00;Petit électroménager;Électroménager (DEEE);12,500;revente;non;\"'=SOMME(A1:A9); \"\"grille-pain\"\"\"\r\n\
+         {t};2026-03-15 11:00:00;opened;{poste};non;Bénévole marie;{l2};2026-03-15 11:01:15;Mobilier;;0,001;recyclage;oui;\r\n",
+        l1 = l1["id"].as_str().unwrap(),
+        l2 = l2["id"].as_str().unwrap(),
+    );
+    assert_eq!(String::from_utf8(body.to_vec()).unwrap(), expected);
+    assert!(body.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM");
+
+    let r = c.get(app.url(&format!("/v1/reception/tickets/{t}/export-csv?dialect=standard"))).send().await.unwrap();
+    let text = r.text().await.unwrap();
+    assert!(text.starts_with("ticket_id,ticket_at,ticket_status,poste_id,is_deferred,benevole,ligne_id,ligne_created_at,category,parent_category,poids_kg,destination,is_exit,notes\r\n"), "{text}");
+    assert!(text.contains(",2026-03-15T11:00:00+01:00,opened,") && text.contains(",12.500,revente,false,\"'=SOMME"), "{text}");
+}
+
+async fn download_tokens_are_single_use_short_and_bound(db: Db) {
+    let app = spawn_app(db).await;
+    app.login_admin().await;
+    let (marie, _) = app.user_client("marie", &["reception.access"]).await;
+    app.open_poste(&marie).await;
+    let t = app.new_ticket(&marie).await;
+    let other_ticket = app.new_ticket(&marie).await;
+    app.add_line(&marie, &t, json!({"poids_kg": 3, "category_id": app.category_id("Jouets").await, "destination": "don"})).await;
+    let issue = || async {
+        let r = marie.post(app.url(&format!("/v1/reception/tickets/{t}/download-token"))).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        r.json::<Value>().await.unwrap()
+    };
+    let tok = issue().await;
+    assert_eq!(tok["expires_at"], "2026-03-15T10:05:00Z", "five minutes");
+    let token = tok["token"].as_str().unwrap().to_string();
+    assert!(token.len() >= 32);
+
+    // A plain browser navigation (no cookie) with the token downloads once.
+    let anon = app.other_client();
+    let url = |ticket: &str, token: &str| app.url(&format!("/v1/reception/tickets/{ticket}/export-csv?token={token}"));
+    let r = anon.get(url(&t, &token)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains(";3,000;don;"));
+    assert_detail(anon.get(url(&t, &token)).send().await.unwrap(), StatusCode::UNAUTHORIZED, "déjà été utilisé").await;
+
+    let expired = issue().await["token"].as_str().unwrap().to_string();
+    app.clock.advance(Duration::minutes(5));
+    assert_detail(anon.get(url(&t, &expired)).send().await.unwrap(), StatusCode::UNAUTHORIZED, "expiré").await;
+
+    let foreign = issue().await["token"].as_str().unwrap().to_string();
+    assert_detail(anon.get(url(&other_ticket, &foreign)).send().await.unwrap(), StatusCode::FORBIDDEN, "ne permet pas de télécharger ce ticket").await;
+    // Someone else's session presenting Marie's token is refused, and the token survives.
+    let (lea, _) = app.user_client("lea", &["reception.access"]).await;
+    assert_detail(lea.get(url(&t, &foreign)).send().await.unwrap(), StatusCode::FORBIDDEN, "autre utilisateur").await;
+    assert_eq!(anon.get(url(&t, &foreign)).send().await.unwrap().status(), StatusCode::OK);
+
+    assert_detail(anon.get(url(&t, "0123456789abcdef0123456789abcdef")).send().await.unwrap(), StatusCode::UNAUTHORIZED, "invalide").await;
+    assert_detail(anon.get(app.url(&format!("/v1/reception/tickets/{t}/export-csv"))).send().await.unwrap(), StatusCode::UNAUTHORIZED, "Authentification requise").await;
+
+    // A token stops working when its owner loses reception access.
+    let last = issue().await["token"].as_str().unwrap().to_string();
+    let me: Value = app.get_json(&marie, "/v1/auth/me").await;
+    let r = app.client.put(app.url(&format!("/v1/admin/users/{}", me["id"].as_str().unwrap()))).json(&json!({"permissions": ["caisse.access"]})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_detail(anon.get(url(&t, &last)).send().await.unwrap(), StatusCode::FORBIDDEN, "n'a plus accès").await;
+}
+
+/// Creates a ticket at `at` with one line of `kg` and returns the line id.
+async fn line_at(app: &TestApp, at: chrono::DateTime<Utc>, kg: f64, category: &str, destination: &str, notes: Option<&str>) -> String {
+    app.clock.set(at);
+    // Jumping weeks ahead expires the one-hour test session: log in again.
+    app.login_admin().await;
+    let t = app.new_ticket(&app.client).await;
+    let l = app.add_line(&app.client, &t, json!({"poids_kg": kg, "category_id": category, "destination": destination, "notes": notes})).await;
+    app.close_ticket(&app.client, &t).await;
+    l["id"].as_str().unwrap().to_string()
+}
+
+async fn period_export_includes_the_whole_end_day_in_paris(db: Db) {
+    let app = spawn_app(db).await;
+    app.login_admin().await;
+    app.clock.set(Utc.with_ymd_and_hms(2026, 2, 28, 12, 0, 0).unwrap());
+    app.open_poste(&app.client).await;
+    let cat = app.category_id("Textile").await;
+    // March 1st 00:10 Paris (Feb 28 23:10 UTC): first minutes of the period.
+    let first = line_at(&app, Utc.with_ymd_and_hms(2026, 2, 28, 23, 10, 0).unwrap(), 1.0, &cat, "don", None).await;
+    // Feb 28 23:50 Paris: before the period.
+    let before = line_at(&app, Utc.with_ymd_and_hms(2026, 2, 28, 22, 50, 0).unwrap(), 2.0, &cat, "don", None).await;
+    // March 31st 23:30 Paris, summer time (21:30 UTC): last day, included.
+    let last = line_at(&app, Utc.with_ymd_and_hms(2026, 3, 31, 21, 30, 0).unwrap(), 3.0, &cat, "don", None).await;
+    // April 1st 00:30 Paris (March 31st 22:30 UTC): after the period.
+    let after = line_at(&app, Utc.with_ymd_and_hms(2026, 3, 31, 22, 30, 0).unwrap(), 4.0, &cat, "don", None).await;
+
+    let r = app.client.get(app.url("/v1/reception/lignes/export-csv?date_from=2026-03-01&date_to=2026-03-31")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-disposition"], "attachment; filename=\"reception-lignes-2026-03-01_2026-03-31.csv\"");
+    let csv = r.text().await.unwrap();
+    let rows: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(rows.len(), 3, "{csv}");
+    assert!(rows[1].contains(&first) && rows[1].contains(";2026-03-01 00:10:00;"), "{}", rows[1]);
+    assert!(rows[2].contains(&last) && rows[2].contains(";2026-03-31 23:30:00;"), "{}", rows[2]);
+    assert!(!csv.contains(&before) && !csv.contains(&after));
+
+    let april = app.client.get(app.url("/v1/reception/lignes/export-csv?date_from=2026-04-01&date_to=2026-04-01")).send().await.unwrap().text().await.unwrap();
+    assert!(april.contains(&after) && april.contains(";2026-04-01 00:30:00;") && !april.contains(&last));
+}
+
+async fn period_export_filters_and_validation(db: Db) {
+    let app = spawn_app(db).await;
+    app.login_admin().await;
+    let (marie, _) = app.user_client("marie", &["reception.access"]).await;
+    let poste_admin = app.open_poste(&app.client).await;
+    let deee = app.category_id("Électroménager (DEEE)").await;
+    let petit = app.category_id("Petit électroménager").await;
+    let livres = app.category_id("Livres et médias").await;
+    let t = Utc.with_ymd_and_hms(2026, 3, 10, 9, 0, 0).unwrap();
+    let l_petit = line_at(&app, t, 5.0, &petit, "revente", Some("@cmd|' /C calc'!A0")).await;
+    let l_deee = line_at(&app, t, 6.0, &deee, "recyclage", Some("+33 6 12")).await;
+    let l_livres = line_at(&app, t, 7.0, &livres, "revente", Some("-moins")).await;
+
+    let export = |q: &str| {
+        let q = q.to_string();
+        let c = marie.clone();
+        let base = app.url("/v1/reception/lignes/export-csv?date_from=2026-03-01&date_to=2026-03-31");
+        async move { c.get(format!("{base}{q}")).send().await.unwrap() }
+    };
+    let all = export("").await.text().await.unwrap();
+    for (id, neutralised) in [(&l_petit, "'@cmd|' /C calc'!A0"), (&l_deee, "'+33 6 12"), (&l_livres, "'-moins")] {
+        assert!(all.lines().any(|l| l.contains(id.as_str()) && l.ends_with(neutralised)), "{id} with {neutralised:?} in {all}");
+    }
+    // A parent category includes its children.
+    let by_parent = export(&format!("&category_id={deee}")).await.text().await.unwrap();
+    assert!(by_parent.contains(&l_petit) && by_parent.contains(&l_deee) && !by_parent.contains(&l_livres));
+    let by_child = export(&format!("&category_id={petit}")).await.text().await.unwrap();
+    assert!(by_child.contains(&l_petit) && !by_child.contains(&l_deee));
+    let revente = export("&destination=revente").await.text().await.unwrap();
+    assert!(revente.contains(&l_petit) && revente.contains(&l_livres) && !revente.contains(&l_deee));
+    let other_poste = export(&format!("&poste_id={}", uuid::Uuid::new_v4())).await.text().await.unwrap();
+    assert_eq!(other_poste.lines().count(), 1, "header only");
+    let same_poste = export(&format!("&poste_id={poste_admin}")).await.text().await.unwrap();
+    assert_eq!(same_poste.lines().count(), 4);
+
+    let bad = |q: &'static str, detail: &'static str| {
+        let c = marie.clone();
+        let url = app.url(&format!("/v1/reception/lignes/export-csv?{q}"));
+        async move { assert_detail(c.get(url).send().await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, detail).await }
+    };
+    bad("date_from=2026-03-01", "date_to est obligatoire").await;
+    bad("date_to=2026-03-01", "date_from est obligatoire").await;
+    bad("date_from=2026-03-02&date_to=2026-03-01", "postérieure ou égale").await;
+    bad("date_from=01/03/2026&date_to=2026-03-31", "format attendu AAAA-MM-JJ").await;
+    bad("date_from=2026-03-01&date_to=2026-03-31&destination=poubelle", "Destination inconnue").await;
+    bad("date_from=2026-03-01&date_to=2026-03-31&category_id=abc", "category_id invalide").await;
+    bad("date_from=2026-03-01&date_to=2026-03-31&dialect=tsv", "Dialecte CSV inconnu").await;
+}
+
+async fn bulk_export_xlsx_zip_and_csv(db: Db) {
+    let app = spawn_app(db).await;
+    app.login_admin().await;
+    app.clock.set(Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0).unwrap());
+    app.open_poste(&app.client).await;
+    let mobilier = app.category_id("Mobilier").await;
+    let vetements = app.category_id("Vêtements").await;
+    let t = Utc.with_ymd_and_hms(2026, 3, 10, 9, 0, 0).unwrap();
+    line_at(&app, t, 12.345, &mobilier, "revente", Some("=1+1")).await;
+    line_at(&app, t + Duration::hours(1), 0.655, &mobilier, "revente", None).await;
+    line_at(&app, t + Duration::hours(2), 30.0, &vetements, "recyclage", None).await;
+    app.clock.set(t + Duration::minutes(150));
+    let exit_ticket = app.new_ticket(&app.client).await;
+    app.add_line(&app.client, &exit_ticket, json!({"poids_kg": 100, "category_id": mobilier, "destination": "destruction", "is_exit": true})).await;
+
+    let bulk = |body: Value| app.client.post(app.url("/v1/admin/reports/reception-tickets/export-bulk")).json(&body).send();
+    let r = bulk(json!({"date_from": "2026-03-01", "date_to": "2026-03-31", "format": "xlsx"})).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    assert_eq!(r.headers()["content-disposition"], "attachment; filename=\"reception-tickets-2026-03-01_2026-03-31.xlsx\"");
+    let bytes = r.bytes().await.unwrap().to_vec();
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).expect("a valid xlsx");
+    assert_eq!(book.sheet_names(), ["Synthèse", "Tickets", "Lignes"]);
+
+    let summary = book.worksheet_range("Synthèse").unwrap();
+    let rows: Vec<Vec<Data>> = summary.rows().map(|r| r.to_vec()).collect();
+    assert_eq!(rows[0][5], Data::String("Poids (kg)".into()));
+    let find = |label: &str| rows.iter().find(|r| r.iter().any(|c| *c == Data::String(label.into()))).cloned().unwrap();
+    let mobilier_revente = rows.iter().find(|r| r[1] == Data::String("Mobilier".into()) && r[2] == Data::String("revente".into())).unwrap();
+    assert_eq!(mobilier_revente[4], Data::Float(2.0));
+    assert_eq!(mobilier_revente[5], Data::Float(13.0), "12.345 + 0.655 summed exactly, as a number");
+    assert_eq!(find("Total entrées")[5], Data::Float(43.0));
+    assert_eq!(find("Total sorties")[5], Data::Float(100.0));
+
+    let lines = book.worksheet_range("Lignes").unwrap();
+    assert_eq!(lines.height(), 5, "header + 4 lines");
+    let first: Vec<Data> = lines.rows().nth(1).unwrap().to_vec();
+    assert_eq!(first[10], Data::Float(12.345));
+    assert_eq!(first[13], Data::String("'=1+1".into()), "a formula-looking note is a neutralised string");
+    match &first[1] {
+        Data::Float(serial) => assert!((serial - 46091.416666).abs() < 1e-4, "2026-03-10 10:00 Paris as a date cell, got {serial}"),
+        Data::DateTime(d) => assert!((d.as_f64() - 46091.416666).abs() < 1e-4),
+        other => panic!("date cell expected, got {other:?}"),
+    }
+    let tickets = book.worksheet_range("Tickets").unwrap();
+    assert_eq!(tickets.height(), 5);
+
+    // Filters apply to every sheet.
+    let r = bulk(json!({"date_from": "2026-03-01", "date_to": "2026-03-31", "format": "xlsx", "destination": "recyclage"})).await.unwrap();
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(r.bytes().await.unwrap().to_vec())).unwrap();
+    assert_eq!(book.worksheet_range("Lignes").unwrap().height(), 2);
+
+    let r = bulk(json!({"date_from": "2026-03-01", "date_to": "2026-03-31", "format": "zip"})).await.unwrap();
+    assert_eq!(r.headers()["content-type"], "application/zip");
+    let mut zip = zip::ZipArchive::new(Cursor::new(r.bytes().await.unwrap().to_vec())).expect("a valid zip");
+    let names: Vec<String> = (0..zip.len()).map(|i| zip.by_index(i).unwrap().name().unwrap().to_string()).collect();
+    assert_eq!(names, ["synthese.csv", "tickets.csv", "lignes.csv"]);
+    let mut lignes = String::new();
+    zip.by_name("lignes.csv").unwrap().read_to_string(&mut lignes).unwrap();
+    assert!(lignes.starts_with("\u{feff}Ticket;") && lignes.contains(";12,345;revente;non;'=1+1\r\n"), "{lignes}");
+    assert_eq!(lignes.lines().count(), 5);
+
+    let r = bulk(json!({"date_from": "2026-03-01", "date_to": "2026-03-31", "status": "opened"})).await.unwrap();
+    assert_eq!(r.headers()["content-disposition"], "attachment; filename=\"reception-tickets-2026-03-01_2026-03-31.csv\"");
+    let csv = r.text().await.unwrap();
+    assert_eq!(csv.lines().count(), 2, "only the open ticket: {csv}");
+    assert!(csv.contains(&exit_ticket) && csv.ends_with(";1;0,000;100,000\r\n"), "{csv}");
+
+    assert_detail(bulk(json!({"date_from": "2026-03-01", "date_to": "2026-03-31", "format": "pdf"})).await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "Format inconnu").await;
+    assert_detail(bulk(json!({"date_to": "2026-03-31"})).await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "date_from est obligatoire").await;
+}

@@ -11,6 +11,10 @@ use uuid::Uuid;
 use crate::auth::{CreateUserRequest, LoginRequest, Permission, UpdateUserRequest, UserView};
 use crate::error::AppError;
 use crate::mail::{MailStatus, OutboxEntry, OutboxMessage};
+use crate::reception::{
+    Category, CategoryInput, CategoryUpdate, DownloadToken, Ligne, LigneInput, LigneUpdate, OpenPosteRequest, Poste, ReceptionLiveStats, Ticket,
+    TicketDetail, TicketQuery,
+};
 
 #[async_trait::async_trait]
 pub trait Backend: Send + Sync + 'static {
@@ -30,6 +34,22 @@ pub trait Backend: Send + Sync + 'static {
     async fn read_outbox(&self, actor: &UserView, id: &str) -> Result<OutboxMessage, AppError>;
     /// Sends a short test message, to check the mail configuration end to end.
     async fn send_test_mail(&self, actor: &UserView, to: &str) -> Result<(), AppError>;
+
+    async fn current_poste(&self, actor: &UserView) -> Result<Option<Poste>, AppError>;
+    async fn open_poste(&self, actor: &UserView, req: OpenPosteRequest) -> Result<Poste, AppError>;
+    async fn close_poste(&self, actor: &UserView, id: Uuid) -> Result<Poste, AppError>;
+    async fn list_tickets(&self, actor: &UserView, q: TicketQuery) -> Result<Vec<Ticket>, AppError>;
+    async fn create_ticket(&self, actor: &UserView) -> Result<TicketDetail, AppError>;
+    async fn get_ticket(&self, actor: &UserView, id: Uuid) -> Result<TicketDetail, AppError>;
+    async fn close_ticket(&self, actor: &UserView, id: Uuid) -> Result<TicketDetail, AppError>;
+    async fn add_ligne(&self, actor: &UserView, ticket_id: Uuid, input: LigneInput) -> Result<Ligne, AppError>;
+    async fn update_ligne(&self, actor: &UserView, ticket_id: Uuid, ligne_id: Uuid, input: LigneUpdate) -> Result<Ligne, AppError>;
+    async fn delete_ligne(&self, actor: &UserView, ticket_id: Uuid, ligne_id: Uuid) -> Result<(), AppError>;
+    async fn download_token(&self, actor: &UserView, ticket_id: Uuid) -> Result<DownloadToken, AppError>;
+    async fn live_stats(&self, actor: &UserView, exclude_deferred: bool) -> Result<ReceptionLiveStats, AppError>;
+    async fn list_categories(&self, actor: &UserView) -> Result<Vec<Category>, AppError>;
+    async fn create_category(&self, actor: &UserView, input: CategoryInput) -> Result<Category, AppError>;
+    async fn update_category(&self, actor: &UserView, id: Uuid, input: CategoryUpdate) -> Result<Category, AppError>;
 }
 
 /// What the server puts in context for server functions.

@@ -6,10 +6,12 @@ pub mod api;
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod backend;
+pub mod download;
 pub mod error;
 pub mod format;
 pub mod mail;
 pub mod reception;
+pub mod reception_api;
 mod pages;
 mod shell;
 

@@ -48,10 +48,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=pages::Home/>
                     <Route path=path!("/login") view=pages::Login/>
                     <Route path=path!("/reception") view=pages::ReceptionHome/>
+                    <Route path=path!("/reception/tickets/:id") view=pages::TicketPage/>
                     <Route path=path!("/caisse") view=pages::CaisseHome/>
                     <Route path=path!("/admin") view=pages::AdminHome/>
                     <Route path=path!("/admin/users") view=pages::AdminUsers/>
                     <Route path=path!("/admin/outbox") view=pages::AdminOutbox/>
+                    <Route path=path!("/admin/categories") view=pages::AdminCategories/>
                 </Routes>
             </main>
         </Router>

@@ -4,10 +4,15 @@ use app::auth::{CreateUserRequest, LoginRequest, Permission, UpdateUserRequest, 
 use app::backend::Backend;
 use app::error::AppError;
 use app::mail::{MailStatus, OutboxEntry, OutboxMessage};
+use app::reception::{
+    Category, CategoryInput, CategoryUpdate, DownloadToken, Ligne, LigneInput, LigneUpdate, OpenPosteRequest, Poste, ReceptionLiveStats, Ticket,
+    TicketDetail, TicketQuery,
+};
 use http::{HeaderMap, HeaderValue};
 use uuid::Uuid;
 
 use crate::auth::require;
+use crate::reception as r;
 use crate::state::AppState;
 
 #[async_trait::async_trait]
@@ -44,5 +49,51 @@ impl Backend for AppState {
     }
     async fn send_test_mail(&self, actor: &UserView, to: &str) -> Result<(), AppError> {
         crate::mail::send_test_mail(self, actor, to).await
+    }
+
+    async fn current_poste(&self, a: &UserView) -> Result<Option<Poste>, AppError> {
+        r::current_poste(self, a).await
+    }
+    async fn open_poste(&self, a: &UserView, req: OpenPosteRequest) -> Result<Poste, AppError> {
+        r::open_poste(self, a, req).await
+    }
+    async fn close_poste(&self, a: &UserView, id: Uuid) -> Result<Poste, AppError> {
+        r::close_poste(self, a, id).await
+    }
+    async fn list_tickets(&self, a: &UserView, q: TicketQuery) -> Result<Vec<Ticket>, AppError> {
+        r::list_tickets(self, a, q).await
+    }
+    async fn create_ticket(&self, a: &UserView) -> Result<TicketDetail, AppError> {
+        r::create_ticket(self, a).await
+    }
+    async fn get_ticket(&self, a: &UserView, id: Uuid) -> Result<TicketDetail, AppError> {
+        r::get_ticket(self, a, id).await
+    }
+    async fn close_ticket(&self, a: &UserView, id: Uuid) -> Result<TicketDetail, AppError> {
+        r::close_ticket(self, a, id).await
+    }
+    async fn add_ligne(&self, a: &UserView, t: Uuid, i: LigneInput) -> Result<Ligne, AppError> {
+        r::add_ligne(self, a, t, i).await
+    }
+    async fn update_ligne(&self, a: &UserView, t: Uuid, l: Uuid, i: LigneUpdate) -> Result<Ligne, AppError> {
+        r::update_ligne(self, a, t, l, i).await
+    }
+    async fn delete_ligne(&self, a: &UserView, t: Uuid, l: Uuid) -> Result<(), AppError> {
+        r::delete_ligne(self, a, t, l).await
+    }
+    async fn download_token(&self, a: &UserView, t: Uuid) -> Result<DownloadToken, AppError> {
+        r::issue_download_token(self, a, t).await
+    }
+    async fn live_stats(&self, a: &UserView, exclude_deferred: bool) -> Result<ReceptionLiveStats, AppError> {
+        r::live_stats(self, a, exclude_deferred).await
+    }
+    async fn list_categories(&self, a: &UserView) -> Result<Vec<Category>, AppError> {
+        r::list_categories(self, a).await
+    }
+    async fn create_category(&self, a: &UserView, i: CategoryInput) -> Result<Category, AppError> {
+        r::create_category(self, a, i).await
+    }
+    async fn update_category(&self, a: &UserView, id: Uuid, i: CategoryUpdate) -> Result<Category, AppError> {
+        r::update_category(self, a, id, i).await
     }
 }

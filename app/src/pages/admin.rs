@@ -14,6 +14,10 @@ pub fn AdminHome() -> impl IntoView {
                         <strong>"Utilisateurs"</strong>
                         <span>"Comptes, permissions, activation."</span>
                     </a>
+                    <a class="tile" href="/admin/categories" data-testid="admin-categories-link">
+                        <strong>"Catégories"</strong>
+                        <span>"Arbre des catégories de la réception."</span>
+                    </a>
                     <a class="tile" href="/admin/outbox" data-testid="admin-outbox-link">
                         <strong>"E-mails envoyés"</strong>
                         <span>"Boîte d'envoi locale et test de la messagerie."</span>

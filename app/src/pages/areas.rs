@@ -35,18 +35,6 @@ pub fn Home() -> impl IntoView {
 }
 
 #[component]
-pub fn ReceptionHome() -> impl IntoView {
-    view! {
-        <Guarded permission=Some(Permission::ReceptionAccess)>
-            <section class="card" data-testid="reception-home">
-                <h1>"Réception"</h1>
-                <p>"Les postes de réception, tickets de dépôt et pesées arrivent ici."</p>
-            </section>
-        </Guarded>
-    }
-}
-
-#[component]
 pub fn CaisseHome() -> impl IntoView {
     view! {
         <Guarded permission=Some(Permission::CaisseAccess)>

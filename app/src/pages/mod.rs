@@ -1,13 +1,17 @@
 //! One module per area of the application.
 mod admin;
 mod areas;
+mod categories;
 mod guard;
 mod login;
 mod outbox;
+mod reception;
 mod users;
 
 pub use admin::AdminHome;
-pub use areas::{CaisseHome, Home, ReceptionHome};
+pub use areas::{CaisseHome, Home};
+pub use categories::AdminCategories;
+pub use reception::{ReceptionHome, TicketPage};
 pub use login::Login;
 pub use outbox::AdminOutbox;
 pub use users::AdminUsers;

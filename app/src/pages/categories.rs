@@ -1,0 +1,174 @@
+//! Admin page: the category tree (parent, display order, visible at reception, archive).
+//! Archived categories disappear from entry but stay in statistics and exports.
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use super::guard::Guarded;
+use crate::auth::Permission;
+use crate::reception::{Category, CategoryInput, CategoryUpdate};
+use crate::reception_api::{list_categories, CreateCategory, UpdateCategory};
+
+#[component]
+pub fn AdminCategories() -> impl IntoView {
+    view! {
+        <Guarded permission=Some(Permission::Admin)>
+            <CategoriesPanel/>
+        </Guarded>
+    }
+}
+
+/// The tree flattened in display order, with each category's depth.
+fn tree(all: &[Category]) -> Vec<(usize, Category)> {
+    fn walk(all: &[Category], parent: Option<Uuid>, depth: usize, out: &mut Vec<(usize, Category)>) {
+        let mut level: Vec<&Category> = all.iter().filter(|c| c.parent_id == parent).collect();
+        level.sort_by(|a, b| a.display_order.cmp(&b.display_order).then_with(|| a.name.cmp(&b.name)));
+        for c in level {
+            out.push((depth, c.clone()));
+            walk(all, Some(c.id), depth + 1, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(all, None, 0, &mut out);
+    out
+}
+
+#[component]
+fn CategoriesPanel() -> impl IntoView {
+    let create = ServerAction::<CreateCategory>::new();
+    let update = ServerAction::<UpdateCategory>::new();
+    let cats = Resource::new(move || (create.version().get(), update.version().get()), |_| list_categories());
+
+    let editing = RwSignal::new(None::<Uuid>);
+    let name = RwSignal::new(String::new());
+    let parent = RwSignal::new(String::new());
+    let order = RwSignal::new("0".to_string());
+    let visible = RwSignal::new(true);
+    let reset = move || {
+        editing.set(None);
+        name.set(String::new());
+        parent.set(String::new());
+        order.set("0".into());
+        visible.set(true);
+    };
+    Effect::new(move |_| {
+        if matches!(create.value().get(), Some(Ok(_))) || matches!(update.value().get(), Some(Ok(_))) {
+            reset();
+        }
+    });
+    let error = move || {
+        create.value().get().and_then(|r| r.err()).or_else(|| update.value().get().and_then(|r| r.err())).map(|e| e.to_string())
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let parent_id = Uuid::parse_str(&parent.get()).ok();
+        let display_order = order.get().trim().parse::<i32>().ok();
+        match editing.get() {
+            None => {
+                create.dispatch(CreateCategory {
+                    input: CategoryInput { name: name.get(), parent_id, display_order, visible_reception: Some(visible.get()) },
+                });
+            }
+            Some(id) => {
+                update.dispatch(UpdateCategory {
+                    id,
+                    input: CategoryUpdate {
+                        name: Some(name.get()),
+                        parent_id: Some(parent_id),
+                        display_order,
+                        visible_reception: Some(visible.get()),
+                        archived: None,
+                    },
+                });
+            }
+        }
+    };
+
+    view! {
+        <section class="card">
+            <h1>"Catégories"</h1>
+            <p class="notice">"Les catégories archivées ne sont plus proposées à la saisie mais restent dans les statistiques et les exports."</p>
+            <Transition fallback=|| view! { <p>"Chargement…"</p> }>
+                {move || Suspend::new(async move {
+                    match cats.await {
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Ok(all) => {
+                            let rows = tree(&all);
+                            view! {
+                                <div class="table-wrap">
+                                <table data-testid="categories-table">
+                                    <thead><tr>
+                                        <th scope="col">"Nom"</th><th scope="col" class="num">"Ordre"</th>
+                                        <th scope="col">"Réception"</th><th scope="col">"État"</th><th scope="col">"Actions"</th>
+                                    </tr></thead>
+                                    <tbody>
+                                        {rows.into_iter().map(|(depth, c)| {
+                                            let (c_edit, id, archived) = (c.clone(), c.id, c.archived);
+                                            view! {
+                                                <tr data-testid="category-row" class:archived=archived>
+                                                    <td style=format!("padding-left: {}rem", 0.5 + depth as f32 * 1.5)>{c.name.clone()}</td>
+                                                    <td class="num">{c.display_order}</td>
+                                                    <td>{if c.visible_reception { "Visible" } else { "Masquée" }}</td>
+                                                    <td>{if archived { "Archivée" } else { "Active" }}</td>
+                                                    <td class="actions">
+                                                        <button type="button" data-testid="category-edit" on:click=move |_| {
+                                                            editing.set(Some(c_edit.id));
+                                                            name.set(c_edit.name.clone());
+                                                            parent.set(c_edit.parent_id.map(|p| p.to_string()).unwrap_or_default());
+                                                            order.set(c_edit.display_order.to_string());
+                                                            visible.set(c_edit.visible_reception);
+                                                        }>"Modifier"</button>
+                                                        <button type="button" data-testid="category-archive" on:click=move |_| {
+                                                            update.dispatch(UpdateCategory { id, input: CategoryUpdate { archived: Some(!archived), ..Default::default() } });
+                                                        }>{if archived { "Restaurer" } else { "Archiver" }}</button>
+                                                    </td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                                </div>
+                                <h2>{move || if editing.get().is_some() { "Modifier la catégorie" } else { "Nouvelle catégorie" }}</h2>
+                                <form class="form-grid two" on:submit=submit>
+                                    <div>
+                                        <label for="category-name">"Nom"</label>
+                                        <input id="category-name" type="text" required data-testid="category-name"
+                                            prop:value=name on:input:target=move |ev| name.set(ev.target().value())/>
+                                    </div>
+                                    <div>
+                                        <label for="category-parent">"Catégorie parente"</label>
+                                        <select id="category-parent" data-testid="category-parent" prop:value=parent
+                                            on:change:target=move |ev| parent.set(ev.target().value())>
+                                            <option value="">"(aucune : premier niveau)"</option>
+                                            {all.iter().filter(|c| !c.archived).map(|c| view! { <option value=c.id.to_string()>{c.name.clone()}</option> }).collect_view()}
+                                        </select>
+                                    </div>
+                                    <div>
+                                        <label for="category-order">"Ordre d'affichage"</label>
+                                        <input id="category-order" type="number" step="1" data-testid="category-order"
+                                            prop:value=order on:input:target=move |ev| order.set(ev.target().value())/>
+                                    </div>
+                                    <div>
+                                        <label class="check" for="category-visible">
+                                            <input id="category-visible" type="checkbox" data-testid="category-visible"
+                                                prop:checked=visible on:change:target=move |ev| visible.set(ev.target().checked())/>
+                                            "Proposée à la réception"
+                                        </label>
+                                    </div>
+                                    <div class="buttons">
+                                        <button type="submit" class="primary" data-testid="category-submit">
+                                            {move || if editing.get().is_some() { "Enregistrer" } else { "Créer la catégorie" }}
+                                        </button>
+                                        <Show when=move || editing.get().is_some()>
+                                            <button type="button" on:click=move |_| reset()>"Annuler"</button>
+                                        </Show>
+                                    </div>
+                                </form>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+            {move || error().map(|e| view! { <p class="error" role="alert" data-testid="category-error">{e}</p> })}
+        </section>
+    }
+}

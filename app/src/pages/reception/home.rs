@@ -1,0 +1,240 @@
+use chrono::Datelike;
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+
+use super::kpi::{KpiBanner, KpiRefresh};
+use crate::auth::Permission;
+use crate::download::{download, encode};
+use crate::pages::guard::Guarded;
+use crate::reception::{paris_date, Destination, TicketQuery};
+use crate::reception_api::{current_poste, list_categories, list_tickets, ClosePoste, CreateTicket, OpenPoste};
+use crate::shell::CurrentUser;
+
+#[component]
+pub fn ReceptionHome() -> impl IntoView {
+    view! {
+        <Guarded permission=Some(Permission::ReceptionAccess)>
+            <ReceptionPanel/>
+        </Guarded>
+    }
+}
+
+#[component]
+fn ReceptionPanel() -> impl IntoView {
+    KpiRefresh::provide();
+    view! {
+        <h1 class="page-title" data-testid="reception-home">"Réception"</h1>
+        <KpiBanner/>
+        <div class="columns">
+            <PosteCard/>
+            <PeriodExport/>
+        </div>
+        <TicketsCard/>
+    }
+}
+
+#[component]
+fn PosteCard() -> impl IntoView {
+    let user = expect_context::<CurrentUser>();
+    let open = ServerAction::<OpenPoste>::new();
+    let close = ServerAction::<ClosePoste>::new();
+    let create = ServerAction::<CreateTicket>::new();
+    let poste = Resource::new(move || (open.version().get(), close.version().get()), |_| current_poste());
+    let deferred_at = RwSignal::new(String::new());
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(t)) = create.value().get() {
+            navigate(&format!("/reception/tickets/{}", t.ticket.id), Default::default());
+        }
+    });
+    Effect::new(move |_| {
+        if matches!(open.value().get(), Some(Ok(_))) || matches!(close.value().get(), Some(Ok(_))) {
+            KpiRefresh::bump();
+        }
+    });
+    let error = move || {
+        [open.value().get().and_then(|r| r.err()), close.value().get().and_then(|r| r.err()), create.value().get().and_then(|r| r.err())]
+            .into_iter()
+            .flatten()
+            .next()
+            .map(|e| e.to_string())
+    };
+    view! {
+        <section class="card" data-testid="poste-card">
+            <h2>"Mon poste"</h2>
+            <Transition fallback=|| view! { <p>"Chargement…"</p> }>
+                {move || Suspend::new(async move {
+                    let is_admin = user.await.ok().flatten().is_some_and(|u| u.has(Permission::Admin));
+                    match poste.await {
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Ok(Some(p)) => {
+                            let id = p.id;
+                            let since = crate::format::paris_datetime(p.opened_at);
+                            view! {
+                                <p data-testid="poste-status">
+                                    {format!("Poste ouvert depuis le {since}")}
+                                    {p.is_deferred.then_some(" (saisie différée)")}
+                                </p>
+                                <div class="buttons">
+                                    <button type="button" class="primary" data-testid="new-ticket"
+                                        disabled=move || create.pending().get()
+                                        on:click=move |_| { create.dispatch(CreateTicket {}); }>
+                                        "Nouveau ticket"
+                                    </button>
+                                    <button type="button" data-testid="close-poste"
+                                        disabled=move || close.pending().get()
+                                        on:click=move |_| { close.dispatch(ClosePoste { id }); }>
+                                        "Fermer mon poste"
+                                    </button>
+                                </div>
+                            }.into_any()
+                        }
+                        Ok(None) => view! {
+                            <p data-testid="poste-status">"Aucun poste ouvert."</p>
+                            <form class="stack" on:submit=move |ev| {
+                                ev.prevent_default();
+                                let at = deferred_at.get();
+                                open.dispatch(OpenPoste { opened_at: (!at.is_empty()).then_some(at) });
+                            }>
+                                {is_admin.then(|| view! {
+                                    <label for="poste-opened-at">"Saisie différée : date et heure d'ouverture (facultatif)"</label>
+                                    <input id="poste-opened-at" type="datetime-local" data-testid="poste-opened-at"
+                                        prop:value=deferred_at on:input:target=move |ev| deferred_at.set(ev.target().value())/>
+                                })}
+                                <button type="submit" class="primary" data-testid="open-poste" disabled=move || open.pending().get()>
+                                    "Ouvrir mon poste"
+                                </button>
+                            </form>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+            {move || error().map(|e| view! { <p class="error" role="alert" data-testid="poste-error">{e}</p> })}
+        </section>
+    }
+}
+
+#[component]
+fn TicketsCard() -> impl IntoView {
+    let status = RwSignal::new(String::new());
+    let tickets = Resource::new(move || status.get(), |s| list_tickets(TicketQuery { status: (!s.is_empty()).then_some(s), ..Default::default() }));
+    view! {
+        <section class="card">
+            <div class="card-head">
+                <h2>"Tickets"</h2>
+                <label class="inline" for="tickets-status">"Statut"</label>
+                <select id="tickets-status" data-testid="tickets-status" on:change:target=move |ev| status.set(ev.target().value())>
+                    <option value="">"Tous"</option>
+                    <option value="opened">"Ouverts"</option>
+                    <option value="closed">"Fermés"</option>
+                </select>
+            </div>
+            <Transition fallback=|| view! { <p>"Chargement…"</p> }>
+                {move || Suspend::new(async move {
+                    match tickets.await {
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <p class="notice" data-testid="tickets-empty">"Aucun ticket."</p> }.into_any(),
+                        Ok(list) => view! {
+                            <div class="table-wrap">
+                            <table data-testid="tickets-table">
+                                <thead><tr>
+                                    <th scope="col">"Date"</th><th scope="col">"Bénévole"</th><th scope="col">"Statut"</th>
+                                    <th scope="col" class="num">"Lignes"</th><th scope="col" class="num">"Entrées (kg)"</th><th scope="col" class="num">"Sorties (kg)"</th>
+                                    <th scope="col">"Détail"</th>
+                                </tr></thead>
+                                <tbody>
+                                    {list.into_iter().map(|t| view! {
+                                        <tr data-testid="ticket-row">
+                                            <td>{crate::format::paris_datetime(t.ticket_at)}{t.is_deferred.then_some(" (différé)")}</td>
+                                            <td>{t.benevole_name.clone()}</td>
+                                            <td>{t.status.label()}</td>
+                                            <td class="num">{t.lines_count}</td>
+                                            <td class="num">{t.entry_weight_kg.to_comma_string()}</td>
+                                            <td class="num">{t.exit_weight_kg.to_comma_string()}</td>
+                                            <td><a href=format!("/reception/tickets/{}", t.id)>"Ouvrir"</a></td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                            </div>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// "Export lignes (période)": Paris days, end day included, optional filters.
+#[component]
+fn PeriodExport() -> impl IntoView {
+    let today = paris_date(chrono::Utc::now());
+    let first = today.with_day(1).unwrap_or(today);
+    let date_from = RwSignal::new(first.to_string());
+    let date_to = RwSignal::new(today.to_string());
+    let destination = RwSignal::new(String::new());
+    let category = RwSignal::new(String::new());
+    let categories = Resource::new(|| (), |_| list_categories());
+    let pending = RwSignal::new(false);
+    let result = RwSignal::new(None::<Result<String, String>>);
+    let run = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let mut url = format!("/v1/reception/lignes/export-csv?date_from={}&date_to={}", encode(&date_from.get()), encode(&date_to.get()));
+        for (k, v) in [("destination", destination.get()), ("category_id", category.get())] {
+            if !v.is_empty() {
+                url.push_str(&format!("&{k}={}", encode(&v)));
+            }
+        }
+        pending.set(true);
+        result.set(None);
+        leptos::task::spawn_local(async move {
+            let r = download(&url).await;
+            pending.set(false);
+            result.set(Some(r));
+        });
+    };
+    view! {
+        <section class="card">
+            <h2>"Export lignes (période)"</h2>
+            <form class="form-grid two" on:submit=run>
+                <div>
+                    <label for="export-date-from">"Du"</label>
+                    <input id="export-date-from" type="date" required data-testid="export-date-from"
+                        prop:value=date_from on:input:target=move |ev| date_from.set(ev.target().value())/>
+                </div>
+                <div>
+                    <label for="export-date-to">"Au (inclus)"</label>
+                    <input id="export-date-to" type="date" required data-testid="export-date-to"
+                        prop:value=date_to on:input:target=move |ev| date_to.set(ev.target().value())/>
+                </div>
+                <div>
+                    <label for="export-destination">"Destination"</label>
+                    <select id="export-destination" data-testid="export-destination" on:change:target=move |ev| destination.set(ev.target().value())>
+                        <option value="">"Toutes"</option>
+                        {Destination::ALL.into_iter().map(|d| view! { <option value=d.as_str()>{d.label()}</option> }).collect_view()}
+                    </select>
+                </div>
+                <div>
+                    <label for="export-category">"Catégorie"</label>
+                    <select id="export-category" data-testid="export-category" on:change:target=move |ev| category.set(ev.target().value())>
+                        <option value="">"Toutes"</option>
+                        <Transition fallback=|| ()>
+                            {move || Suspend::new(async move {
+                                categories.await.unwrap_or_default().into_iter()
+                                    .map(|c| view! { <option value=c.id.to_string()>{c.name}{c.archived.then_some(" (archivée)")}</option> })
+                                    .collect_view()
+                            })}
+                        </Transition>
+                    </select>
+                </div>
+                <button type="submit" class="primary" data-testid="export-period" disabled=move || pending.get()>
+                    {move || if pending.get() { "Export en cours…" } else { "Exporter en CSV" }}
+                </button>
+            </form>
+            {move || result.get().map(|r| match r {
+                Ok(name) => view! { <p class="success" role="status" data-testid="export-period-result">{format!("Fichier « {name} » téléchargé.")}</p> }.into_any(),
+                Err(e) => view! { <p class="error" role="alert" data-testid="export-period-error">{e}</p> }.into_any(),
+            })}
+        </section>
+    }
+}

@@ -1,0 +1,9 @@
+//! Reception pages: the home (KPIs, my poste, tickets, period export) and a ticket's
+//! entry page.
+mod home;
+mod kpi;
+mod ticket;
+
+pub use home::ReceptionHome;
+pub use ticket::TicketPage;
+

@@ -1,0 +1,138 @@
+//! Server functions of the reception pages. Each one authenticates and checks the
+//! permission itself before calling the service (which checks again).
+use leptos::prelude::*;
+use server_fn::codec::Json;
+use uuid::Uuid;
+
+use crate::error::AppError;
+use crate::reception::{
+    Category, CategoryInput, CategoryUpdate, DownloadToken, Ligne, LigneInput, LigneUpdate, Poste, ReceptionLiveStats, Ticket,
+    TicketDetail, TicketQuery,
+};
+#[cfg(feature = "ssr")]
+use crate::{auth::Permission, backend::authorize, backend::with_status};
+
+#[cfg(feature = "ssr")]
+async fn reception() -> Result<(std::sync::Arc<dyn crate::backend::Backend>, crate::auth::UserView), AppError> {
+    authorize(Some(Permission::ReceptionAccess)).await
+}
+
+#[server(prefix = "/api", endpoint = "reception_current_poste")]
+pub async fn current_poste() -> Result<Option<Poste>, AppError> {
+    with_status(async move {
+        let (b, u) = reception().await?;
+        b.current_poste(&u).await
+    }.await)
+}
+
+#[server(prefix = "/api", endpoint = "reception_open_poste", input = Json)]
+pub async fn open_poste(opened_at: Option<String>) -> Result<Poste, AppError> {
+    with_status(async move {
+        let (b, u) = reception().await?;
+        b.open_poste(&u, crate::reception::OpenPosteRequest { opened_at }).await
+    }.await)
+}
+
+#[server(prefix = "/api", endpoint = "reception_close_poste", input = Json)]
+pub async fn close_poste(id: Uuid) -> Result<Poste, AppError> {
+    with_status(async move {
+        let (b, u) = reception().await?;
+        b.close_poste(&u, id).await
+    }.await)
+}
+
+#[server(prefix = "/api", endpoint = "reception_list_tickets", input = Json)]
+pub async fn list_tickets(query: TicketQuery) -> Result<Vec<Ticket>, AppError> {
+    with_status(async move {
+        let (b, u) = reception().await?;
+        b.list_tickets(&u, query).await
+    }.await)
+}
+
+#[server(prefix = "/api", endpoint = "reception_create_ticket", input = Json)]
+pub async fn create_ticket() -> Result<TicketDetail, AppError> {
+    with_status(async move {
+        let (b, u) = reception().await?;
+        b.create_ticket(&u).await
+    }.await)
+}
+
+#[server(prefix = "/api", endpoint = "reception_get_ticket", input = Json)]
+pub async fn get_ticket(id: Uuid) -> Result<TicketDetail, AppError> {
+    with_status(async move {
+        let (b, u) = reception().await?;
+        b.get_ticket(&u, id).await
+    }.await)
+}
+
+#[server(prefix = "/api", endpoint = "reception_close_ticket", input = Json)]
+pub async fn close_ticket(id: Uuid) -> Result<TicketDetail, AppError> {
+    with_status(async move {
+        let (b, u) = reception().await?;
+        b.close_ticket(&u, id).await
+    }.await)
+}
+
+#[server(prefix = "/api", endpoint = "reception_add_ligne", input = Json)]
+pub async fn add_ligne(ticket_id: Uuid, input: LigneInput) -> Result<Ligne, AppError> {
+    with_status(async move {
+        let (b, u) = reception().await?;
+        b.add_ligne(&u, ticket_id, input).await
+    }.await)
+}
+
+#[server(prefix = "/api", endpoint = "reception_update_ligne", input = Json)]
+pub async fn update_ligne(ticket_id: Uuid, ligne_id: Uuid, input: LigneUpdate) -> Result<Ligne, AppError> {
+    with_status(async move {
+        let (b, u) = reception().await?;
+        b.update_ligne(&u, ticket_id, ligne_id, input).await
+    }.await)
+}
+
+#[server(prefix = "/api", endpoint = "reception_delete_ligne", input = Json)]
+pub async fn delete_ligne(ticket_id: Uuid, ligne_id: Uuid) -> Result<(), AppError> {
+    with_status(async move {
+        let (b, u) = reception().await?;
+        b.delete_ligne(&u, ticket_id, ligne_id).await
+    }.await)
+}
+
+#[server(prefix = "/api", endpoint = "reception_download_token", input = Json)]
+pub async fn issue_download_token(ticket_id: Uuid) -> Result<DownloadToken, AppError> {
+    with_status(async move {
+        let (b, u) = reception().await?;
+        b.download_token(&u, ticket_id).await
+    }.await)
+}
+
+#[server(prefix = "/api", endpoint = "reception_live_stats", input = Json)]
+pub async fn live_stats(exclude_deferred: bool) -> Result<ReceptionLiveStats, AppError> {
+    with_status(async move {
+        let (b, u) = reception().await?;
+        b.live_stats(&u, exclude_deferred).await
+    }.await)
+}
+
+#[server(prefix = "/api", endpoint = "categories_list")]
+pub async fn list_categories() -> Result<Vec<Category>, AppError> {
+    with_status(async move {
+        let (b, u) = reception().await?;
+        b.list_categories(&u).await
+    }.await)
+}
+
+#[server(prefix = "/api", endpoint = "categories_create", input = Json)]
+pub async fn create_category(input: CategoryInput) -> Result<Category, AppError> {
+    with_status(async move {
+        let (b, u) = authorize(Some(Permission::Admin)).await?;
+        b.create_category(&u, input).await
+    }.await)
+}
+
+#[server(prefix = "/api", endpoint = "categories_update", input = Json)]
+pub async fn update_category(id: Uuid, input: CategoryUpdate) -> Result<Category, AppError> {
+    with_status(async move {
+        let (b, u) = authorize(Some(Permission::Admin)).await?;
+        b.update_category(&u, id, input).await
+    }.await)
+}

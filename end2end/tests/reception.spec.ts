@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs';
+import { test, expect, type Page } from '@playwright/test';
+import { adminCredentials, gotoHydrated, login, waitHydrated } from './helpers';
+
+test.describe.configure({ mode: 'serial' });
+
+/** Today as YYYY-MM-DD in Europe/Paris, the day the server counts in. */
+function parisToday(): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris' }).format(new Date());
+}
+
+async function downloaded(page: Page, click: () => Promise<void>): Promise<{ name: string; text: string; bytes: Buffer }> {
+  const [download] = await Promise.all([page.waitForEvent('download'), click()]);
+  const path = await download.path();
+  const bytes = readFileSync(path!);
+  return { name: download.suggestedFilename(), text: bytes.toString('utf8'), bytes };
+}
+
+test('reception: poste, ticket, keyboard entry, live KPIs, exports', async ({ page }) => {
+  test.slow();
+  const admin = adminCredentials();
+  await login(page, admin.username, admin.password);
+
+  await test.step('the reception home shows the KPI banner', async () => {
+    await page.getByTestId('nav-reception').click();
+    await page.waitForURL('**/reception');
+    await expect(page.getByTestId('kpi-banner')).toBeVisible();
+    await expect(page.getByTestId('kpi-updated')).toContainText('Mis à jour à');
+  });
+
+  await test.step('open my poste and start a ticket', async () => {
+    await expect(page.getByTestId('poste-status')).toHaveText('Aucun poste ouvert.');
+    await page.getByTestId('open-poste').click();
+    await expect(page.getByTestId('poste-status')).toContainText('Poste ouvert depuis le');
+    await page.getByTestId('new-ticket').click();
+    await page.waitForURL(/\/reception\/tickets\/[0-9a-f-]{36}$/);
+    await expect(page.getByTestId('ticket-status')).toHaveText('Ouvert');
+    await expect(page.getByTestId('lines-empty')).toBeVisible();
+  });
+
+  const entryBefore = await page.getByTestId('kpi-entry-weight').innerText();
+
+  await test.step('add lines with the keyboard only', async () => {
+    const weight = page.getByTestId('line-weight');
+    await weight.focus();
+    await page.keyboard.type('12,5');
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('total-entry')).toHaveText('12,500 kg');
+    await expect(page.getByTestId('total-lines')).toHaveText('1');
+    // The cursor is back in the weight field, emptied, ready for the next item.
+    await expect(weight).toBeFocused();
+    await expect(weight).toHaveValue('');
+
+    // Second item: weight, Tab to the category (next one with the arrow), Tab to the
+    // destination, Tab to "exit", Space, Tab to the notes, Enter.
+    await page.keyboard.type('3,25');
+    await page.keyboard.press('Tab');
+    await expect(page.getByTestId('line-category')).toBeFocused();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Tab');
+    await expect(page.getByTestId('line-destination')).toBeFocused();
+    await page.keyboard.press('Tab');
+    await expect(page.getByTestId('line-exit')).toBeFocused();
+    await page.keyboard.press('Space');
+    await page.keyboard.press('Tab');
+    await expect(page.getByTestId('line-notes')).toBeFocused();
+    await page.keyboard.type('=SOMME(A1) benne');
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('total-exit')).toHaveText('3,250 kg');
+    await expect(page.getByTestId('line-row')).toHaveCount(2);
+    await expect(page.getByTestId('line-row').nth(1)).toContainText('Sortie');
+    await expect(page.getByTestId('line-row').nth(1)).toContainText('=SOMME(A1) benne');
+
+    // A wrong weight is refused with a French message and nothing is added.
+    await page.keyboard.type('0');
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('line-error')).toContainText('poids');
+    await expect(page.getByTestId('line-row')).toHaveCount(2);
+    await page.getByTestId('line-weight').fill('');
+  });
+
+  await test.step('the KPI banner changed without a reload', async () => {
+    await expect(page.getByTestId('kpi-entry-weight')).not.toHaveText(entryBefore);
+    await expect(page.getByTestId('kpi-entry-weight')).toHaveText('12,500');
+    await expect(page.getByTestId('kpi-exit-weight')).toHaveText('3,250');
+    await expect(page.getByTestId('kpi-lines')).toHaveText('2');
+  });
+
+  await test.step('export the ticket as CSV', async () => {
+    const file = await downloaded(page, () => page.getByTestId('export-ticket-csv').click());
+    expect(file.name).toMatch(/^ticket-[0-9a-f-]{36}\.csv$/);
+    expect([...file.bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const lines = file.text.replace(/^\uFEFF/, '').split('\r\n').filter((l) => l.length > 0);
+    expect(lines[0]).toContain('Poids (kg);Destination;Sortie;Notes');
+    expect(lines).toHaveLength(3);
+    expect(lines[1]).toContain(';12,500;revente;non;');
+    expect(lines[2]).toContain(";3,250;revente;oui;'=SOMME(A1) benne");
+    await expect(page.getByTestId('export-ticket-result')).toContainText('.csv');
+  });
+
+  await test.step('close the ticket: it is frozen', async () => {
+    await page.getByTestId('close-ticket').click();
+    await expect(page.getByTestId('ticket-status')).toHaveText('Fermé');
+    await expect(page.getByTestId('line-form')).toHaveCount(0);
+    await expect(page.getByTestId('kpi-tickets-open')).toHaveText('0');
+  });
+
+  await test.step('export the lines of a period', async () => {
+    await gotoHydrated(page, '/reception');
+    const today = parisToday();
+    await page.getByTestId('export-date-from').fill(today);
+    await page.getByTestId('export-date-to').fill(today);
+    const file = await downloaded(page, () => page.getByTestId('export-period').click());
+    expect(file.name).toBe(`reception-lignes-${today}_${today}.csv`);
+    const rows = file.text.split('\r\n').filter((l) => l.length > 0);
+    expect(rows).toHaveLength(3);
+    await expect(page.getByTestId('export-period-result')).toContainText(file.name);
+
+    // A period ending before it starts gets the server's French message.
+    await page.getByTestId('export-date-from').fill('2026-03-02');
+    await page.getByTestId('export-date-to').fill('2026-03-01');
+    await page.getByTestId('export-period').click();
+    await expect(page.getByTestId('export-period-error')).toContainText('postérieure ou égale');
+  });
+
+  await test.step('close the poste', async () => {
+    await page.getByTestId('close-poste').click();
+    await expect(page.getByTestId('poste-status')).toHaveText('Aucun poste ouvert.');
+    await waitHydrated(page);
+  });
+});

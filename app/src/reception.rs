@@ -26,26 +26,31 @@ impl Weight {
         self.0
     }
 
-    /// Parses `12`, `12.5`, `12,5` or `0.001`; refuses zero, negatives, more than three
-    /// decimals, exponents and anything else.
+    /// A line weight as typed: `12`, `12.5`, `12,5` or `0.001`; refuses zero, negatives,
+    /// more than three decimals, exponents, anything else, and more than 100 t.
     pub fn parse(raw: &str) -> Result<Self, AppError> {
+        let w = Self::parse_quantity(raw)?;
+        if w.0 <= 0 {
+            return Err(AppError::invalid("Le poids doit être supérieur à 0."));
+        }
+        if w.0 > Self::MAX_GRAMS {
+            return Err(AppError::invalid("Le poids ne peut pas dépasser 100 000 kg pour une ligne."));
+        }
+        Ok(w)
+    }
+
+    /// Any exact non-negative quantity of kilograms with at most 3 decimals (totals too).
+    pub fn parse_quantity(raw: &str) -> Result<Self, AppError> {
         let err = || AppError::invalid("Le poids doit être un nombre de kilos positif, avec au plus 3 décimales (ex. 12,5).");
         let s = raw.trim().replace(',', ".");
         let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
-        if int.is_empty() || int.len() > 9 || !int.bytes().all(|b| b.is_ascii_digit()) || frac.len() > 3 || !frac.bytes().all(|b| b.is_ascii_digit()) || (s.contains('.') && frac.is_empty()) {
+        let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+        if int.is_empty() || int.len() > 15 || !digits(int) || frac.len() > 3 || !digits(frac) || (s.contains('.') && frac.is_empty()) {
             return Err(err());
         }
-        let mut grams: i64 = int.parse::<i64>().map_err(|_| err())? * 1000;
-        if !frac.is_empty() {
-            grams += format!("{frac:0<3}").parse::<i64>().map_err(|_| err())?;
-        }
-        if grams <= 0 {
-            return Err(AppError::invalid("Le poids doit être supérieur à 0."));
-        }
-        if grams > Self::MAX_GRAMS {
-            return Err(AppError::invalid("Le poids ne peut pas dépasser 100 000 kg pour une ligne."));
-        }
-        Ok(Weight(grams))
+        let whole = int.parse::<i64>().map_err(|_| err())?;
+        let frac = if frac.is_empty() { 0 } else { format!("{frac:0<3}").parse::<i64>().map_err(|_| err())? };
+        Ok(Weight(whole * 1000 + frac))
     }
 
     /// `12.500` (machine form, 3 decimals).
@@ -88,8 +93,18 @@ impl<'de> Deserialize<'de> for Weight {
             Raw::Num(n) => n.to_string(),
             Raw::Text(t) => t,
         };
-        Weight::parse(&text).map_err(|e| serde::de::Error::custom(e.to_string()))
+        Weight::parse_quantity(&text).map_err(|e| serde::de::Error::custom(e.to_string()))
     }
+}
+
+/// Reads a line weight (strictly positive, at most 100 t) from a client.
+fn line_weight<'de, D: Deserializer<'de>>(d: D) -> Result<Weight, D::Error> {
+    let w = Weight::deserialize(d)?;
+    Weight::parse(&w.to_point_string()).map_err(|e| serde::de::Error::custom(e.to_string()))
+}
+
+fn line_weight_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Weight>, D::Error> {
+    line_weight(d).map(Some)
 }
 
 /// Where a line's material goes.
@@ -334,6 +349,7 @@ pub struct TicketDetail {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LigneInput {
+    #[serde(deserialize_with = "line_weight")]
     pub poids_kg: Weight,
     pub category_id: Uuid,
     pub destination: Destination,
@@ -345,7 +361,7 @@ pub struct LigneInput {
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct LigneUpdate {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "line_weight_opt")]
     pub poids_kg: Option<Weight>,
     #[serde(default)]
     pub category_id: Option<Uuid>,
@@ -453,6 +469,10 @@ mod tests {
         for bad in ["0", "0.000", "-1", "1.2345", "1e3", "abc", "", "1.", ".5", "1,2,3", "100000.001"] {
             assert!(Weight::parse(bad).is_err(), "{bad} should be refused");
         }
+        // Totals may be zero; line inputs may not.
+        assert_eq!(serde_json::from_str::<Weight>("0.0").unwrap().grams(), 0);
+        assert!(serde_json::from_str::<LigneUpdate>(r#"{"poids_kg": 0}"#).is_err());
+        assert!(serde_json::from_str::<LigneUpdate>(r#"{"poids_kg": 0.5}"#).unwrap().poids_kg.is_some());
         let w: Weight = serde_json::from_str("12.345").unwrap();
         assert_eq!(w.grams(), 12_345);
         assert_eq!(serde_json::to_string(&w).unwrap(), "12.345");

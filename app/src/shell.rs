@@ -18,6 +18,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -44,7 +45,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Header/>
             <main class="page">
-                <Routes fallback=|| view! { <p class="notice">"Page introuvable."</p> }>
+                <Routes fallback=NotFound>
                     <Route path=path!("/") view=pages::Home/>
                     <Route path=path!("/login") view=pages::Login/>
                     <Route path=path!("/reception") view=pages::ReceptionHome/>
@@ -58,6 +59,15 @@ pub fn App() -> impl IntoView {
             </main>
         </Router>
     }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
+        options.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! { <section class="card"><h1>"Page introuvable"</h1><p><a href="/">"Retour à l'accueil"</a></p></section> }
 }
 
 #[component]

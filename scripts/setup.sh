@@ -25,7 +25,8 @@ done
 
 CARGO_LEPTOS_VERSION="0.3.11"
 BINARYEN_NPM="binaryen@132"
-APT_PACKAGES=(chromium postgresql sqlite3 curl)
+# bc: arithmetic in scripts/bench.sh.
+APT_PACKAGES=(chromium postgresql sqlite3 curl bc)
 
 export DEBIAN_FRONTEND=noninteractive
 # The browser comes from Debian; a Playwright download would fail here anyway.
@@ -225,7 +226,7 @@ setup_apt() {
     local missing=() pkg
     if ! have dpkg-query; then
         # Not Debian: only say what we expect to find.
-        for pkg in chromium psql sqlite3 curl; do
+        for pkg in chromium psql sqlite3 curl bc; do
             have "$pkg" || warn "$pkg not found; install it with your package manager"
         done
         return 0

@@ -2,9 +2,18 @@
 //! browser way (a temporary link), so the page can show a pending state and a clear
 //! French error instead of navigating to a JSON error page.
 
-/// Fetches `url` and saves it under the name the server gives. Returns the file name.
-#[cfg(feature = "hydrate")]
+/// GETs `url` and saves the file under the name the server gives. Returns the name.
 pub async fn download(url: &str) -> Result<String, String> {
+    fetch_file(url, None).await
+}
+
+/// POSTs `json` to `url` and saves the file it answers with.
+pub async fn download_post(url: &str, json: String) -> Result<String, String> {
+    fetch_file(url, Some(json)).await
+}
+
+#[cfg(feature = "hydrate")]
+async fn fetch_file(url: &str, json: Option<String>) -> Result<String, String> {
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
     use web_sys::{Blob, HtmlAnchorElement, RequestCredentials, RequestInit, Response, Url};
@@ -12,8 +21,17 @@ pub async fn download(url: &str) -> Result<String, String> {
     let offline = || "Le serveur ne répond pas. Vérifiez la connexion.".to_string();
     let window = web_sys::window().ok_or_else(offline)?;
     let init = RequestInit::new();
-    init.set_method("GET");
     init.set_credentials(RequestCredentials::SameOrigin);
+    match json {
+        None => init.set_method("GET"),
+        Some(body) => {
+            init.set_method("POST");
+            let headers = web_sys::Headers::new().map_err(|_| offline())?;
+            headers.set("content-type", "application/json").map_err(|_| offline())?;
+            init.set_headers(&headers);
+            init.set_body(&wasm_bindgen::JsValue::from_str(&body));
+        }
+    }
     let resp: Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
         .await
         .map_err(|_| offline())?
@@ -61,7 +79,7 @@ pub async fn download(url: &str) -> Result<String, String> {
 }
 
 #[cfg(not(feature = "hydrate"))]
-pub async fn download(_url: &str) -> Result<String, String> {
+async fn fetch_file(_url: &str, _json: Option<String>) -> Result<String, String> {
     Err("Téléchargement disponible seulement dans le navigateur.".into())
 }
 

@@ -229,6 +229,22 @@ pub struct Category {
     pub archived: bool,
 }
 
+/// The tree flattened in display order (order, then name), children under their
+/// parent, with each category's depth; `keep` prunes a category and its subtree.
+pub fn category_tree<'a>(all: &'a [Category], keep: impl Fn(&Category) -> bool + Copy) -> Vec<(usize, &'a Category)> {
+    fn walk<'a>(all: &'a [Category], parent: Option<Uuid>, depth: usize, keep: impl Fn(&Category) -> bool + Copy, out: &mut Vec<(usize, &'a Category)>) {
+        let mut level: Vec<&Category> = all.iter().filter(|c| c.parent_id == parent && keep(c)).collect();
+        level.sort_by(|a, b| a.display_order.cmp(&b.display_order).then_with(|| a.name.cmp(&b.name)));
+        for c in level {
+            out.push((depth, c));
+            walk(all, Some(c.id), depth + 1, keep, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(all, None, 0, keep, &mut out);
+    out
+}
+
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct CategoryInput {
     pub name: String,

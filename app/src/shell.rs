@@ -55,6 +55,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/users") view=pages::AdminUsers/>
                     <Route path=path!("/admin/outbox") view=pages::AdminOutbox/>
                     <Route path=path!("/admin/categories") view=pages::AdminCategories/>
+                    <Route path=path!("/admin/exports") view=pages::AdminExports/>
                 </Routes>
             </main>
         </Router>

@@ -123,7 +123,25 @@ test('reception: poste, ticket, keyboard entry, live KPIs, exports', async ({ pa
     await expect(page.getByTestId('export-period-error')).toContainText('postérieure ou égale');
   });
 
+  await test.step('an admin downloads the bulk export as Excel', async () => {
+    await gotoHydrated(page, '/admin/exports');
+    const today = parisToday();
+    await page.getByTestId('bulk-date-from').fill(today);
+    await page.getByTestId('bulk-date-to').fill(today);
+    await page.getByTestId('bulk-format').selectOption('xlsx');
+    const file = await downloaded(page, () => page.getByTestId('bulk-submit').click());
+    expect(file.name).toBe(`reception-tickets-${today}_${today}.xlsx`);
+    // An XLSX is a ZIP package holding the workbook and its three sheets.
+    expect(file.bytes.subarray(0, 2).toString('latin1')).toBe('PK');
+    const listing = file.bytes.toString('latin1');
+    for (const part of ['xl/workbook.xml', 'xl/worksheets/sheet1.xml', 'xl/worksheets/sheet3.xml']) {
+      expect(listing).toContain(part);
+    }
+    await expect(page.getByTestId('bulk-result')).toContainText('.xlsx');
+  });
+
   await test.step('close the poste', async () => {
+    await gotoHydrated(page, '/reception');
     await page.getByTestId('close-poste').click();
     await expect(page.getByTestId('poste-status')).toHaveText('Aucun poste ouvert.');
     await waitHydrated(page);

@@ -37,6 +37,18 @@ pub enum Command {
         #[arg(long, env = "RECYCLIQUE_NEW_PASSWORD", hide_env_values = true)]
         password: Option<String>,
     },
+    /// Generates realistic reception data (SQLite only), for benchmarks and demos.
+    GenerateData {
+        /// Number of lines to create.
+        #[arg(long)]
+        lines: u64,
+        /// Spread over this many days, up to today.
+        #[arg(long, default_value_t = 365)]
+        days: u32,
+        /// Bénévoles to create beside the existing users.
+        #[arg(long, default_value_t = 5)]
+        users: u32,
+    },
     /// Sets a new password and closes the user's sessions.
     ResetPassword {
         #[arg(long)]
@@ -73,6 +85,34 @@ pub async fn run(cli: Cli, settings: Settings, leptos_options: LeptosOptions) ->
             let u = crate::auth::create_user_unchecked(&state, req).await.map_err(|e| anyhow!("{e}"))?;
             let perms: Vec<_> = u.permissions.iter().map(|p| p.as_str()).collect();
             println!("Utilisateur « {} » créé (permissions : {}).", u.username, perms.join(", "));
+        }
+        Command::GenerateData { lines, days, users } => {
+            if !settings.database_url.starts_with("sqlite:") {
+                bail!("generate-data ne prend en charge que SQLite (DATABASE_URL={})", settings.database_url);
+            }
+            let url = settings.database_url.clone();
+            let state = build_state(settings, leptos_options, Arc::new(SystemClock)).await?;
+            for i in 1..=users {
+                let req = CreateUserRequest {
+                    username: format!("benevole{i:02}"),
+                    display_name: Some(format!("Bénévole {i:02}")),
+                    password: format!("benevole{i:02}-motdepasse"),
+                    permissions: vec!["reception.access".into()],
+                    active: Some(true),
+                };
+                // Existing ones are kept: the command can be run again on the same base.
+                let _ = crate::auth::create_user_unchecked(&state, req).await;
+            }
+            let store = crate::storage::SqliteStore::connect(&url).await?;
+            let started = std::time::Instant::now();
+            let g = crate::generate::generate(store.pool(), lines, days, chrono::Utc::now()).await?;
+            println!(
+                "{} lignes, {} tickets, {} postes générés en {:.1} s.",
+                g.lines,
+                g.tickets,
+                g.postes,
+                started.elapsed().as_secs_f64()
+            );
         }
         Command::ResetPassword { username, password } => {
             let state = build_state(settings, leptos_options, Arc::new(SystemClock)).await?;

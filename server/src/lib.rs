@@ -6,6 +6,7 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod export;
+pub mod generate;
 pub mod mail;
 pub mod reception;
 pub mod rest;

@@ -18,6 +18,10 @@ pub fn AdminHome() -> impl IntoView {
                         <strong>"Catégories"</strong>
                         <span>"Arbre des catégories de la réception."</span>
                     </a>
+                    <a class="tile" href="/admin/exports" data-testid="admin-exports-link">
+                        <strong>"Exports"</strong>
+                        <span>"Export groupé de la réception : Excel, CSV, ZIP."</span>
+                    </a>
                     <a class="tile" href="/admin/outbox" data-testid="admin-outbox-link">
                         <strong>"E-mails envoyés"</strong>
                         <span>"Boîte d'envoi locale et test de la messagerie."</span>

@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::guard::Guarded;
 use crate::auth::Permission;
-use crate::reception::{Category, CategoryInput, CategoryUpdate};
+use crate::reception::{category_tree, CategoryInput, CategoryUpdate};
 use crate::reception_api::{list_categories, CreateCategory, UpdateCategory};
 
 #[component]
@@ -15,21 +15,6 @@ pub fn AdminCategories() -> impl IntoView {
             <CategoriesPanel/>
         </Guarded>
     }
-}
-
-/// The tree flattened in display order, with each category's depth.
-fn tree(all: &[Category]) -> Vec<(usize, Category)> {
-    fn walk(all: &[Category], parent: Option<Uuid>, depth: usize, out: &mut Vec<(usize, Category)>) {
-        let mut level: Vec<&Category> = all.iter().filter(|c| c.parent_id == parent).collect();
-        level.sort_by(|a, b| a.display_order.cmp(&b.display_order).then_with(|| a.name.cmp(&b.name)));
-        for c in level {
-            out.push((depth, c.clone()));
-            walk(all, Some(c.id), depth + 1, out);
-        }
-    }
-    let mut out = Vec::new();
-    walk(all, None, 0, &mut out);
-    out
 }
 
 #[component]
@@ -92,7 +77,7 @@ fn CategoriesPanel() -> impl IntoView {
                     match cats.await {
                         Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                         Ok(all) => {
-                            let rows = tree(&all);
+                            let rows: Vec<_> = category_tree(&all, |_| true).into_iter().map(|(d, c)| (d, c.clone())).collect();
                             view! {
                                 <div class="table-wrap">
                                 <table data-testid="categories-table">

@@ -2,6 +2,8 @@
 mod admin;
 mod areas;
 mod categories;
+mod exports;
+mod fields;
 mod guard;
 mod login;
 mod outbox;
@@ -11,6 +13,7 @@ mod users;
 pub use admin::AdminHome;
 pub use areas::{CaisseHome, Home};
 pub use categories::AdminCategories;
+pub use exports::AdminExports;
 pub use reception::{ReceptionHome, TicketPage};
 pub use login::Login;
 pub use outbox::AdminOutbox;

@@ -1,4 +1,3 @@
-use chrono::Datelike;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
@@ -6,7 +5,8 @@ use super::kpi::{KpiBanner, KpiRefresh};
 use crate::auth::Permission;
 use crate::download::{download, encode};
 use crate::pages::guard::Guarded;
-use crate::reception::{paris_date, Destination, TicketQuery};
+use crate::pages::fields::{DestinationFilter, DownloadStatus, PeriodFields, PeriodInput};
+use crate::reception::TicketQuery;
 use crate::reception_api::{current_poste, list_categories, list_tickets, ClosePoste, CreateTicket, OpenPoste};
 use crate::shell::CurrentUser;
 
@@ -168,10 +168,7 @@ fn TicketsCard() -> impl IntoView {
 /// "Export lignes (période)": Paris days, end day included, optional filters.
 #[component]
 fn PeriodExport() -> impl IntoView {
-    let today = paris_date(chrono::Utc::now());
-    let first = today.with_day(1).unwrap_or(today);
-    let date_from = RwSignal::new(first.to_string());
-    let date_to = RwSignal::new(today.to_string());
+    let period = PeriodInput::current_month();
     let destination = RwSignal::new(String::new());
     let category = RwSignal::new(String::new());
     let categories = Resource::new(|| (), |_| list_categories());
@@ -179,7 +176,7 @@ fn PeriodExport() -> impl IntoView {
     let result = RwSignal::new(None::<Result<String, String>>);
     let run = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let mut url = format!("/v1/reception/lignes/export-csv?date_from={}&date_to={}", encode(&date_from.get()), encode(&date_to.get()));
+        let mut url = format!("/v1/reception/lignes/export-csv?date_from={}&date_to={}", encode(&period.from.get()), encode(&period.to.get()));
         for (k, v) in [("destination", destination.get()), ("category_id", category.get())] {
             if !v.is_empty() {
                 url.push_str(&format!("&{k}={}", encode(&v)));
@@ -197,23 +194,8 @@ fn PeriodExport() -> impl IntoView {
         <section class="card">
             <h2>"Export lignes (période)"</h2>
             <form class="form-grid two" on:submit=run>
-                <div>
-                    <label for="export-date-from">"Du"</label>
-                    <input id="export-date-from" type="date" required data-testid="export-date-from"
-                        prop:value=date_from on:input:target=move |ev| date_from.set(ev.target().value())/>
-                </div>
-                <div>
-                    <label for="export-date-to">"Au (inclus)"</label>
-                    <input id="export-date-to" type="date" required data-testid="export-date-to"
-                        prop:value=date_to on:input:target=move |ev| date_to.set(ev.target().value())/>
-                </div>
-                <div>
-                    <label for="export-destination">"Destination"</label>
-                    <select id="export-destination" data-testid="export-destination" on:change:target=move |ev| destination.set(ev.target().value())>
-                        <option value="">"Toutes"</option>
-                        {Destination::ALL.into_iter().map(|d| view! { <option value=d.as_str()>{d.label()}</option> }).collect_view()}
-                    </select>
-                </div>
+                <PeriodFields period prefix="export"/>
+                <DestinationFilter id="export-destination" value=destination/>
                 <div>
                     <label for="export-category">"Catégorie"</label>
                     <select id="export-category" data-testid="export-category" on:change:target=move |ev| category.set(ev.target().value())>
@@ -231,10 +213,7 @@ fn PeriodExport() -> impl IntoView {
                     {move || if pending.get() { "Export en cours…" } else { "Exporter en CSV" }}
                 </button>
             </form>
-            {move || result.get().map(|r| match r {
-                Ok(name) => view! { <p class="success" role="status" data-testid="export-period-result">{format!("Fichier « {name} » téléchargé.")}</p> }.into_any(),
-                Err(e) => view! { <p class="error" role="alert" data-testid="export-period-error">{e}</p> }.into_any(),
-            })}
+            <DownloadStatus result prefix="export-period"/>
         </section>
     }
 }

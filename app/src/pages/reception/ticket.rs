@@ -9,8 +9,9 @@ use uuid::Uuid;
 use super::kpi::{KpiBanner, KpiRefresh};
 use crate::auth::Permission;
 use crate::download::download;
+use crate::pages::fields::DownloadStatus;
 use crate::pages::guard::Guarded;
-use crate::reception::{Category, Destination, Ligne, LigneInput, LigneUpdate, Status, Weight};
+use crate::reception::{category_tree, Category, Destination, Ligne, LigneInput, LigneUpdate, Status, Weight};
 use crate::reception_api::{get_ticket, issue_download_token, list_categories, AddLigne, CloseTicket, DeleteLigne, UpdateLigne};
 
 #[component]
@@ -24,17 +25,7 @@ pub fn TicketPage() -> impl IntoView {
 
 /// Categories offered for entry: visible and not archived, children under their parent.
 fn entry_categories(all: &[Category]) -> Vec<(Uuid, String)> {
-    fn walk(all: &[Category], parent: Option<Uuid>, depth: usize, out: &mut Vec<(Uuid, String)>) {
-        let mut level: Vec<&Category> = all.iter().filter(|c| c.parent_id == parent && !c.archived && c.visible_reception).collect();
-        level.sort_by(|a, b| a.display_order.cmp(&b.display_order).then_with(|| a.name.cmp(&b.name)));
-        for c in level {
-            out.push((c.id, format!("{}{}", "— ".repeat(depth), c.name)));
-            walk(all, Some(c.id), depth + 1, out);
-        }
-    }
-    let mut out = Vec::new();
-    walk(all, None, 0, &mut out);
-    out
+    category_tree(all, |c| !c.archived && c.visible_reception).into_iter().map(|(depth, c)| (c.id, format!("{}{}", "— ".repeat(depth), c.name))).collect()
 }
 
 #[component]
@@ -90,7 +81,7 @@ fn TicketPanel() -> impl IntoView {
             v
         });
     }
-    Effect::new(move |_| match add.value().get() {
+    let after_write = move |result: Option<Result<Ligne, crate::error::AppError>>| match result {
         Some(Ok(_)) => {
             reset_form();
             form_error.set(None);
@@ -98,16 +89,9 @@ fn TicketPanel() -> impl IntoView {
         }
         Some(Err(e)) => form_error.set(Some(e.to_string())),
         None => {}
-    });
-    Effect::new(move |_| match update.value().get() {
-        Some(Ok(_)) => {
-            reset_form();
-            form_error.set(None);
-            focus_weight();
-        }
-        Some(Err(e)) => form_error.set(Some(e.to_string())),
-        None => {}
-    });
+    };
+    Effect::new(move |_| after_write(add.value().get()));
+    Effect::new(move |_| after_write(update.value().get()));
     Effect::new(move |_| {
         if let Some(Err(e)) = delete.value().get() {
             form_error.set(Some(e.to_string()));
@@ -218,10 +202,7 @@ fn TicketPanel() -> impl IntoView {
                                     })}
                                     <a class="button-link" href="/reception">"Retour à la réception"</a>
                                 </div>
-                                {move || export_result.get().map(|r| match r {
-                                    Ok(name) => view! { <p class="success" role="status" data-testid="export-ticket-result">{format!("Fichier « {name} » téléchargé.")}</p> }.into_any(),
-                                    Err(e) => view! { <p class="error" role="alert" data-testid="export-ticket-error">{e}</p> }.into_any(),
-                                })}
+                                <DownloadStatus result=export_result prefix="export-ticket"/>
                                 {move || close.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
                             </section>
 

@@ -1,0 +1,33 @@
+#!/usr/bin/env python3
+"""Latency of GET /v1/reception/stats/live over one keep-alive connection.
+
+Usage: stats_latency.py BASE_URL COOKIE REQUESTS
+Prints the median, p99 and max in milliseconds (after 50 warm-up requests).
+"""
+import http.client
+import statistics
+import sys
+import time
+import urllib.parse
+
+base, cookie, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+u = urllib.parse.urlparse(base)
+conn = http.client.HTTPConnection(u.hostname, u.port)
+headers = {"Cookie": cookie}
+
+
+def once() -> float:
+    t = time.perf_counter()
+    conn.request("GET", "/v1/reception/stats/live", headers=headers)
+    r = conn.getresponse()
+    body = r.read()
+    if r.status != 200:
+        raise SystemExit(f"stats/live answered {r.status}: {body[:200]!r}")
+    return (time.perf_counter() - t) * 1000
+
+
+for _ in range(50):
+    once()
+samples = sorted(once() for _ in range(n))
+p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+print(f"{statistics.median(samples):.2f} {p99:.2f} {samples[-1]:.2f}")

@@ -92,6 +92,12 @@ pub async fn run(cli: Cli, settings: Settings, leptos_options: LeptosOptions) ->
             }
             let url = settings.database_url.clone();
             let state = build_state(settings, leptos_options, Arc::new(SystemClock)).await?;
+            // Seeding users into an empty base must not skip the initial administrator.
+            if let crate::auth::InitialAdmin::Generated { username, password } =
+                crate::auth::ensure_initial_admin(&state).await.map_err(|e| anyhow!("{e}"))?
+            {
+                println!("Administrateur initial créé : {username} / {password}");
+            }
             for i in 1..=users {
                 let req = CreateUserRequest {
                     username: format!("benevole{i:02}"),

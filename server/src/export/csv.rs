@@ -4,7 +4,7 @@ use axum::body::Body;
 use bytes::Bytes;
 use futures::stream::{BoxStream, StreamExt};
 
-use super::{neutralize, paris_datetime_text, Cell, Column, Dialect};
+use super::{neutralize, Cell, Column, Dialect, ParisClock};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 /// Rows are sent in chunks of about this size.
@@ -14,12 +14,14 @@ const CHUNK: usize = 64 * 1024;
 pub struct CsvEncoder {
     writer: csv::Writer<Vec<u8>>,
     dialect: Dialect,
-    fields: Vec<String>,
+    clock: ParisClock,
+    /// Reused for the fields the encoder formats itself (numbers, dates).
+    scratch: String,
 }
 
 impl CsvEncoder {
     pub fn new(dialect: Dialect) -> Self {
-        Self { writer: Self::writer(dialect, Vec::with_capacity(CHUNK * 2)), dialect, fields: Vec::new() }
+        Self { writer: Self::writer(dialect, Vec::with_capacity(CHUNK * 2)), dialect, clock: ParisClock::default(), scratch: String::new() }
     }
 
     fn writer(dialect: Dialect, buf: Vec<u8>) -> csv::Writer<Vec<u8>> {
@@ -42,23 +44,47 @@ impl CsvEncoder {
         self.writer.write_record(names).expect("writing to memory");
     }
 
-    pub fn row(&mut self, cells: &[Cell]) {
-        let dialect = self.dialect;
-        self.fields.clear();
-        self.fields.extend(cells.iter().map(|c| match c {
-            Cell::UserText(t) => neutralize(t).into_owned(),
-            Cell::Code(t) => t.clone(),
-            Cell::Weight(w) => if dialect == Dialect::French { w.to_comma_string() } else { w.to_point_string() },
-            Cell::Int(i) => i.to_string(),
-            Cell::Instant(t) => paris_datetime_text(*t, dialect),
-            Cell::Bool(b) => match (dialect, b) {
-                (Dialect::French, true) => "oui".into(),
-                (Dialect::French, false) => "non".into(),
-                (Dialect::Standard, b) => b.to_string(),
-            },
-            Cell::Empty => String::new(),
-        }));
-        self.writer.write_record(&self.fields).expect("writing to memory");
+    /// Writes one record, field by field, without building intermediate strings for
+    /// text the row already holds.
+    pub fn row(&mut self, cells: &[Cell<'_>]) {
+        let french = self.dialect == Dialect::French;
+        for cell in cells {
+            self.scratch.clear();
+            let field: &str = match cell {
+                Cell::UserText(t) => match neutralize(t) {
+                    std::borrow::Cow::Borrowed(b) => b,
+                    std::borrow::Cow::Owned(o) => {
+                        self.scratch = o;
+                        &self.scratch
+                    }
+                },
+                Cell::Code(t) => t,
+                Cell::Weight(w) => {
+                    use std::fmt::Write;
+                    let g = w.grams();
+                    let _ = write!(self.scratch, "{}{}{:03}", g / 1000, if french { ',' } else { '.' }, g % 1000);
+                    &self.scratch
+                }
+                Cell::Int(i) => {
+                    use std::fmt::Write;
+                    let _ = write!(self.scratch, "{i}");
+                    &self.scratch
+                }
+                Cell::Instant(t) => {
+                    self.clock.write(*t, self.dialect, &mut self.scratch);
+                    &self.scratch
+                }
+                Cell::Bool(b) => match (french, b) {
+                    (true, true) => "oui",
+                    (true, false) => "non",
+                    (false, true) => "true",
+                    (false, false) => "false",
+                },
+                Cell::Empty => "",
+            };
+            self.writer.write_field(field).expect("writing to memory");
+        }
+        self.writer.write_record(None::<&[u8]>).expect("writing to memory");
     }
 
     pub fn buffered(&self) -> usize {
@@ -75,7 +101,7 @@ impl CsvEncoder {
 /// A streamed CSV body: header first, then rows as the database yields them. A database
 /// error mid-way aborts the response, so the client sees a failed download rather than a
 /// silently truncated file.
-pub fn stream_body<T, E>(dialect: Dialect, columns: &'static [Column], rows: BoxStream<'static, Result<T, E>>, to_cells: fn(&T) -> Vec<Cell>) -> Body
+pub fn stream_body<T, E>(dialect: Dialect, columns: &'static [Column], rows: BoxStream<'static, Result<T, E>>, to_cells: for<'r> fn(&'r T) -> Vec<Cell<'r>>) -> Body
 where
     T: Send + 'static,
     E: std::error::Error + Send + Sync + 'static,
@@ -115,7 +141,7 @@ mod tests {
         let mut e = CsvEncoder::new(d);
         e.header(&COLS);
         let t = chrono::Utc.with_ymd_and_hms(2026, 7, 1, 21, 30, 0).unwrap();
-        e.row(&[Cell::Weight(Weight::from_grams(12_500)), Cell::UserText("=HYPERLINK(\"x\"); \"a\"".into()), Cell::Instant(t), Cell::Bool(true)]);
+        e.row(&[Cell::Weight(Weight::from_grams(12_500)), Cell::user("=HYPERLINK(\"x\"); \"a\""), Cell::Instant(t), Cell::Bool(true)]);
         e.take().to_vec()
     }
 

@@ -46,18 +46,83 @@ pub const fn col(header: &'static str, key: &'static str, width: f64) -> Column 
     Column { header, key, width }
 }
 
-/// One value. Only `UserText` can carry what a user typed, and only it is neutralised.
+/// One value, borrowing its text from the row it comes from. Only `UserText` can carry
+/// what a user typed, and only it is neutralised.
 #[derive(Clone, Debug)]
-pub enum Cell {
+pub enum Cell<'a> {
     /// Free text from users (notes, names): neutralised against formula injection.
-    UserText(String),
+    UserText(Cow<'a, str>),
     /// Text the application produces (ids, statuses, enum values).
-    Code(String),
+    Code(Cow<'a, str>),
     Weight(Weight),
     Int(i64),
     Instant(DateTime<Utc>),
     Bool(bool),
     Empty,
+}
+
+impl<'a> Cell<'a> {
+    pub fn user(text: &'a str) -> Self {
+        Cell::UserText(Cow::Borrowed(text))
+    }
+    pub fn code(text: &'a str) -> Self {
+        Cell::Code(Cow::Borrowed(text))
+    }
+    /// The same cell owning its text, for writers that outlive the row.
+    pub fn into_owned(self) -> Cell<'static> {
+        match self {
+            Cell::UserText(t) => Cell::UserText(Cow::Owned(t.into_owned())),
+            Cell::Code(t) => Cell::Code(Cow::Owned(t.into_owned())),
+            Cell::Weight(w) => Cell::Weight(w),
+            Cell::Int(i) => Cell::Int(i),
+            Cell::Instant(t) => Cell::Instant(t),
+            Cell::Bool(b) => Cell::Bool(b),
+            Cell::Empty => Cell::Empty,
+        }
+    }
+}
+
+pub fn owned_row(cells: Vec<Cell<'_>>) -> Vec<Cell<'static>> {
+    cells.into_iter().map(Cell::into_owned).collect()
+}
+
+/// Converts instants to Paris wall-clock time, looking the offset up once per UTC hour:
+/// exports convert two instants per row, and Paris changes offset only on the hour.
+#[derive(Default)]
+pub struct ParisClock {
+    hour: Option<i64>,
+    offset_secs: i64,
+}
+
+impl ParisClock {
+    pub fn local(&mut self, t: DateTime<Utc>) -> chrono::NaiveDateTime {
+        use chrono::Offset;
+        use chrono::TimeZone;
+        let hour = t.timestamp().div_euclid(3600);
+        if self.hour != Some(hour) {
+            self.offset_secs = i64::from(Paris.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc());
+            self.hour = Some(hour);
+        }
+        t.naive_utc() + chrono::Duration::seconds(self.offset_secs)
+    }
+
+    /// The text of an exported date: `YYYY-MM-DD HH:MM:SS` (French) or ISO 8601 with
+    /// the offset (standard), written into `out`.
+    pub fn write(&mut self, t: DateTime<Utc>, dialect: Dialect, out: &mut String) {
+        use chrono::{Datelike, Timelike};
+        use std::fmt::Write;
+        let l = self.local(t);
+        let _ = write!(out, "{:04}-{:02}-{:02}", l.year(), l.month(), l.day());
+        match dialect {
+            Dialect::French => {
+                let _ = write!(out, " {:02}:{:02}:{:02}", l.hour(), l.minute(), l.second());
+            }
+            Dialect::Standard => {
+                let (sign, off) = if self.offset_secs < 0 { ('-', -self.offset_secs) } else { ('+', self.offset_secs) };
+                let _ = write!(out, "T{:02}:{:02}:{:02}{sign}{:02}:{:02}", l.hour(), l.minute(), l.second(), off / 3600, off % 3600 / 60);
+            }
+        }
+    }
 }
 
 /// Spreadsheets run a cell as a formula when it starts with one of these; quoting does
@@ -75,11 +140,9 @@ pub fn neutralize(text: &str) -> Cow<'_, str> {
 
 /// Paris wall-clock time, the way every exported date reads.
 pub fn paris_datetime_text(t: DateTime<Utc>, dialect: Dialect) -> String {
-    let local = t.with_timezone(&Paris);
-    match dialect {
-        Dialect::French => local.format("%Y-%m-%d %H:%M:%S").to_string(),
-        Dialect::Standard => local.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
-    }
+    let mut s = String::new();
+    ParisClock::default().write(t, dialect, &mut s);
+    s
 }
 
 /// A file name safe in a `Content-Disposition` header: ASCII letters, digits, `-`, `_`
@@ -123,5 +186,23 @@ mod tests {
         let t = DateTime::parse_from_rfc3339("2026-03-15T22:30:00Z").unwrap().with_timezone(&Utc);
         assert_eq!(paris_datetime_text(t, Dialect::French), "2026-03-15 23:30:00");
         assert_eq!(paris_datetime_text(t, Dialect::Standard), "2026-03-15T23:30:00+01:00");
+    }
+
+    #[test]
+    fn cached_offset_follows_dst_changes() {
+        // One clock reused across the spring change (2026-03-29 01:00 UTC) and the autumn
+        // one (2026-10-25 01:00 UTC), as an export over a year would.
+        let mut clock = ParisClock::default();
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        let mut text = |t| {
+            let mut s = String::new();
+            clock.write(at(t), Dialect::French, &mut s);
+            s
+        };
+        assert_eq!(text("2026-03-29T00:59:59Z"), "2026-03-29 01:59:59");
+        assert_eq!(text("2026-03-29T01:00:00Z"), "2026-03-29 03:00:00");
+        assert_eq!(text("2026-10-25T00:30:00Z"), "2026-10-25 02:30:00");
+        assert_eq!(text("2026-10-25T01:30:00Z"), "2026-10-25 02:30:00");
+        assert_eq!(text("2026-12-31T23:00:00Z"), "2027-01-01 00:00:00");
     }
 }

@@ -6,18 +6,17 @@ use std::path::Path;
 
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
-use chrono_tz::Europe::Paris;
 use futures::stream::{BoxStream, StreamExt};
 use rust_xlsxwriter::{Format, Workbook, Worksheet};
 
-use super::{neutralize, Cell, Column};
+use super::{neutralize, Cell, Column, ParisClock};
 
 /// Excel's last row is 1,048,576; the header takes one.
 const MAX_DATA_ROWS: u32 = 1_048_575;
 
 pub enum Rows {
-    Ready(Vec<Vec<Cell>>),
-    Streamed(BoxStream<'static, anyhow::Result<Vec<Cell>>>),
+    Ready(Vec<Vec<Cell<'static>>>),
+    Streamed(BoxStream<'static, anyhow::Result<Vec<Cell<'static>>>>),
 }
 
 pub struct SheetSpec {
@@ -33,8 +32,8 @@ struct Formats {
 }
 
 /// Excel's serial date: days since 1899-12-30, in Paris wall-clock time.
-fn excel_serial(t: DateTime<Utc>) -> f64 {
-    let local = t.with_timezone(&Paris).naive_local();
+fn excel_serial(clock: &mut ParisClock, t: DateTime<Utc>) -> f64 {
+    let local = clock.local(t);
     let epoch = NaiveDate::from_ymd_opt(1899, 12, 30).unwrap().and_hms_opt(0, 0, 0).unwrap();
     (local - epoch).num_milliseconds() as f64 / 86_400_000.0
 }
@@ -50,15 +49,15 @@ fn new_sheet<'a>(wb: &'a mut Workbook, name: &str, columns: &[Column], f: &Forma
     Ok(ws)
 }
 
-fn write_row(ws: &mut Worksheet, row: u32, cells: &[Cell], f: &Formats) -> anyhow::Result<()> {
+fn write_row(ws: &mut Worksheet, row: u32, cells: &[Cell<'_>], f: &Formats, clock: &mut ParisClock) -> anyhow::Result<()> {
     for (i, cell) in cells.iter().enumerate() {
         let c = i as u16;
         match cell {
             Cell::UserText(t) => ws.write_string(row, c, neutralize(t).as_ref())?,
-            Cell::Code(t) => ws.write_string(row, c, t)?,
+            Cell::Code(t) => ws.write_string(row, c, t.as_ref())?,
             Cell::Weight(w) => ws.write_number_with_format(row, c, w.as_kg_f64(), &f.weight)?,
             Cell::Int(n) => ws.write_number(row, c, *n as f64)?,
-            Cell::Instant(t) => ws.write_number_with_format(row, c, excel_serial(*t), &f.datetime)?,
+            Cell::Instant(t) => ws.write_number_with_format(row, c, excel_serial(clock, *t), &f.datetime)?,
             Cell::Bool(b) => ws.write_string(row, c, if *b { "oui" } else { "non" })?,
             Cell::Empty => ws,
         };
@@ -78,12 +77,13 @@ pub async fn write_workbook(path: &Path, sheets: Vec<SheetSpec>) -> anyhow::Resu
             datetime: Format::new().set_num_format("yyyy-mm-dd hh:mm:ss"),
         };
         let mut wb = Workbook::new();
+        let mut clock = ParisClock::default();
         let mut total = 0u64;
         for sheet in sheets {
             let mut part = 1;
             let mut ws = new_sheet(&mut wb, sheet.name, sheet.columns, &f)?;
             let mut row = 0u32;
-            let next = |rows: &mut Rows| -> anyhow::Result<Option<Vec<Cell>>> {
+            let next = |rows: &mut Rows| -> anyhow::Result<Option<Vec<Cell<'static>>>> {
                 match rows {
                     Rows::Ready(v) => Ok(v.pop()),
                     // Not on a runtime worker: blocking on the stream is allowed here.
@@ -103,7 +103,7 @@ pub async fn write_workbook(path: &Path, sheets: Vec<SheetSpec>) -> anyhow::Resu
                 }
                 row += 1;
                 total += 1;
-                write_row(ws, row, &cells, &f)?;
+                write_row(ws, row, &cells, &f, &mut clock)?;
             }
         }
         wb.save(&path).with_context(|| format!("saving {}", path.display()))?;
@@ -121,9 +121,10 @@ mod tests {
     #[test]
     fn excel_serials_are_paris_time() {
         // 2026-01-01 00:00 Paris = 2025-12-31 23:00 UTC; serial 46023.
+        let mut clock = ParisClock::default();
         let t = Utc.with_ymd_and_hms(2025, 12, 31, 23, 0, 0).unwrap();
-        assert_eq!(excel_serial(t), 46023.0);
+        assert_eq!(excel_serial(&mut clock, t), 46023.0);
         let t = Utc.with_ymd_and_hms(2026, 7, 1, 10, 0, 0).unwrap();
-        assert_eq!(excel_serial(t), 46204.5);
+        assert_eq!(excel_serial(&mut clock, t), 46204.5);
     }
 }

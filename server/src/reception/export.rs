@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::auth::require;
 use crate::export::csv::{stream_body, CsvEncoder};
 use crate::export::xlsx::{write_workbook, Rows, SheetSpec};
-use crate::export::{col, Cell, Column, Dialect};
+use crate::export::{col, owned_row, Cell, Column, Dialect};
 use crate::state::AppState;
 use crate::storage::reception::{ExportLine, SummaryRow, TicketFilter};
 
@@ -37,22 +37,22 @@ pub const LINE_COLUMNS: [Column; 14] = [
     col("Notes", "notes", 40.0),
 ];
 
-fn line_cells(l: &ExportLine) -> Vec<Cell> {
+fn line_cells(l: &ExportLine) -> Vec<Cell<'_>> {
     vec![
-        Cell::Code(l.ticket_id.to_string()),
+        Cell::code(&l.ticket_id),
         Cell::Instant(l.ticket_at),
-        Cell::Code(l.ticket_status.as_str().into()),
-        Cell::Code(l.poste_id.to_string()),
+        Cell::code(l.ticket_status.as_str()),
+        Cell::code(&l.poste_id),
         Cell::Bool(l.is_deferred),
-        Cell::UserText(l.benevole_name.clone()),
-        Cell::Code(l.ligne_id.to_string()),
+        Cell::user(&l.benevole_name),
+        Cell::code(&l.ligne_id),
         Cell::Instant(l.created_at),
-        Cell::UserText(l.category_name.clone()),
-        l.parent_category_name.clone().map_or(Cell::Empty, Cell::UserText),
+        Cell::user(&l.category_name),
+        l.parent_category_name.as_deref().map_or(Cell::Empty, Cell::user),
         Cell::Weight(l.poids),
-        Cell::Code(l.destination.as_str().into()),
+        Cell::code(l.destination.as_str()),
         Cell::Bool(l.is_exit),
-        l.notes.clone().map_or(Cell::Empty, Cell::UserText),
+        l.notes.as_deref().map_or(Cell::Empty, Cell::user),
     ]
 }
 
@@ -69,14 +69,14 @@ pub const TICKET_COLUMNS: [Column; 10] = [
     col("Poids sorties (kg)", "exit_weight_kg", 14.0),
 ];
 
-fn ticket_cells(t: &Ticket) -> Vec<Cell> {
+fn ticket_cells(t: &Ticket) -> Vec<Cell<'_>> {
     vec![
-        Cell::Code(t.id.to_string()),
+        Cell::Code(t.id.to_string().into()),
         Cell::Instant(t.ticket_at),
-        Cell::Code(t.status.as_str().into()),
-        Cell::Code(t.poste_id.to_string()),
+        Cell::code(t.status.as_str()),
+        Cell::Code(t.poste_id.to_string().into()),
         Cell::Bool(t.is_deferred),
-        Cell::UserText(t.benevole_name.clone()),
+        Cell::user(&t.benevole_name),
         t.closed_at.map_or(Cell::Empty, Cell::Instant),
         Cell::Int(t.lines_count),
         Cell::Weight(t.entry_weight_kg),
@@ -94,15 +94,15 @@ pub const SUMMARY_COLUMNS: [Column; 6] = [
 ];
 
 /// Summary rows, then a total per flow (sums in grams, converted once).
-fn summary_cells(rows: &[SummaryRow]) -> Vec<Vec<Cell>> {
-    let flow = |exit: bool| Cell::Code(if exit { "sortie" } else { "entrée" }.into());
+fn summary_cells(rows: &[SummaryRow]) -> Vec<Vec<Cell<'_>>> {
+    let flow = |exit: bool| Cell::code(if exit { "sortie" } else { "entrée" });
     let mut out: Vec<Vec<Cell>> = rows
         .iter()
         .map(|r| {
             vec![
-                r.parent_category_name.clone().map_or(Cell::Empty, Cell::UserText),
-                Cell::UserText(r.category_name.clone()),
-                Cell::Code(r.destination.as_str().into()),
+                r.parent_category_name.as_deref().map_or(Cell::Empty, Cell::user),
+                Cell::user(&r.category_name),
+                Cell::code(r.destination.as_str()),
                 flow(r.is_exit),
                 Cell::Int(r.lines),
                 Cell::Weight(Weight::from_grams(r.grams)),
@@ -112,7 +112,7 @@ fn summary_cells(rows: &[SummaryRow]) -> Vec<Vec<Cell>> {
     for exit in [false, true] {
         let (lines, grams) = rows.iter().filter(|r| r.is_exit == exit).fold((0, 0), |(l, g), r| (l + r.lines, g + r.grams));
         out.push(vec![
-            Cell::Code(if exit { "Total sorties" } else { "Total entrées" }.into()),
+            Cell::code(if exit { "Total sorties" } else { "Total entrées" }),
             Cell::Empty,
             Cell::Empty,
             flow(exit),
@@ -217,10 +217,11 @@ pub async fn bulk_export(state: &AppState, actor: &UserView, req: BulkExportRequ
         }),
         "xlsx" => {
             let summary = state.store.export_summary(&filter).await?;
-            let tickets = state.store.stream_export_tickets(filter.clone()).map(|r| r.map(|t| ticket_cells(&t)).map_err(anyhow::Error::from)).boxed();
-            let lines = state.store.stream_export_lines(filter).map(|r| r.map(|l| line_cells(&l)).map_err(anyhow::Error::from)).boxed();
+            let tickets = state.store.stream_export_tickets(filter.clone()).map(|r| r.map(|t| owned_row(ticket_cells(&t))).map_err(anyhow::Error::from)).boxed();
+            let lines = state.store.stream_export_lines(filter).map(|r| r.map(|l| owned_row(line_cells(&l))).map_err(anyhow::Error::from)).boxed();
+            let summary_rows = summary_cells(&summary).into_iter().map(owned_row).collect();
             let sheets = vec![
-                SheetSpec { name: "Synthèse", columns: &SUMMARY_COLUMNS, rows: Rows::Ready(summary_cells(&summary)) },
+                SheetSpec { name: "Synthèse", columns: &SUMMARY_COLUMNS, rows: Rows::Ready(summary_rows) },
                 SheetSpec { name: "Tickets", columns: &TICKET_COLUMNS, rows: Rows::Streamed(tickets) },
                 SheetSpec { name: "Lignes", columns: &LINE_COLUMNS, rows: Rows::Streamed(lines) },
             ];

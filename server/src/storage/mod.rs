@@ -26,6 +26,9 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("migration failed")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The SQLite export reader (see `sqlite.rs`).
+    #[error("database error")]
+    Sqlite(#[from] rusqlite::Error),
     /// A stored value that this version cannot read back.
     #[error("corrupt value in the database: {0}")]
     Corrupt(String),

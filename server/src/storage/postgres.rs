@@ -241,4 +241,37 @@ mod reception_impl {
     use super::*;
     use app::reception::{Category, Ligne, Poste, Status, Ticket, Weight};
     crate::storage::reception::reception_store_impl!(PgStore);
+
+    fn export_line_row(r: &DbRow) -> StoreResult<ExportLine> {
+        Ok(ExportLine {
+            ticket_id: get_id(r, "ticket_id")?.to_string(),
+            ticket_at: get_ts(r, "ticket_at")?,
+            ticket_status: status_of(&r.try_get::<String, _>("status")?)?,
+            poste_id: get_id(r, "poste_id")?.to_string(),
+            is_deferred: r.try_get("is_deferred")?,
+            benevole_name: r.try_get("benevole_name")?,
+            ligne_id: get_id(r, "ligne_id")?.to_string(),
+            created_at: get_ts(r, "created_at")?,
+            category_name: r.try_get("category_name")?,
+            parent_category_name: r.try_get("parent_name")?,
+            poids: Weight::from_grams(r.try_get("poids_g")?),
+            destination: destination_of(&r.try_get::<String, _>("destination")?)?,
+            notes: r.try_get("notes")?,
+            is_exit: r.try_get("is_exit")?,
+        })
+    }
+
+    impl PgStore {
+        /// Rows straight from the server as they arrive (sqlx streams the result).
+        pub(super) fn export_lines_stream(&self, f: TicketFilter) -> BoxStream<'static, StoreResult<ExportLine>> {
+            let pool = self.pool.clone();
+            Box::pin(async_stream::try_stream! {
+                let sql = export_lines_sql();
+                let mut rows = bind_filter(sqlx::query(&sql), &f).fetch(&pool);
+                while let Some(row) = futures::TryStreamExt::try_next(&mut rows).await? {
+                    yield export_line_row(&row)?;
+                }
+            })
+        }
+    }
 }

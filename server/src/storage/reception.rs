@@ -128,16 +128,17 @@ pub struct DayStats {
     pub cells: Vec<StatCell>,
 }
 
-/// A line as exported, with what a spreadsheet user needs beside it.
+/// A line as exported, with what a spreadsheet user needs beside it. Ids are kept as
+/// text: exports only print them, and a million parse-and-format round trips cost.
 #[derive(Clone, Debug)]
 pub struct ExportLine {
-    pub ticket_id: Uuid,
+    pub ticket_id: String,
     pub ticket_at: DateTime<Utc>,
     pub ticket_status: Status,
-    pub poste_id: Uuid,
+    pub poste_id: String,
     pub is_deferred: bool,
     pub benevole_name: String,
-    pub ligne_id: Uuid,
+    pub ligne_id: String,
     pub created_at: DateTime<Utc>,
     pub category_name: String,
     pub parent_category_name: Option<String>,
@@ -240,9 +241,28 @@ pub(super) fn destination_of(s: &str) -> StoreResult<Destination> {
     Destination::parse(s).map_err(|_| super::StoreError::Corrupt(format!("destination {s:?}")))
 }
 
+/// The export of lines, ordered by ticket date. Parameters as in [`LINE_FILTER_WHERE`].
+pub(super) fn export_lines_sql() -> String {
+    format!(
+        "{FILTER_CTE}
+         SELECT t.id AS ticket_id, t.ticket_at, t.status, t.poste_id, p.is_deferred, u.display_name AS benevole_name,
+                l.id AS ligne_id, l.created_at, c.name AS category_name, pc.name AS parent_name,
+                l.poids_g, l.destination, l.notes, l.is_exit
+         FROM lignes l
+         JOIN tickets t ON t.id = l.ticket_id
+         JOIN postes p ON p.id = t.poste_id
+         JOIN users u ON u.id = t.benevole_id
+         JOIN categories c ON c.id = l.category_id
+         LEFT JOIN categories pc ON pc.id = c.parent_id
+         WHERE {LINE_FILTER_WHERE}
+         ORDER BY t.ticket_at, t.id, l.created_at, l.id"
+    )
+}
+
 /// Implements [`ReceptionStore`] for a backend. Expects in scope: the types `Db` and `DbRow`,
 /// and `bind_id`, `bind_id_opt`, `bind_ts`, `bind_ts_opt`, `get_id`, `get_id_opt`,
-/// `get_ts`, `get_ts_opt` converting ids and instants to and from that backend's types.
+/// `get_ts`, `get_ts_opt` converting ids and instants to and from that backend's types,
+/// and an inherent `export_lines_stream` on the store.
 macro_rules! reception_store_impl {
     ($store:ty) => {
         use $crate::storage::reception::*;
@@ -303,25 +323,6 @@ macro_rules! reception_store_impl {
             })
         }
 
-        fn export_line_row(r: &DbRow) -> StoreResult<ExportLine> {
-            Ok(ExportLine {
-                ticket_id: get_id(r, "ticket_id")?,
-                ticket_at: get_ts(r, "ticket_at")?,
-                ticket_status: status_of(&r.try_get::<String, _>("status")?)?,
-                poste_id: get_id(r, "poste_id")?,
-                is_deferred: r.try_get("is_deferred")?,
-                benevole_name: r.try_get("benevole_name")?,
-                ligne_id: get_id(r, "ligne_id")?,
-                created_at: get_ts(r, "created_at")?,
-                category_name: r.try_get("category_name")?,
-                parent_category_name: r.try_get("parent_name")?,
-                poids: Weight::from_grams(r.try_get("poids_g")?),
-                destination: destination_of(&r.try_get::<String, _>("destination")?)?,
-                notes: r.try_get("notes")?,
-                is_exit: r.try_get("is_exit")?,
-            })
-        }
-
         type Query<'q> = sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>;
 
         /// Binds $1..$8 of [`LINE_FILTER_WHERE`].
@@ -334,23 +335,6 @@ macro_rules! reception_store_impl {
                 .bind(bind_id_opt(f.ticket_id))
                 .bind(bind_id_opt(f.benevole_id))
                 .bind(f.status.map(|s| s.as_str()))
-        }
-
-        fn export_lines_sql() -> String {
-            format!(
-                "{FILTER_CTE}
-                 SELECT t.id AS ticket_id, t.ticket_at, t.status, t.poste_id, p.is_deferred, u.display_name AS benevole_name,
-                        l.id AS ligne_id, l.created_at, c.name AS category_name, pc.name AS parent_name,
-                        l.poids_g, l.destination, l.notes, l.is_exit
-                 FROM lignes l
-                 JOIN tickets t ON t.id = l.ticket_id
-                 JOIN postes p ON p.id = t.poste_id
-                 JOIN users u ON u.id = t.benevole_id
-                 JOIN categories c ON c.id = l.category_id
-                 LEFT JOIN categories pc ON pc.id = c.parent_id
-                 WHERE {LINE_FILTER_WHERE}
-                 ORDER BY t.ticket_at, t.id, l.created_at, l.id"
-            )
         }
 
         /// Tickets having at least one matching line when a line filter is set.
@@ -687,14 +671,8 @@ macro_rules! reception_store_impl {
             }
 
             fn stream_export_lines(&self, f: TicketFilter) -> BoxStream<'static, StoreResult<ExportLine>> {
-                let pool = self.pool.clone();
-                Box::pin(async_stream::try_stream! {
-                    let sql = export_lines_sql();
-                    let mut rows = bind_filter(sqlx::query(&sql), &f).fetch(&pool);
-                    while let Some(row) = futures::TryStreamExt::try_next(&mut rows).await? {
-                        yield export_line_row(&row)?;
-                    }
-                })
+                // The biggest stream of the application: each backend reads it its fastest way.
+                self.export_lines_stream(f)
             }
 
             fn stream_export_tickets(&self, f: TicketFilter) -> BoxStream<'static, StoreResult<Ticket>> {

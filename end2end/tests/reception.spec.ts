@@ -105,8 +105,16 @@ test('reception: poste, ticket, keyboard entry, live KPIs, exports', async ({ pa
     await expect(page.getByTestId('kpi-tickets-open')).toHaveText('0');
   });
 
-  await test.step('export the lines of a period', async () => {
+  await test.step('export a ticket from the list', async () => {
     await gotoHydrated(page, '/reception');
+    const row = page.getByTestId('ticket-row').first();
+    await expect(row).toContainText('Fermé');
+    const file = await downloaded(page, () => row.getByTestId('row-export-csv').click());
+    expect(file.name).toMatch(/^ticket-[0-9a-f-]{36}\.csv$/);
+    expect(file.text).toContain(";12,500;revente;non;");
+  });
+
+  await test.step('export the lines of a period', async () => {
     const today = parisToday();
     await page.getByTestId('export-date-from').fill(today);
     await page.getByTestId('export-date-to').fill(today);

@@ -265,27 +265,34 @@ async fn write_zip(state: &AppState, out: std::fs::File, dialect: Dialect, filte
         }
         zip.write_all(&enc.take())?;
 
-        zip.start_file("tickets.csv", options)?;
-        enc.header(&TICKET_COLUMNS);
-        while let Some(t) = handle.block_on(tickets.next()) {
-            enc.row(&ticket_cells(&t?));
-            if enc.buffered() > 64 * 1024 {
-                zip.write_all(&enc.take())?;
-            }
-        }
-        zip.write_all(&enc.take())?;
-
-        zip.start_file("lignes.csv", options)?;
-        enc.header(&LINE_COLUMNS);
-        while let Some(l) = handle.block_on(lines.next()) {
-            enc.row(&line_cells(&l?));
-            if enc.buffered() > 64 * 1024 {
-                zip.write_all(&enc.take())?;
-            }
-        }
-        zip.write_all(&enc.take())?;
+        zip_csv(&mut zip, options, &mut enc, &handle, "tickets.csv", &TICKET_COLUMNS, &mut tickets, ticket_cells)?;
+        zip_csv(&mut zip, options, &mut enc, &handle, "lignes.csv", &LINE_COLUMNS, &mut lines, line_cells)?;
         zip.finish()?;
         Ok(())
     })
     .await?
+}
+
+/// Writes one streamed table as a CSV entry of the ZIP, flushing every 64 KiB.
+#[allow(clippy::too_many_arguments)]
+fn zip_csv<T, W: std::io::Write + std::io::Seek>(
+    zip: &mut zip::ZipWriter<W>,
+    options: zip::write::SimpleFileOptions,
+    enc: &mut CsvEncoder,
+    handle: &tokio::runtime::Handle,
+    name: &str,
+    columns: &[Column],
+    rows: &mut futures::stream::BoxStream<'static, crate::storage::StoreResult<T>>,
+    to_cells: for<'r> fn(&'r T) -> Vec<Cell<'r>>,
+) -> anyhow::Result<()> {
+    zip.start_file(name, options)?;
+    enc.header(columns);
+    while let Some(row) = handle.block_on(rows.next()) {
+        enc.row(&to_cells(&row?));
+        if enc.buffered() > 64 * 1024 {
+            zip.write_all(&enc.take())?;
+        }
+    }
+    zip.write_all(&enc.take())?;
+    Ok(())
 }

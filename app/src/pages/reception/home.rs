@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
+use super::export_button::TicketCsvButton;
 use super::kpi::{KpiBanner, KpiRefresh};
 use crate::auth::Permission;
 use crate::download::{download, encode};
@@ -140,7 +141,7 @@ fn TicketsCard() -> impl IntoView {
                                 <thead><tr>
                                     <th scope="col">"Date"</th><th scope="col">"Bénévole"</th><th scope="col">"Statut"</th>
                                     <th scope="col" class="num">"Lignes"</th><th scope="col" class="num">"Entrées (kg)"</th><th scope="col" class="num">"Sorties (kg)"</th>
-                                    <th scope="col">"Détail"</th>
+                                    <th scope="col">"Actions"</th>
                                 </tr></thead>
                                 <tbody>
                                     {list.into_iter().map(|t| view! {
@@ -151,7 +152,10 @@ fn TicketsCard() -> impl IntoView {
                                             <td class="num">{t.lines_count}</td>
                                             <td class="num">{t.entry_weight_kg.to_comma_string()}</td>
                                             <td class="num">{t.exit_weight_kg.to_comma_string()}</td>
-                                            <td><a href=format!("/reception/tickets/{}", t.id)>"Ouvrir"</a></td>
+                                            <td class="actions">
+                                                <a class="button-link" href=format!("/reception/tickets/{}", t.id)>"Ouvrir"</a>
+                                                <TicketCsvButton ticket_id=t.id prefix="row-export"/>
+                                            </td>
                                         </tr>
                                     }).collect_view()}
                                 </tbody>

@@ -1,5 +1,6 @@
 //! Reception pages: the home (KPIs, my poste, tickets, period export) and a ticket's
 //! entry page.
+mod export_button;
 mod home;
 mod kpi;
 mod ticket;

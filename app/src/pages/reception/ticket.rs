@@ -6,13 +6,12 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
 
+use super::export_button::TicketCsvButton;
 use super::kpi::{KpiBanner, KpiRefresh};
 use crate::auth::Permission;
-use crate::download::download;
-use crate::pages::fields::DownloadStatus;
 use crate::pages::guard::Guarded;
 use crate::reception::{category_tree, Category, Destination, Ligne, LigneInput, LigneUpdate, Status, Weight};
-use crate::reception_api::{get_ticket, issue_download_token, list_categories, AddLigne, CloseTicket, DeleteLigne, UpdateLigne};
+use crate::reception_api::{get_ticket, list_categories, AddLigne, CloseTicket, DeleteLigne, UpdateLigne};
 
 #[component]
 pub fn TicketPage() -> impl IntoView {
@@ -144,23 +143,6 @@ fn TicketPanel() -> impl IntoView {
         focus_weight();
     };
 
-    let export_pending = RwSignal::new(false);
-    let export_result = RwSignal::new(None::<Result<String, String>>);
-    let export_csv = move |_| {
-        let Some(tid) = ticket_id() else { return };
-        export_pending.set(true);
-        export_result.set(None);
-        leptos::task::spawn_local(async move {
-            // The one-time token lets the file be fetched by a plain GET.
-            let r = match issue_download_token(tid).await {
-                Ok(t) => download(&format!("/v1/reception/tickets/{tid}/export-csv?token={}", t.token)).await,
-                Err(e) => Err(e.to_string()),
-            };
-            export_pending.set(false);
-            export_result.set(Some(r));
-        });
-    };
-
     view! {
         <KpiBanner/>
         <Transition fallback=|| view! { <p>"Chargement…"</p> }>
@@ -191,9 +173,7 @@ fn TicketPanel() -> impl IntoView {
                                     <span>"Sorties : "<strong data-testid="total-exit">{format!("{} kg", t.ticket.exit_weight_kg.to_comma_string())}</strong></span>
                                 </div>
                                 <div class="buttons">
-                                    <button type="button" data-testid="export-ticket-csv" disabled=move || export_pending.get() on:click=export_csv>
-                                        {move || if export_pending.get() { "Export en cours…" } else { "Export CSV" }}
-                                    </button>
+                                    <TicketCsvButton ticket_id=tid/>
                                     {open.then(|| view! {
                                         <button type="button" data-testid="close-ticket" disabled=move || close.pending().get()
                                             on:click=move |_| { close.dispatch(CloseTicket { id: tid }); }>
@@ -202,7 +182,6 @@ fn TicketPanel() -> impl IntoView {
                                     })}
                                     <a class="button-link" href="/reception">"Retour à la réception"</a>
                                 </div>
-                                <DownloadStatus result=export_result prefix="export-ticket"/>
                                 {move || close.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
                             </section>
 

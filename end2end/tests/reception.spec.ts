@@ -86,6 +86,17 @@ test('reception: poste, ticket, keyboard entry, live KPIs, exports', async ({ pa
     await expect(page.getByTestId('kpi-lines')).toHaveText('2');
   });
 
+  await test.step('a failed refresh keeps the figures and marks them stale', async () => {
+    await page.route('**/api/reception_live_stats', (route) => route.abort());
+    // Coming back to the tab refreshes at once (the 30 s timer does the same later).
+    await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+    await expect(page.getByTestId('kpi-stale')).toBeVisible();
+    await expect(page.getByTestId('kpi-entry-weight')).toHaveText('12,500');
+    await page.unroute('**/api/reception_live_stats');
+    await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+    await expect(page.getByTestId('kpi-stale')).toHaveCount(0);
+  });
+
   await test.step('export the ticket as CSV', async () => {
     const file = await downloaded(page, () => page.getByTestId('export-ticket-csv').click());
     expect(file.name).toMatch(/^ticket-[0-9a-f-]{36}\.csv$/);

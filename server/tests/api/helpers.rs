@@ -88,6 +88,15 @@ pub async fn spawn_app_with(db: Db, opts: Options) -> TestApp {
         Db::Sqlite => format!("sqlite://{}/test.db", data_dir.path().display()),
         Db::Postgres => fresh_postgres_url().await,
     };
+    build_app(url, data_dir, opts).await
+}
+
+/// The application on an existing database (made by the CLI, say).
+pub async fn spawn_app_on(url: String) -> TestApp {
+    build_app(url, tempfile::tempdir().expect("temp dir"), Options { smtp_url: None }).await
+}
+
+async fn build_app(url: String, data_dir: tempfile::TempDir, opts: Options) -> TestApp {
     let mut settings = Settings::for_tests(url, data_dir.path().join("data"));
     settings.admin_username = Some(ADMIN.into());
     settings.admin_password = Some(ADMIN_PASSWORD.into());

@@ -12,7 +12,49 @@ both_backends!(
     reception_routes_check_auth_and_permissions,
     live_stats_count_today_in_paris,
     categories_tree_and_archive,
+    ticket_lists_filter_by_status_period_poste_and_benevole,
 );
+
+async fn ticket_lists_filter_by_status_period_poste_and_benevole(db: Db) {
+    let app = spawn_app(db).await;
+    app.login_admin().await;
+    let (marie, marie_user) = app.user_client("marie", &["reception.access"]).await;
+    let (paul, paul_user) = app.user_client("paul", &["reception.access"]).await;
+    let poste_marie = app.open_poste(&marie).await;
+    let poste_paul = app.open_poste(&paul).await;
+    let m1 = app.new_ticket(&marie).await;
+    app.close_ticket(&marie, &m1).await;
+    let m2 = app.new_ticket(&marie).await;
+    let p1 = app.new_ticket(&paul).await;
+    let ids = |v: Value| -> Vec<String> {
+        let mut ids: Vec<String> = v.as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap().to_string()).collect();
+        ids.sort();
+        ids
+    };
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    let admin = |q: &str| {
+        let path = format!("/v1/reception/tickets{q}");
+        let app = &app;
+        async move { app.get_json(&app.client, &path).await }
+    };
+    assert_eq!(ids(admin("").await), sorted(vec![m1.clone(), m2.clone(), p1.clone()]));
+    assert_eq!(ids(admin("?status=closed").await), vec![m1.clone()]);
+    assert_eq!(ids(admin(&format!("?poste_id={poste_paul}")).await), vec![p1.clone()]);
+    assert_eq!(ids(admin(&format!("?benevole_id={}", marie_user["id"].as_str().unwrap())).await), sorted(vec![m1.clone(), m2.clone()]));
+    assert_eq!(ids(admin(&format!("?poste_id={poste_marie}&status=opened")).await), vec![m2.clone()]);
+    assert_eq!(ids(admin("?date_from=2026-03-15&date_to=2026-03-15").await).len(), 3);
+    assert!(ids(admin("?date_from=2026-03-16&date_to=2026-03-20").await).is_empty());
+    // A bénévole asking for someone else's tickets still gets only their own.
+    let q = format!("/v1/reception/tickets?benevole_id={}", paul_user["id"].as_str().unwrap());
+    assert_eq!(ids(app.get_json(&marie, &q).await), sorted(vec![m1.clone(), m2.clone()]));
+    let bad = marie.get(app.url("/v1/reception/tickets?status=perdu")).send().await.unwrap();
+    assert_detail(bad, StatusCode::UNPROCESSABLE_ENTITY, "Statut inconnu").await;
+    let bad = marie.get(app.url("/v1/reception/tickets?date_from=2026-03-15")).send().await.unwrap();
+    assert_detail(bad, StatusCode::UNPROCESSABLE_ENTITY, "date_to est obligatoire").await;
+}
 
 async fn postes_open_close_and_refuse_with_open_tickets(db: Db) {
     let app = spawn_app(db).await;

@@ -1,0 +1,52 @@
+//! The operator commands of the server binary, run as an operator would.
+use std::process::Command;
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::*;
+
+fn server(data: &std::path::Path, args: &[&str], password: Option<&str>) -> (bool, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
+    cmd.args(args)
+        .env("DATABASE_URL", format!("sqlite://{}/cli.db", data.display()))
+        .env("RECYCLIQUE_DATA_DIR", data)
+        .env("RECYCLIQUE_ADMIN_PASSWORD", "admin-cli-motdepasse")
+        .env("LEPTOS_OUTPUT_NAME", "recyclique")
+        .env("RUST_LOG", "warn")
+        .env_remove("RECYCLIQUE_NEW_PASSWORD");
+    if let Some(p) = password {
+        cmd.env("RECYCLIQUE_NEW_PASSWORD", p);
+    }
+    let out = cmd.output().expect("run the server binary");
+    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+}
+
+#[tokio::test]
+async fn operators_migrate_create_users_and_reset_passwords() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out) = server(dir.path(), &["migrate"], None);
+    assert!(ok && out.contains("Migrations appliquées (sqlite)"), "{out}");
+
+    let (ok, out) = server(dir.path(), &["create-user", "--username", "Marie", "--display-name", "Marie Curie", "--permission", "reception.access"], Some("motdepasse-marie"));
+    assert!(ok && out.contains("Utilisateur « marie » créé (permissions : reception.access)"), "{out}");
+    let (ok, out) = server(dir.path(), &["create-user", "--username", "marie"], Some("autre-motdepasse"));
+    assert!(!ok && out.contains("déjà pris"), "{out}");
+    let (ok, out) = server(dir.path(), &["create-user", "--username", "paul", "--permission", "root"], Some("motdepasse-paul"));
+    assert!(!ok && out.contains("Permission inconnue"), "{out}");
+    let (ok, out) = server(dir.path(), &["reset-password", "--username", "marie"], Some("court"));
+    assert!(!ok && out.contains("au moins 8 caractères"), "{out}");
+    let (ok, out) = server(dir.path(), &["reset-password", "--username", "marie"], Some("nouveau-motdepasse"));
+    assert!(ok && out.contains("Mot de passe de « marie » réinitialisé"), "{out}");
+
+    // The same database served by the application: the CLI's work is there.
+    let url = format!("sqlite://{}/cli.db", dir.path().display());
+    let app = spawn_app_on(url).await;
+    assert_eq!(app.login_with(&app.client, "marie", "motdepasse-marie").await.status(), StatusCode::UNAUTHORIZED);
+    let r = app.login_with(&app.client, "marie", "nouveau-motdepasse").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let me: Value = r.json().await.unwrap();
+    assert_eq!((me["display_name"].as_str(), me["permissions"].clone()), (Some("Marie Curie"), serde_json::json!(["reception.access"])));
+    // Users existed before the first start: no administrator was added behind the operator's back.
+    assert_eq!(app.login_with(&app.other_client(), ADMIN, ADMIN_PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
+}

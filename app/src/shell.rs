@@ -48,6 +48,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=pages::Home/>
                     <Route path=path!("/login") view=pages::Login/>
+                    <Route path=path!("/logout") view=pages::Logout/>
                     <Route path=path!("/reception") view=pages::ReceptionHome/>
                     <Route path=path!("/reception/tickets/:id") view=pages::TicketPage/>
                     <Route path=path!("/caisse") view=pages::CaisseHome/>

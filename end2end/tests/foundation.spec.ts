@@ -84,6 +84,14 @@ test.describe('foundation', () => {
       await logout(page);
     });
 
+    await test.step('the logout page ends the session', async () => {
+      await login(page, username, password);
+      await gotoHydrated(page, '/logout');
+      await expect(page.getByTestId('logout-done')).toHaveText('Vous êtes déconnecté.');
+      await gotoHydrated(page, '/reception');
+      await page.waitForURL((url) => url.pathname === '/login');
+    });
+
     await test.step('the administrator sends a test e-mail and finds it in the outbox', async () => {
       const recipient = 'test@example.org';
       await login(page, admin.username, admin.password);

@@ -6,6 +6,7 @@ mod exports;
 mod fields;
 mod guard;
 mod login;
+mod logout;
 mod outbox;
 mod reception;
 mod users;
@@ -16,6 +17,7 @@ pub use categories::AdminCategories;
 pub use exports::AdminExports;
 pub use reception::{ReceptionHome, TicketPage};
 pub use login::Login;
+pub use logout::Logout;
 pub use outbox::AdminOutbox;
 pub use users::AdminUsers;
 

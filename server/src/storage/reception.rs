@@ -697,7 +697,9 @@ macro_rules! reception_store_impl {
                      LEFT JOIN categories pc ON pc.id = c.parent_id
                      WHERE {LINE_FILTER_WHERE}
                      GROUP BY c.id, c.name, pc.name, l.destination, l.is_exit
-                     ORDER BY pc.name, c.name, l.destination, l.is_exit"
+                     -- Each top-level category, then its children; NULLs sort differently
+                     -- in SQLite and PostgreSQL, so the order never relies on them.
+                     ORDER BY COALESCE(pc.name, c.name), CASE WHEN pc.name IS NULL THEN 0 ELSE 1 END, c.name, l.destination, l.is_exit"
                 );
                 let rows = bind_filter(sqlx::query(&sql), &f).fetch_all(&self.pool).await?;
                 rows.iter()

@@ -3,7 +3,7 @@
 //! apply the same rules.
 use std::fmt;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Europe::Paris;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use uuid::Uuid;
@@ -153,6 +153,19 @@ impl<'de> Deserialize<'de> for Destination {
     }
 }
 
+/// Dates outside these years are typing mistakes (and outside what the databases and
+/// the time zone arithmetic are asked to handle).
+pub const MIN_YEAR: i32 = 2000;
+pub const MAX_YEAR: i32 = 2100;
+
+fn check_year(year: i32, what: &str) -> Result<(), AppError> {
+    if (MIN_YEAR..=MAX_YEAR).contains(&year) {
+        Ok(())
+    } else {
+        Err(AppError::invalid(format!("{what} : l'année doit être comprise entre {MIN_YEAR} et {MAX_YEAR}.")))
+    }
+}
+
 /// A period of whole Europe/Paris days, end day included.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Period {
@@ -169,6 +182,8 @@ impl Period {
         };
         let from = date(from, "date_from")?;
         let to = date(to, "date_to")?;
+        check_year(from.year(), "date_from")?;
+        check_year(to.year(), "date_to")?;
         if to < from {
             return Err(AppError::invalid("date_to doit être postérieure ou égale à date_from."));
         }
@@ -186,12 +201,11 @@ impl Period {
 }
 
 /// Midnight at the start of `d` in Paris (it always exists: DST moves at 02:00/03:00).
+/// For dates at the very ends of chrono's range, where the offset cannot be applied,
+/// midnight UTC is returned rather than panicking; validated periods never get there.
 pub fn paris_midnight(d: NaiveDate) -> DateTime<Utc> {
-    Paris
-        .from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight"))
-        .earliest()
-        .expect("midnight exists in Europe/Paris")
-        .with_timezone(&Utc)
+    let naive = d.and_time(chrono::NaiveTime::MIN);
+    Paris.from_local_datetime(&naive).earliest().map(|t| t.with_timezone(&Utc)).unwrap_or_else(|| Utc.from_utc_datetime(&naive))
 }
 
 /// The Paris calendar day of an instant.
@@ -203,19 +217,22 @@ pub fn paris_date(t: DateTime<Utc>) -> NaiveDate {
 /// (`YYYY-MM-DDTHH:MM[:SS]`, what `<input type="datetime-local">` sends).
 pub fn parse_instant(raw: &str) -> Result<DateTime<Utc>, AppError> {
     let s = raw.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    for fmt in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"] {
-        if let Ok(n) = NaiveDateTime::parse_from_str(s, fmt) {
-            return Paris
-                .from_local_datetime(&n)
-                .earliest()
-                .map(|t| t.with_timezone(&Utc))
-                .ok_or_else(|| AppError::invalid(format!("L'heure « {s} » n'existe pas à Paris (changement d'heure).")));
-        }
-    }
-    Err(AppError::invalid(format!("Date et heure invalides : « {s} » (ex. 2026-03-15T09:30).")))
+    let parsed = if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        t.with_timezone(&Utc)
+    } else {
+        let n = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
+            .into_iter()
+            .find_map(|fmt| NaiveDateTime::parse_from_str(s, fmt).ok())
+            .ok_or_else(|| AppError::invalid(format!("Date et heure invalides : « {s} » (ex. 2026-03-15T09:30).")))?;
+        check_year(n.year(), "Date")?;
+        Paris
+            .from_local_datetime(&n)
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+            .ok_or_else(|| AppError::invalid(format!("L'heure « {s} » n'existe pas à Paris (changement d'heure).")))?
+    };
+    check_year(parsed.year(), "Date")?;
+    Ok(parsed)
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -390,11 +407,15 @@ pub struct LigneUpdate {
     pub is_exit: Option<bool>,
 }
 
-/// Notes are free text, trimmed, at most 1000 characters; empty means none.
+/// Notes are free text, trimmed, at most 1000 characters; empty means none. Line breaks
+/// and tabs are allowed, other control characters (NUL among them) are not.
 pub fn clean_notes(notes: Option<&str>) -> Result<Option<String>, AppError> {
     match notes.map(str::trim).filter(|n| !n.is_empty()) {
         None => Ok(None),
         Some(n) if n.chars().count() > 1000 => Err(AppError::invalid("Les notes ne peuvent pas dépasser 1000 caractères.")),
+        Some(n) if n.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) => {
+            Err(AppError::invalid("Les notes contiennent des caractères invalides."))
+        }
         Some(n) => Ok(Some(n.to_string())),
     }
 }
@@ -507,6 +528,20 @@ mod tests {
         assert!(Period::parse(Some("2026-03-02"), Some("2026-03-01")).is_err());
         assert!(Period::parse(None, Some("2026-03-01")).is_err());
         assert!(Period::parse(Some("01/03/2026"), Some("2026-03-01")).is_err());
+    }
+
+    #[test]
+    fn dates_outside_sane_years_are_refused() {
+        assert!(Period::parse(Some("-262143-01-01"), Some("2026-01-01")).is_err());
+        assert!(Period::parse(Some("1999-12-31"), Some("2026-01-01")).is_err());
+        assert!(Period::parse(Some("2026-01-01"), Some("2101-01-01")).is_err());
+        assert!(parse_instant("1926-03-01T09:00").is_err());
+        assert!(parse_instant("+5000-03-01T09:00:00Z").is_err());
+        // No panic at the ends of chrono's range.
+        let _ = paris_midnight(NaiveDate::MIN);
+        let _ = paris_midnight(NaiveDate::MAX);
+        assert!(clean_notes(Some("a\u{0}b")).is_err());
+        assert_eq!(clean_notes(Some(" ligne 1\nligne 2 ")).unwrap().as_deref(), Some("ligne 1\nligne 2"));
     }
 
     #[test]

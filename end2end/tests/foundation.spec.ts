@@ -87,6 +87,7 @@ test.describe('foundation', () => {
     await test.step('the logout page ends the session', async () => {
       await login(page, username, password);
       await gotoHydrated(page, '/logout');
+      await page.getByTestId('logout-confirm').click();
       await expect(page.getByTestId('logout-done')).toHaveText('Vous êtes déconnecté.');
       await gotoHydrated(page, '/reception');
       await page.waitForURL((url) => url.pathname === '/login');

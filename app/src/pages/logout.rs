@@ -1,5 +1,6 @@
-//! `/logout`: ends the session and says so, for bookmarks and shared tablets. The header
-//! button does the same and goes straight back to the login page.
+//! `/logout`: a page with one button that ends the session and says so, for bookmarks
+//! and shared tablets. Nothing happens on load: a link from another site must not be
+//! able to sign someone out.
 use leptos::prelude::*;
 
 use crate::api::Logout as LogoutFn;
@@ -7,15 +8,17 @@ use crate::api::Logout as LogoutFn;
 #[component]
 pub fn Logout() -> impl IntoView {
     let action = ServerAction::<LogoutFn>::new();
-    // Runs in the browser once the page is live.
-    Effect::new(move |_| {
-        action.dispatch(LogoutFn {});
-    });
     view! {
         <section class="card login" data-testid="logout-page">
             <h1>"Déconnexion"</h1>
             {move || match action.value().get() {
-                None => view! { <p>"Déconnexion en cours…"</p> }.into_any(),
+                None => view! {
+                    <p>"Terminer la session sur cet appareil ?"</p>
+                    <button type="button" class="primary" data-testid="logout-confirm" disabled=move || action.pending().get()
+                        on:click=move |_| { action.dispatch(LogoutFn {}); }>
+                        "Se déconnecter"
+                    </button>
+                }.into_any(),
                 Some(Ok(())) => view! {
                     <p role="status" data-testid="logout-done">"Vous êtes déconnecté."</p>
                     <a class="button-link" href="/login">"Se reconnecter"</a>

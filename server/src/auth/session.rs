@@ -62,6 +62,10 @@ pub async fn login(state: &AppState, headers: &HeaderMap, req: LoginRequest) -> 
     if username.is_empty() || req.password.is_empty() {
         return Err(AppError::invalid("Saisissez l'identifiant et le mot de passe."));
     }
+    // No account has such a name (usernames are plain ASCII), and PostgreSQL refuses NUL.
+    if username.chars().any(char::is_control) || username.chars().count() > 100 {
+        return Err(AppError::Unauthorized("Identifiant ou mot de passe incorrect.".into()));
+    }
     let now = state.clock.now();
     let throttle = state.store.login_throttle(&username).await?;
     if let Some(until) = throttle.locked_until.filter(|t| *t > now) {

@@ -16,6 +16,9 @@ fn clean_name(raw: &str) -> Result<String, AppError> {
     if name.chars().count() > 100 {
         return Err(AppError::invalid("Le nom de la catégorie ne peut pas dépasser 100 caractères."));
     }
+    if name.chars().any(char::is_control) {
+        return Err(AppError::invalid("Le nom de la catégorie contient des caractères invalides."));
+    }
     Ok(name.to_string())
 }
 
@@ -34,7 +37,9 @@ async fn check_parent(state: &AppState, id: Option<Uuid>, parent: Option<Uuid>) 
     // Walk up from the new parent: meeting the category itself would make a cycle.
     if let Some(id) = id {
         let mut cursor = Some(parent);
-        while let Some(c) = cursor {
+        // Bounded: a cycle already in the data (two admins at once) cannot spin forever.
+        for _ in 0..=all.len() {
+            let Some(c) = cursor else { break };
             if c == id {
                 return Err(AppError::invalid("Une catégorie ne peut pas être rangée sous elle-même ou sous une de ses sous-catégories."));
             }

@@ -167,7 +167,8 @@ fn period_filter(period: &Period) -> TicketFilter {
     TicketFilter { from, to, ..Default::default() }
 }
 
-/// The lines of a period (ticket dates, Paris days, end day included), all bénévoles.
+/// The lines of a period (ticket dates, Paris days, end day included): the caller's
+/// own for a bénévole, everyone's for an admin.
 pub fn lines_csv(state: &AppState, actor: &UserView, q: &LinesQuery) -> Result<Download, AppError> {
     require(actor, Permission::ReceptionAccess)?;
     let period = Period::parse(q.date_from.as_deref(), q.date_to.as_deref())?;
@@ -176,6 +177,10 @@ pub fn lines_csv(state: &AppState, actor: &UserView, q: &LinesQuery) -> Result<D
     filter.category_id = uuid_param(q.category_id.as_deref(), "category_id")?;
     filter.poste_id = uuid_param(q.poste_id.as_deref(), "poste_id")?;
     filter.destination = q.destination.as_deref().filter(|d| !d.trim().is_empty()).map(Destination::parse).transpose()?;
+    // Like ticket lists: bénévoles export their own lines, admins everyone's.
+    if !actor.has(Permission::Admin) {
+        filter.benevole_id = Some(actor.id);
+    }
     Ok(Download {
         filename: format!("reception-lignes-{}_{}.csv", period.from, period.to),
         content_type: CSV_TYPE,

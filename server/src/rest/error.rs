@@ -88,3 +88,17 @@ impl FromRequestParts<AppState> for Caller {
 pub async fn not_found() -> ApiError {
     ApiError(AppError::NotFound("Ressource introuvable.".into()))
 }
+
+/// `Query<T>` whose rejections are `{"detail"}` in French (422), like [`ApiJson`].
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
+            Err(r) => Err(ApiError(AppError::Invalid(format!("Paramètres invalides : {}", r.body_text())))),
+        }
+    }
+}

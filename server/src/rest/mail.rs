@@ -1,12 +1,12 @@
 use app::auth::Permission;
 use app::mail::OutboxEntry;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::Json;
 use serde::Deserialize;
 
-use super::error::{ApiJson, ApiResult, Caller};
+use super::error::{ApiJson, ApiQuery, ApiResult, Caller};
 use crate::state::AppState;
 
 pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<OutboxEntry>>> {
@@ -24,7 +24,7 @@ pub async fn download(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    Query(q): Query<DownloadQuery>,
+    ApiQuery(q): ApiQuery<DownloadQuery>,
 ) -> ApiResult<axum::response::Response> {
     caller.require(Permission::Admin)?;
     let dir = state.mailer.outbox_dir();

@@ -5,14 +5,14 @@ use app::reception::{
     Category, CategoryInput, CategoryUpdate, DownloadToken, Ligne, LigneInput, LigneUpdate, OpenPosteRequest, Poste, ReceptionLiveStats, Ticket,
     TicketDetail, TicketQuery,
 };
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::error::{ApiError, ApiJson, ApiResult, Caller};
+use super::error::{ApiError, ApiJson, ApiQuery, ApiResult, Caller};
 use crate::export::{attachment_header, Dialect};
 use crate::reception::export::{BulkExportRequest, Download, LinesQuery};
 use crate::state::AppState;
@@ -64,7 +64,7 @@ pub async fn create_ticket(State(s): State<AppState>, caller: Caller) -> ApiResu
     Ok((StatusCode::CREATED, Json(crate::reception::create_ticket(&s, reception(&caller)?).await?)))
 }
 
-pub async fn list_tickets(State(s): State<AppState>, caller: Caller, Query(q): Query<TicketQueryText>) -> ApiResult<Json<Vec<Ticket>>> {
+pub async fn list_tickets(State(s): State<AppState>, caller: Caller, ApiQuery(q): ApiQuery<TicketQueryText>) -> ApiResult<Json<Vec<Ticket>>> {
     let actor = reception(&caller)?;
     let q = TicketQuery {
         status: q.status,
@@ -128,14 +128,14 @@ pub struct TicketExportQuery {
 }
 
 /// Session cookie or `?token=`: see `reception::authorize_ticket_download`.
-pub async fn ticket_csv(State(s): State<AppState>, headers: HeaderMap, Path(t): Path<String>, Query(q): Query<TicketExportQuery>) -> ApiResult<Response> {
+pub async fn ticket_csv(State(s): State<AppState>, headers: HeaderMap, Path(t): Path<String>, ApiQuery(q): ApiQuery<TicketExportQuery>) -> ApiResult<Response> {
     let ticket_id = id(&t, "Ticket")?;
     let dialect = Dialect::parse(q.dialect.as_deref())?;
     crate::reception::authorize_ticket_download(&s, &headers, ticket_id, q.token.as_deref()).await?;
     Ok(download(crate::reception::export::ticket_csv(&s, ticket_id, dialect)))
 }
 
-pub async fn lines_csv(State(s): State<AppState>, caller: Caller, Query(q): Query<LinesQuery>) -> ApiResult<Response> {
+pub async fn lines_csv(State(s): State<AppState>, caller: Caller, ApiQuery(q): ApiQuery<LinesQuery>) -> ApiResult<Response> {
     Ok(download(crate::reception::export::lines_csv(&s, &caller.0, &q)?))
 }
 
@@ -156,13 +156,13 @@ fn flag(v: Option<&str>) -> Result<bool, AppError> {
     }
 }
 
-pub async fn live_stats(State(s): State<AppState>, caller: Caller, Query(q): Query<StatsQuery>) -> ApiResult<Json<ReceptionLiveStats>> {
+pub async fn live_stats(State(s): State<AppState>, caller: Caller, ApiQuery(q): ApiQuery<StatsQuery>) -> ApiResult<Json<ReceptionLiveStats>> {
     let actor = reception(&caller)?;
     Ok(Json(crate::reception::live_stats(&s, actor, flag(q.exclude_deferred.as_deref())?).await?))
 }
 
 /// The unified stats endpoint; the cash block joins it with the cash module.
-pub async fn all_live_stats(State(s): State<AppState>, caller: Caller, Query(q): Query<StatsQuery>) -> ApiResult<Json<serde_json::Value>> {
+pub async fn all_live_stats(State(s): State<AppState>, caller: Caller, ApiQuery(q): ApiQuery<StatsQuery>) -> ApiResult<Json<serde_json::Value>> {
     let actor = reception(&caller)?;
     let reception = crate::reception::live_stats(&s, actor, flag(q.exclude_deferred.as_deref())?).await?;
     Ok(Json(serde_json::json!({ "reception": reception })))

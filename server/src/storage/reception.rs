@@ -197,7 +197,8 @@ pub trait ReceptionStore: Send + Sync {
 
     /// Lines matching `f`, ordered by ticket date, streamed from the database.
     fn stream_export_lines(&self, f: TicketFilter) -> BoxStream<'static, StoreResult<ExportLine>>;
-    /// Tickets matching `f` (line filters apply to the totals), streamed.
+    /// Tickets matching `f`, streamed; with a line filter, only tickets having matching
+    /// lines, and their totals count those lines only.
     fn stream_export_tickets(&self, f: TicketFilter) -> BoxStream<'static, StoreResult<Ticket>>;
     async fn export_summary(&self, f: &TicketFilter) -> StoreResult<Vec<SummaryRow>>;
 }
@@ -207,23 +208,32 @@ pub(super) const CATEGORY_COLUMNS: &str = "id, parent_id, name, display_order, v
 pub(super) const POSTE_SELECT: &str = "SELECT p.id, p.opened_by, u.display_name AS opened_by_name, p.opened_at, p.closed_at, p.is_deferred
      FROM postes p JOIN users u ON u.id = p.opened_by";
 
-/// Ticket columns with line totals; entries are lines that are not exits.
-pub(super) const TICKET_SELECT: &str = "SELECT t.id, t.poste_id, t.benevole_id, u.display_name AS benevole_name, t.status,
-            t.ticket_at, t.created_at, t.closed_at, p.is_deferred,
-            (SELECT COUNT(*) FROM lignes l WHERE l.ticket_id = t.id) AS lines_count,
-            CAST(COALESCE((SELECT SUM(l.poids_g) FROM lignes l WHERE l.ticket_id = t.id AND l.is_exit = FALSE), 0) AS BIGINT) AS entry_g,
-            CAST(COALESCE((SELECT SUM(l.poids_g) FROM lignes l WHERE l.ticket_id = t.id AND l.is_exit = TRUE), 0) AS BIGINT) AS exit_g
-     FROM tickets t JOIN users u ON u.id = t.benevole_id JOIN postes p ON p.id = t.poste_id";
+/// Ticket columns with line totals; entries are lines that are not exits. `lines` is
+/// the condition on `l` that the totals count (`TRUE` for all of a ticket's lines).
+pub(super) fn ticket_select(lines: &str) -> String {
+    format!(
+        "SELECT t.id, t.poste_id, t.benevole_id, u.display_name AS benevole_name, t.status,
+                t.ticket_at, t.created_at, t.closed_at, p.is_deferred,
+                (SELECT COUNT(*) FROM lignes l WHERE l.ticket_id = t.id AND {lines}) AS lines_count,
+                CAST(COALESCE((SELECT SUM(l.poids_g) FROM lignes l WHERE l.ticket_id = t.id AND l.is_exit = FALSE AND {lines}), 0) AS BIGINT) AS entry_g,
+                CAST(COALESCE((SELECT SUM(l.poids_g) FROM lignes l WHERE l.ticket_id = t.id AND l.is_exit = TRUE AND {lines}), 0) AS BIGINT) AS exit_g
+         FROM tickets t JOIN users u ON u.id = t.benevole_id JOIN postes p ON p.id = t.poste_id"
+    )
+}
+
+/// The line conditions of [`LINE_FILTER_WHERE`] ($3 category with descendants, $4
+/// destination), for totals that match a filtered export.
+pub(super) const LINE_ONLY_FILTER: &str = "($3 IS NULL OR l.category_id IN (SELECT id FROM cat_filter)) AND ($4 IS NULL OR l.destination = $4)";
 
 pub(super) const LIGNE_SELECT: &str = "SELECT l.id, l.ticket_id, l.category_id, c.name AS category_name, l.poids_g, l.destination,
             l.notes, l.is_exit, l.created_at, l.updated_at
      FROM lignes l JOIN categories c ON c.id = l.category_id";
 
 /// The filter every export and list shares. Parameters: $1..$2 period, $3 category
-/// (with descendants), $4 destination, $5 poste, $6 ticket, $7 bénévole, $8 status.
+/// (with descendants; `UNION` rather than `UNION ALL`, so a cycle cannot loop), $4 destination, $5 poste, $6 ticket, $7 bénévole, $8 status.
 pub(super) const FILTER_CTE: &str = "WITH RECURSIVE cat_filter(id) AS (
         SELECT c.id FROM categories c WHERE c.id = $3
-        UNION ALL SELECT c.id FROM categories c JOIN cat_filter f ON c.parent_id = f.id)";
+        UNION SELECT c.id FROM categories c JOIN cat_filter f ON c.parent_id = f.id)";
 
 pub(super) const LINE_FILTER_WHERE: &str = "t.ticket_at >= $1 AND t.ticket_at < $2
         AND ($3 IS NULL OR l.category_id IN (SELECT id FROM cat_filter))
@@ -337,22 +347,22 @@ macro_rules! reception_store_impl {
                 .bind(f.status.map(|s| s.as_str()))
         }
 
-        /// Tickets having at least one matching line when a line filter is set.
+        /// Tickets having at least one matching line when a line filter is set; their
+        /// totals count the matching lines only, like the other sheets of an export.
         fn tickets_sql() -> String {
             format!(
                 "{FILTER_CTE}
-                 {TICKET_SELECT}
+                 {select}
                  WHERE t.ticket_at >= $1 AND t.ticket_at < $2
                    AND ($5 IS NULL OR t.poste_id = $5)
                    AND ($6 IS NULL OR t.id = $6)
                    AND ($7 IS NULL OR t.benevole_id = $7)
                    AND ($8 IS NULL OR t.status = $8)
                    AND (($3 IS NULL AND $4 IS NULL) OR EXISTS (
-                        SELECT 1 FROM lignes l WHERE l.ticket_id = t.id
-                          AND ($3 IS NULL OR l.category_id IN (SELECT id FROM cat_filter))
-                          AND ($4 IS NULL OR l.destination = $4)))
+                        SELECT 1 FROM lignes l WHERE l.ticket_id = t.id AND {LINE_ONLY_FILTER}))
                  ORDER BY t.ticket_at DESC, t.id
-                 LIMIT $9"
+                 LIMIT $9",
+                select = ticket_select(LINE_ONLY_FILTER)
             )
         }
 
@@ -475,7 +485,7 @@ macro_rules! reception_store_impl {
             }
 
             async fn ticket(&self, id: Uuid) -> StoreResult<Option<Ticket>> {
-                let sql = format!("{TICKET_SELECT} WHERE t.id = $1");
+                let sql = format!("{} WHERE t.id = $1", ticket_select("TRUE"));
                 let row = sqlx::query(&sql).bind(bind_id(id)).fetch_optional(&self.pool).await?;
                 row.as_ref().map(ticket_row).transpose()
             }

@@ -165,6 +165,9 @@ async fn bad_login_bodies_get_french_errors(db: Db) {
     assert_detail(r, StatusCode::UNPROCESSABLE_ENTITY, "Données invalides").await;
     let r = app.login_with(&app.client, " ", "").await;
     assert_detail(r, StatusCode::UNPROCESSABLE_ENTITY, "Saisissez l'identifiant et le mot de passe.").await;
+    // A NUL byte reaches no database (PostgreSQL would refuse it): just a failed login.
+    let r = app.login_with(&app.client, "ad\u{0}min", "x").await;
+    assert_detail(r, StatusCode::UNAUTHORIZED, "Identifiant ou mot de passe incorrect.").await;
     let r = app.client.get(app.url("/v1/nimporte-quoi")).send().await.unwrap();
     assert_detail(r, StatusCode::NOT_FOUND, "Ressource introuvable.").await;
 }

@@ -105,6 +105,8 @@ async fn deferred_postes_date_their_tickets(db: Db) {
     assert_detail(r, StatusCode::UNPROCESSABLE_ENTITY, "futur").await;
     let r = app.post_json(&app.client, "/v1/reception/postes/open", json!({"opened_at": "hier"})).await;
     assert_detail(r, StatusCode::UNPROCESSABLE_ENTITY, "Date et heure invalides").await;
+    let r = app.post_json(&app.client, "/v1/reception/postes/open", json!({"opened_at": "1926-03-01T09:00"})).await;
+    assert_detail(r, StatusCode::UNPROCESSABLE_ENTITY, "entre 2000 et 2100").await;
 
     // The paper logbook of March 1st, typed in Paris time.
     let r = app.post_json(&app.client, "/v1/reception/postes/open", json!({"opened_at": "2026-03-01T09:00"})).await;
@@ -150,6 +152,7 @@ async fn lines_are_exact_and_frozen_once_closed(db: Db) {
         (json!({"poids_kg": 1, "category_id": cat, "destination": "poubelle"}), "Destination inconnue : « poubelle »"),
         (json!({"poids_kg": 1, "category_id": uuid::Uuid::new_v4(), "destination": "don"}), "Catégorie introuvable"),
         (json!({"poids_kg": 1, "category_id": cat, "destination": "don", "notes": "x".repeat(1001)}), "1000 caractères"),
+        (json!({"poids_kg": 1, "category_id": cat, "destination": "don", "notes": "a\u{0}b"}), "caractères invalides"),
     ];
     for (body, detail) in bad {
         assert_detail(app.post_json(&c, &lines_url, body).await, StatusCode::UNPROCESSABLE_ENTITY, detail).await;

@@ -149,9 +149,16 @@ async fn period_export_filters_and_validation(db: Db) {
     let l_deee = line_at(&app, t, 6.0, &deee, "recyclage", Some("+33 6 12")).await;
     let l_livres = line_at(&app, t, 7.0, &livres, "revente", Some("-moins")).await;
 
+    // Marie has no lines of her own in the period: her export is the header alone, even
+    // when she names the admin's poste.
+    let mine = marie.get(app.url("/v1/reception/lignes/export-csv?date_from=2026-03-01&date_to=2026-03-31")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(mine.lines().count(), 1, "{mine}");
+    let theirs = marie.get(app.url(&format!("/v1/reception/lignes/export-csv?date_from=2026-03-01&date_to=2026-03-31&poste_id={poste_admin}"))).send().await.unwrap().text().await.unwrap();
+    assert_eq!(theirs.lines().count(), 1, "{theirs}");
+
     let export = |q: &str| {
         let q = q.to_string();
-        let c = marie.clone();
+        let c = app.client.clone();
         let base = app.url("/v1/reception/lignes/export-csv?date_from=2026-03-01&date_to=2026-03-31");
         async move { c.get(format!("{base}{q}")).send().await.unwrap() }
     };
@@ -183,6 +190,9 @@ async fn period_export_filters_and_validation(db: Db) {
     bad("date_from=2026-03-01&date_to=2026-03-31&destination=poubelle", "Destination inconnue").await;
     bad("date_from=2026-03-01&date_to=2026-03-31&category_id=abc", "category_id invalide").await;
     bad("date_from=2026-03-01&date_to=2026-03-31&dialect=tsv", "Dialecte CSV inconnu").await;
+    bad("date_from=-262143-01-01&date_to=2026-03-31", "entre 2000 et 2100").await;
+    bad("date_from=1999-12-31&date_to=2026-03-31", "entre 2000 et 2100").await;
+    bad("date_from=2026-03-01&date_to=2026-03-31&destination=don&destination=revente", "Paramètres invalides").await;
 }
 
 async fn bulk_export_xlsx_zip_and_csv(db: Db) {
@@ -246,6 +256,13 @@ async fn bulk_export_xlsx_zip_and_csv(db: Db) {
     zip.by_name("lignes.csv").unwrap().read_to_string(&mut lignes).unwrap();
     assert!(lignes.starts_with("\u{feff}Ticket;") && lignes.contains(";12,345;revente;non;'=1+1\r\n"), "{lignes}");
     assert_eq!(lignes.lines().count(), 5);
+
+    // With a line filter, ticket totals count the matching lines only, like the other sheets.
+    let r = bulk(json!({"date_from": "2026-03-01", "date_to": "2026-03-31", "destination": "revente"})).await.unwrap();
+    let csv = r.text().await.unwrap();
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(rows.len(), 2, "{csv}");
+    assert!(rows.iter().any(|r| r.ends_with(";1;12,345;0,000")) && rows.iter().any(|r| r.ends_with(";1;0,655;0,000")), "{csv}");
 
     let r = bulk(json!({"date_from": "2026-03-01", "date_to": "2026-03-31", "status": "opened"})).await.unwrap();
     assert_eq!(r.headers()["content-disposition"], "attachment; filename=\"reception-tickets-2026-03-01_2026-03-31.csv\"");

@@ -67,12 +67,19 @@ pub async fn login(state: &AppState, headers: &HeaderMap, req: LoginRequest) -> 
         return Err(AppError::Unauthorized("Identifiant ou mot de passe incorrect.".into()));
     }
     let now = state.clock.now();
-    let throttle = state.store.login_throttle(&username).await?;
-    if let Some(until) = throttle.locked_until.filter(|t| *t > now) {
+    let throttle = state.store.register_login_attempt(&username, now).await?;
+    let locked = |until: chrono::DateTime<chrono::Utc>| {
         let minutes = ((until - now).num_seconds() + 59) / 60;
-        return Err(AppError::TooManyRequests(format!(
-            "Trop de tentatives de connexion échouées. Réessayez dans {minutes} minute(s)."
-        )));
+        AppError::TooManyRequests(format!("Trop de tentatives de connexion échouées. Réessayez dans {minutes} minute(s)."))
+    };
+    if let Some(until) = throttle.locked_until.filter(|t| *t > now) {
+        return Err(locked(until));
+    }
+    if throttle.failures > i64::from(state.settings.login_max_failures) {
+        let until = now + Duration::from_std(state.settings.login_lockout).unwrap_or(Duration::minutes(15));
+        state.store.lock_login(&username, until).await?;
+        tracing::warn!(username, "login locked after repeated failures");
+        return Err(locked(until));
     }
     let record = state.store.user_by_username(&username).await?;
     let (password, hash) = (req.password.clone(), record.as_ref().map_or(DUMMY_HASH, |r| r.password_hash.as_str()).to_string());
@@ -83,9 +90,8 @@ pub async fn login(state: &AppState, headers: &HeaderMap, req: LoginRequest) -> 
     let record = match record {
         Some(r) if ok => r,
         _ => {
-            let lock_until = now + Duration::from_std(state.settings.login_lockout).unwrap_or(Duration::minutes(15));
-            let t = state.store.record_login_failure(&username, state.settings.login_max_failures, lock_until).await?;
-            tracing::warn!(username, failures = t.failures, locked = t.locked_until.is_some(), "failed login");
+            // Already counted by register_login_attempt.
+            tracing::warn!(username, attempts = throttle.failures, "failed login");
             return Err(AppError::Unauthorized("Identifiant ou mot de passe incorrect.".into()));
         }
     };

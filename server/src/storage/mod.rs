@@ -66,7 +66,7 @@ pub struct UserChanges {
     pub active: Option<bool>,
 }
 
-/// Failed-login bookkeeping for one username.
+/// Login attempts counted for one username since its last success or lock.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Throttle {
     pub failures: i64,
@@ -96,10 +96,11 @@ pub trait Store: ReceptionStore + Send + Sync + 'static {
     async fn delete_user_sessions(&self, user_id: Uuid) -> StoreResult<()>;
     async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64>;
 
-    async fn login_throttle(&self, username: &str) -> StoreResult<Throttle>;
-    /// Counts one failure; at `max_failures` the username is locked until `lock_until`
-    /// and the count starts again.
-    async fn record_login_failure(&self, username: &str, max_failures: u32, lock_until: DateTime<Utc>) -> StoreResult<Throttle>;
+    /// Counts one login attempt for `username`, atomically, before its password is
+    /// checked (so parallel guesses are all counted); an expired lock starts the count
+    /// again. Returns the count and any lock still in force.
+    async fn register_login_attempt(&self, username: &str, now: DateTime<Utc>) -> StoreResult<Throttle>;
+    async fn lock_login(&self, username: &str, until: DateTime<Utc>) -> StoreResult<()>;
     async fn clear_login_failures(&self, username: &str) -> StoreResult<()>;
 }
 

@@ -169,40 +169,28 @@ impl Store for PgStore {
         Ok(done.rows_affected())
     }
 
-    async fn login_throttle(&self, username: &str) -> StoreResult<Throttle> {
-        let row = sqlx::query("SELECT failures, locked_until FROM login_throttle WHERE username = $1")
-            .bind(username)
-            .fetch_optional(&self.pool)
-            .await?;
-        match row {
-            None => Ok(Throttle::default()),
-            Some(r) => Ok(Throttle {
-                failures: i64::from(r.try_get::<i32, _>("failures")?),
-                locked_until: r.try_get("locked_until")?,
-            }),
-        }
-    }
-
-    async fn record_login_failure(&self, username: &str, max_failures: u32, lock_until: DateTime<Utc>) -> StoreResult<Throttle> {
-        // One statement, so that two instances counting failures at once cannot lose one.
+    async fn register_login_attempt(&self, username: &str, now: DateTime<Utc>) -> StoreResult<Throttle> {
         let row = sqlx::query(
-            "INSERT INTO login_throttle AS t (username, failures, locked_until) VALUES ($1, 1, NULL)
-             ON CONFLICT (username) DO UPDATE SET failures = t.failures + 1
+            "INSERT INTO login_throttle (username, failures, locked_until) VALUES ($1, 1, NULL)
+             ON CONFLICT (username) DO UPDATE SET
+                failures = CASE WHEN login_throttle.locked_until <= $2 THEN 1 ELSE login_throttle.failures + 1 END,
+                locked_until = CASE WHEN login_throttle.locked_until <= $2 THEN NULL ELSE login_throttle.locked_until END
              RETURNING failures, locked_until",
         )
         .bind(username)
+        .bind(now)
         .fetch_one(&self.pool)
         .await?;
-        let failures = i64::from(row.try_get::<i32, _>("failures")?);
-        if failures >= i64::from(max_failures) {
-            sqlx::query("UPDATE login_throttle SET failures = 0, locked_until = $2 WHERE username = $1")
-                .bind(username)
-                .bind(lock_until)
-                .execute(&self.pool)
-                .await?;
-            return Ok(Throttle { failures: 0, locked_until: Some(lock_until) });
-        }
-        Ok(Throttle { failures, locked_until: row.try_get("locked_until")? })
+        Ok(Throttle { failures: i64::from(row.try_get::<i32, _>("failures")?), locked_until: row.try_get("locked_until")? })
+    }
+
+    async fn lock_login(&self, username: &str, until: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query("UPDATE login_throttle SET failures = 0, locked_until = $2 WHERE username = $1")
+            .bind(username)
+            .bind(until)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     async fn clear_login_failures(&self, username: &str) -> StoreResult<()> {
@@ -214,6 +202,10 @@ impl Store for PgStore {
 // Encodings for the shared reception statements: native UUID and TIMESTAMPTZ.
 type Db = sqlx::Postgres;
 type DbRow = PgRow;
+
+/// Under READ COMMITTED a guard such as `NOT EXISTS (open tickets)` does not see rows
+/// being written by other transactions: the parent row is locked first.
+const ROW_LOCKS: bool = true;
 
 fn bind_id(id: Uuid) -> Uuid {
     id

@@ -170,8 +170,9 @@ pub trait ReceptionStore: Send + Sync {
     async fn insert_poste(&self, p: &NewPoste) -> StoreResult<()>;
     async fn poste(&self, id: Uuid) -> StoreResult<Option<Poste>>;
     async fn current_poste(&self, user_id: Uuid) -> StoreResult<Option<Poste>>;
-    /// Closes the poste only if it is open and has no open ticket (one statement, so a
-    /// ticket cannot slip in between the check and the close). False if refused.
+    /// Closes the poste only if it is open and has no open ticket; ticket inserts lock the
+    /// poste row, so a ticket cannot slip in between the check and the close. False if
+    /// refused.
     async fn close_poste(&self, id: Uuid, by: Uuid, now: DateTime<Utc>) -> StoreResult<bool>;
     async fn count_open_tickets(&self, poste_id: Uuid) -> StoreResult<i64>;
 
@@ -270,6 +271,7 @@ pub(super) fn export_lines_sql() -> String {
 }
 
 /// Implements [`ReceptionStore`] for a backend. Expects in scope: the types `Db` and `DbRow`,
+/// the constant `ROW_LOCKS` (whether guarded writes must lock their parent row first),
 /// and `bind_id`, `bind_id_opt`, `bind_ts`, `bind_ts_opt`, `get_id`, `get_id_opt`,
 /// `get_ts`, `get_ts_opt` converting ids and instants to and from that backend's types,
 /// and an inherent `export_lines_stream` on the store.
@@ -334,6 +336,16 @@ macro_rules! reception_store_impl {
         }
 
         type Query<'q> = sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>;
+
+        /// Locks a parent row for the rest of the transaction where the database needs it
+        /// (see `ROW_LOCKS`): the guarded statement that follows then sees every child
+        /// row committed before it, and nobody changes the parent under it.
+        async fn lock_row(tx: &mut sqlx::Transaction<'static, Db>, table: &str, id: Uuid, mode: &str) -> StoreResult<()> {
+            if ROW_LOCKS {
+                sqlx::query(&format!("SELECT id FROM {table} WHERE id = $1 {mode}")).bind(bind_id(id)).execute(&mut **tx).await?;
+            }
+            Ok(())
+        }
 
         /// Binds $1..$8 of [`LINE_FILTER_WHERE`].
         fn bind_filter<'q>(q: Query<'q>, f: &TicketFilter) -> Query<'q> {
@@ -449,6 +461,8 @@ macro_rules! reception_store_impl {
             }
 
             async fn close_poste(&self, id: Uuid, by: Uuid, now: DateTime<Utc>) -> StoreResult<bool> {
+                let mut tx = self.pool.begin().await?;
+                lock_row(&mut tx, "postes", id, "FOR UPDATE").await?;
                 let done = sqlx::query(
                     "UPDATE postes SET closed_at = $1, closed_by = $2
                      WHERE id = $3 AND closed_at IS NULL
@@ -457,8 +471,9 @@ macro_rules! reception_store_impl {
                 .bind(bind_ts(now))
                 .bind(bind_id(by))
                 .bind(bind_id(id))
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
+                tx.commit().await?;
                 Ok(done.rows_affected() == 1)
             }
 
@@ -470,6 +485,8 @@ macro_rules! reception_store_impl {
             }
 
             async fn insert_ticket(&self, id: Uuid, poste_id: Uuid, benevole_id: Uuid, ticket_at: DateTime<Utc>, now: DateTime<Utc>) -> StoreResult<bool> {
+                let mut tx = self.pool.begin().await?;
+                lock_row(&mut tx, "postes", poste_id, "FOR SHARE").await?;
                 let done = sqlx::query(
                     "INSERT INTO tickets (id, poste_id, benevole_id, status, ticket_at, created_at, closed_at)
                      SELECT $1, p.id, $3, 'opened', $4, $5, NULL FROM postes p WHERE p.id = $2 AND p.closed_at IS NULL",
@@ -479,8 +496,9 @@ macro_rules! reception_store_impl {
                 .bind(bind_id(benevole_id))
                 .bind(bind_ts(ticket_at))
                 .bind(bind_ts(now))
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
+                tx.commit().await?;
                 Ok(done.rows_affected() == 1)
             }
 
@@ -512,6 +530,8 @@ macro_rules! reception_store_impl {
             }
 
             async fn insert_ligne(&self, l: &NewLigne) -> StoreResult<bool> {
+                let mut tx = self.pool.begin().await?;
+                lock_row(&mut tx, "tickets", l.ticket_id, "FOR SHARE").await?;
                 let done = sqlx::query(
                     "INSERT INTO lignes (id, ticket_id, category_id, poids_g, destination, notes, is_exit, created_at, updated_at)
                      SELECT $1, t.id, $3, $4, $5, $6, $7, $8, $8 FROM tickets t WHERE t.id = $2 AND t.status = 'opened'",
@@ -524,12 +544,15 @@ macro_rules! reception_store_impl {
                 .bind(l.notes.as_deref())
                 .bind(l.is_exit)
                 .bind(bind_ts(l.now))
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
+                tx.commit().await?;
                 Ok(done.rows_affected() == 1)
             }
 
             async fn update_ligne(&self, ticket_id: Uuid, ligne_id: Uuid, c: &LigneChanges, now: DateTime<Utc>) -> StoreResult<bool> {
+                let mut tx = self.pool.begin().await?;
+                lock_row(&mut tx, "tickets", ticket_id, "FOR SHARE").await?;
                 let done = sqlx::query(
                     "UPDATE lignes SET
                         category_id = COALESCE($1, category_id),
@@ -550,20 +573,24 @@ macro_rules! reception_store_impl {
                 .bind(bind_ts(now))
                 .bind(bind_id(ligne_id))
                 .bind(bind_id(ticket_id))
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
+                tx.commit().await?;
                 Ok(done.rows_affected() == 1)
             }
 
             async fn delete_ligne(&self, ticket_id: Uuid, ligne_id: Uuid) -> StoreResult<bool> {
+                let mut tx = self.pool.begin().await?;
+                lock_row(&mut tx, "tickets", ticket_id, "FOR SHARE").await?;
                 let done = sqlx::query(
                     "DELETE FROM lignes WHERE id = $1 AND ticket_id = $2
                        AND EXISTS (SELECT 1 FROM tickets t WHERE t.id = $2 AND t.status = 'opened')",
                 )
                 .bind(bind_id(ligne_id))
                 .bind(bind_id(ticket_id))
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
+                tx.commit().await?;
                 Ok(done.rows_affected() == 1)
             }
 

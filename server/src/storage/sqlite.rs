@@ -192,42 +192,28 @@ impl Store for SqliteStore {
         Ok(done.rows_affected())
     }
 
-    async fn login_throttle(&self, username: &str) -> StoreResult<Throttle> {
-        let row = sqlx::query("SELECT failures, locked_until FROM login_throttle WHERE username = $1")
-            .bind(username)
-            .fetch_optional(&self.pool)
-            .await?;
-        match row {
-            None => Ok(Throttle::default()),
-            Some(r) => Ok(Throttle {
-                failures: r.try_get("failures")?,
-                locked_until: r.try_get::<Option<i64>, _>("locked_until")?.map(from_micros).transpose()?,
-            }),
-        }
-    }
-
-    async fn record_login_failure(&self, username: &str, max_failures: u32, lock_until: DateTime<Utc>) -> StoreResult<Throttle> {
+    async fn register_login_attempt(&self, username: &str, now: DateTime<Utc>) -> StoreResult<Throttle> {
         let row = sqlx::query(
             "INSERT INTO login_throttle (username, failures, locked_until) VALUES ($1, 1, NULL)
-             ON CONFLICT (username) DO UPDATE SET failures = login_throttle.failures + 1
+             ON CONFLICT (username) DO UPDATE SET
+                failures = CASE WHEN login_throttle.locked_until <= $2 THEN 1 ELSE login_throttle.failures + 1 END,
+                locked_until = CASE WHEN login_throttle.locked_until <= $2 THEN NULL ELSE login_throttle.locked_until END
              RETURNING failures, locked_until",
         )
         .bind(username)
+        .bind(micros(now))
         .fetch_one(&self.pool)
         .await?;
-        let failures: i64 = row.try_get("failures")?;
-        if failures >= i64::from(max_failures) {
-            sqlx::query("UPDATE login_throttle SET failures = 0, locked_until = $2 WHERE username = $1")
-                .bind(username)
-                .bind(micros(lock_until))
-                .execute(&self.pool)
-                .await?;
-            return Ok(Throttle { failures: 0, locked_until: Some(lock_until) });
-        }
-        Ok(Throttle {
-            failures,
-            locked_until: row.try_get::<Option<i64>, _>("locked_until")?.map(from_micros).transpose()?,
-        })
+        Ok(Throttle { failures: row.try_get("failures")?, locked_until: row.try_get::<Option<i64>, _>("locked_until")?.map(from_micros).transpose()? })
+    }
+
+    async fn lock_login(&self, username: &str, until: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query("UPDATE login_throttle SET failures = 0, locked_until = $2 WHERE username = $1")
+            .bind(username)
+            .bind(micros(until))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     async fn clear_login_failures(&self, username: &str) -> StoreResult<()> {
@@ -240,6 +226,9 @@ impl Store for SqliteStore {
 // microseconds.
 type Db = sqlx::Sqlite;
 type DbRow = SqliteRow;
+
+/// SQLite runs one writer at a time: a guarded statement is already atomic.
+const ROW_LOCKS: bool = false;
 
 fn bind_id(id: Uuid) -> String {
     id.to_string()

@@ -12,6 +12,7 @@ both_backends!(
     session_expires,
     inactive_user_cannot_log_in_and_loses_sessions,
     repeated_failures_lock_the_account_for_a_while,
+    parallel_guesses_are_all_counted,
     cookie_is_secure_behind_https,
     health_reports_the_database,
     server_functions_check_permissions,
@@ -170,4 +171,25 @@ async fn bad_login_bodies_get_french_errors(db: Db) {
     assert_detail(r, StatusCode::UNAUTHORIZED, "Identifiant ou mot de passe incorrect.").await;
     let r = app.client.get(app.url("/v1/nimporte-quoi")).send().await.unwrap();
     assert_detail(r, StatusCode::NOT_FOUND, "Ressource introuvable.").await;
+}
+
+async fn parallel_guesses_are_all_counted(db: Db) {
+    let app = spawn_app(db).await;
+    let mut guesses = Vec::new();
+    for i in 0..20 {
+        let (c, url) = (app.other_client(), app.url("/v1/auth/login"));
+        guesses.push(tokio::spawn(async move {
+            c.post(url).json(&json!({"username": ADMIN, "password": format!("essai-{i}")})).send().await.unwrap().status()
+        }));
+    }
+    let mut checked = 0;
+    for g in guesses {
+        match g.await.unwrap() {
+            StatusCode::UNAUTHORIZED => checked += 1,
+            StatusCode::TOO_MANY_REQUESTS => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert!(checked <= 5, "only five passwords may be tried, {checked} were");
+    assert_eq!(app.login_with(&app.client, ADMIN, ADMIN_PASSWORD).await.status(), StatusCode::TOO_MANY_REQUESTS);
 }

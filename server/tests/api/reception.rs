@@ -13,7 +13,57 @@ both_backends!(
     live_stats_count_today_in_paris,
     categories_tree_and_archive,
     ticket_lists_filter_by_status_period_poste_and_benevole,
+    closing_races_with_line_writes_without_losing_the_rule,
 );
+
+/// Thirty line inserts race one close: every insert is either in the ticket as closed
+/// (201) or refused (409); no line lands on the ticket after it closed.
+async fn closing_races_with_line_writes_without_losing_the_rule(db: Db) {
+    let app = spawn_app(db).await;
+    app.login_admin().await;
+    app.open_poste(&app.client).await;
+    let t = app.new_ticket(&app.client).await;
+    let cat = app.category_id("Mobilier").await;
+    let url = app.url(&format!("/v1/reception/tickets/{t}/lignes"));
+    let mut inserts = Vec::new();
+    for i in 0..30 {
+        let (c, url, cat) = (app.client.clone(), url.clone(), cat.clone());
+        inserts.push(tokio::spawn(async move {
+            c.post(url).json(&json!({"poids_kg": i + 1, "category_id": cat, "destination": "don"})).send().await.unwrap().status()
+        }));
+        if i == 10 {
+            let (c, close) = (app.client.clone(), app.url(&format!("/v1/reception/tickets/{t}/close")));
+            inserts.push(tokio::spawn(async move { c.post(close).send().await.unwrap().status() }));
+        }
+    }
+    let mut created = 0;
+    for h in inserts {
+        match h.await.unwrap() {
+            StatusCode::CREATED => created += 1,
+            StatusCode::CONFLICT | StatusCode::OK => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    let detail = app.get_json(&app.client, &format!("/v1/reception/tickets/{t}")).await;
+    assert_eq!(detail["status"], "closed");
+    assert_eq!(detail["lignes"].as_array().unwrap().len(), created, "every accepted line, and only those");
+    // The same rule for postes: a poste closed while tickets are being created.
+    let poste = app.get_json(&app.client, "/v1/reception/postes/current").await["id"].as_str().unwrap().to_string();
+    let mut jobs = Vec::new();
+    for i in 0..10 {
+        let c = app.client.clone();
+        let (tickets, close) = (app.url("/v1/reception/tickets"), app.url(&format!("/v1/reception/postes/{poste}/close")));
+        jobs.push(tokio::spawn(async move {
+            if i == 5 { c.post(close).send().await.unwrap().status() } else { c.post(tickets).send().await.unwrap().status() }
+        }));
+    }
+    for j in jobs {
+        j.await.unwrap();
+    }
+    let p = app.get_json(&app.client, &format!("/v1/reception/tickets?poste_id={poste}&status=opened")).await;
+    let closed = app.client.get(app.url("/v1/reception/postes/current")).send().await.unwrap().status() == StatusCode::NOT_FOUND;
+    assert!(!(closed && !p.as_array().unwrap().is_empty()), "a closed poste must not keep open tickets: {p}");
+}
 
 async fn ticket_lists_filter_by_status_period_poste_and_benevole(db: Db) {
     let app = spawn_app(db).await;

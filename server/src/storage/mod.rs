@@ -4,6 +4,7 @@
 mod postgres;
 pub mod reception;
 mod sqlite;
+mod users;
 
 use std::sync::Arc;
 

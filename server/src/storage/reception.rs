@@ -657,16 +657,15 @@ macro_rules! reception_store_impl {
                 .bind(exclude_deferred)
                 .fetch_one(&self.pool)
                 .await?;
-                let poste_rows = sqlx::query(
+                // Both queries cover the day's tickets: $1..$2 the day, $3 exclude_deferred.
+                let day = |sql: &'static str| sqlx::query(sql).bind(bind_ts(from)).bind(bind_ts(to)).bind(exclude_deferred);
+                let poste_rows = day(
                     "SELECT t.poste_id, u.display_name, p.is_deferred, COUNT(*) AS tickets
                      FROM tickets t JOIN postes p ON p.id = t.poste_id JOIN users u ON u.id = p.opened_by
                      WHERE t.ticket_at >= $1 AND t.ticket_at < $2 AND ($3 = FALSE OR p.is_deferred = FALSE)
                      GROUP BY t.poste_id, u.display_name, p.is_deferred
                      ORDER BY u.display_name",
                 )
-                .bind(bind_ts(from))
-                .bind(bind_ts(to))
-                .bind(exclude_deferred)
                 .fetch_all(&self.pool)
                 .await?;
                 let postes = poste_rows
@@ -680,15 +679,12 @@ macro_rules! reception_store_impl {
                         })
                     })
                     .collect::<StoreResult<Vec<_>>>()?;
-                let cell_rows = sqlx::query(
+                let cell_rows = day(
                     "SELECT t.poste_id, l.destination, l.category_id, l.is_exit, COUNT(*) AS lines, CAST(SUM(l.poids_g) AS BIGINT) AS grams
                      FROM tickets t JOIN postes p ON p.id = t.poste_id JOIN lignes l ON l.ticket_id = t.id
                      WHERE t.ticket_at >= $1 AND t.ticket_at < $2 AND ($3 = FALSE OR p.is_deferred = FALSE)
                      GROUP BY t.poste_id, l.destination, l.category_id, l.is_exit",
                 )
-                .bind(bind_ts(from))
-                .bind(bind_ts(to))
-                .bind(exclude_deferred)
                 .fetch_all(&self.pool)
                 .await?;
                 let cells = cell_rows

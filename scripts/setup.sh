@@ -54,7 +54,10 @@ needs() {
 # the directory is removed once the tool is installed.
 cargo_install() {
     local dir="$HOME/.cache/recyclique/install-target"
-    CARGO_TARGET_DIR="$dir" cargo install "$@"
+    # --force: we only get here when the check found the tool missing or at the wrong
+    # version; without it cargo skips a crate it still lists as installed even when
+    # the binary itself is gone.
+    CARGO_TARGET_DIR="$dir" cargo install --force "$@"
     rm -rf "$dir"
 }
 
@@ -173,6 +176,8 @@ setup_cargo_leptos() {
     # --locked needs rustc >= 1.96. no_downloads: use the tools from PATH
     # (wasm-bindgen, wasm-opt) instead of downloading them.
     cargo_install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
+    grep -Fqw "$CARGO_LEPTOS_VERSION" <<<"$(cargo leptos --version 2>/dev/null || true)" ||
+        die "cargo-leptos $CARGO_LEPTOS_VERSION is still not available after installing it"
 }
 
 # The version of the wasm-bindgen crate in Cargo.lock: the CLI must match it
@@ -201,6 +206,8 @@ setup_wasm_bindgen() {
     # Not --locked: the published lock file of some versions pins a crate
     # that the registry no longer has.
     cargo_install wasm-bindgen-cli --version "$wanted"
+    [ "$(wasm-bindgen --version 2>/dev/null || true)" = "wasm-bindgen $wanted" ] ||
+        die "wasm-bindgen $wanted is still not available after installing it"
 }
 
 setup_wasm_opt() {

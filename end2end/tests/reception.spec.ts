@@ -118,6 +118,14 @@ test('reception: poste, ticket, keyboard entry, live KPIs, exports', async ({ pa
 
   await test.step('export a ticket from the list', async () => {
     await gotoHydrated(page, '/reception');
+    // The list's filters: today, by bénévole (admins), by status.
+    await page.getByTestId('tickets-period').selectOption('today');
+    await expect(page.getByTestId('ticket-row')).toHaveCount(1);
+    await page.getByTestId('tickets-benevole').selectOption({ label: 'Administrateur' });
+    await expect(page.getByTestId('ticket-row')).toHaveCount(1);
+    await page.getByTestId('tickets-status').selectOption('opened');
+    await expect(page.getByTestId('tickets-empty')).toBeVisible();
+    await page.getByTestId('tickets-status').selectOption('closed');
     const row = page.getByTestId('ticket-row').first();
     await expect(row).toContainText('Fermé');
     const file = await downloaded(page, () => row.getByTestId('row-export-csv').click());

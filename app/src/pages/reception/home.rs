@@ -1,13 +1,15 @@
+use chrono::Datelike;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
 use super::export_button::TicketCsvButton;
 use super::kpi::{KpiBanner, KpiRefresh};
+use crate::api::list_users;
 use crate::auth::Permission;
 use crate::download::{download, encode};
-use crate::pages::guard::Guarded;
 use crate::pages::fields::{DestinationFilter, DownloadStatus, PeriodFields, PeriodInput};
-use crate::reception::TicketQuery;
+use crate::pages::guard::Guarded;
+use crate::reception::{paris_date, TicketQuery};
 use crate::reception_api::{current_poste, list_categories, list_tickets, ClosePoste, CreateTicket, OpenPoste};
 use crate::shell::CurrentUser;
 
@@ -117,8 +119,41 @@ fn PosteCard() -> impl IntoView {
 
 #[component]
 fn TicketsCard() -> impl IntoView {
+    let user = expect_context::<CurrentUser>();
     let status = RwSignal::new(String::new());
-    let tickets = Resource::new(move || status.get(), |s| list_tickets(TicketQuery { status: (!s.is_empty()).then_some(s), ..Default::default() }));
+    let period = RwSignal::new(String::new());
+    let benevole = RwSignal::new(String::new());
+    let tickets = Resource::new(
+        move || (status.get(), period.get(), benevole.get()),
+        |(status, period, benevole)| {
+            // Paris days, end day included, like every period of the application.
+            let today = paris_date(chrono::Utc::now());
+            let from = match period.as_str() {
+                "today" => Some(today),
+                "week" => Some(today - chrono::Duration::days(6)),
+                "month" => today.with_day(1),
+                _ => None,
+            };
+            list_tickets(TicketQuery {
+                status: (!status.is_empty()).then_some(status),
+                date_from: from.map(|d| d.to_string()),
+                date_to: from.map(|_| today.to_string()),
+                benevole_id: uuid::Uuid::parse_str(&benevole).ok(),
+                ..Default::default()
+            })
+        },
+    );
+    // Bénévoles see their own tickets; admins choose whose. A resource, so that the list
+    // is rendered on the server and reused by hydration; asked for by admins only.
+    let users = Resource::new(
+        || (),
+        move |_| async move {
+            match user.await {
+                Ok(Some(u)) if u.has(Permission::Admin) => list_users().await.unwrap_or_default(),
+                _ => Vec::new(),
+            }
+        },
+    );
     view! {
         <section class="card">
             <div class="card-head">
@@ -129,6 +164,25 @@ fn TicketsCard() -> impl IntoView {
                     <option value="opened">"Ouverts"</option>
                     <option value="closed">"Fermés"</option>
                 </select>
+                <label class="inline" for="tickets-period">"Période"</label>
+                <select id="tickets-period" data-testid="tickets-period" on:change:target=move |ev| period.set(ev.target().value())>
+                    <option value="">"Toutes"</option>
+                    <option value="today">"Aujourd'hui"</option>
+                    <option value="week">"7 derniers jours"</option>
+                    <option value="month">"Ce mois-ci"</option>
+                </select>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let users = users.await;
+                        (!users.is_empty()).then(|| view! {
+                            <label class="inline" for="tickets-benevole">"Bénévole"</label>
+                            <select id="tickets-benevole" data-testid="tickets-benevole" on:change:target=move |ev| benevole.set(ev.target().value())>
+                                <option value="">"Tous"</option>
+                                {users.into_iter().map(|u| view! { <option value=u.id.to_string()>{u.display_name}</option> }).collect_view()}
+                            </select>
+                        })
+                    })}
+                </Suspense>
             </div>
             <Transition fallback=|| view! { <p>"Chargement…"</p> }>
                 {move || Suspend::new(async move {

@@ -347,6 +347,16 @@ macro_rules! reception_store_impl {
             Ok(())
         }
 
+        /// Runs a guarded write (one whose `WHERE` checks the parent's state) after locking
+        /// the parent row; true if it changed exactly one row.
+        async fn guarded_write(pool: &sqlx::Pool<Db>, table: &str, id: Uuid, mode: &str, write: Query<'_>) -> StoreResult<bool> {
+            let mut tx = pool.begin().await?;
+            lock_row(&mut tx, table, id, mode).await?;
+            let done = write.execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(done.rows_affected() == 1)
+        }
+
         /// Binds $1..$8 of [`LINE_FILTER_WHERE`].
         fn bind_filter<'q>(q: Query<'q>, f: &TicketFilter) -> Query<'q> {
             q.bind(bind_ts(f.from))
@@ -461,20 +471,15 @@ macro_rules! reception_store_impl {
             }
 
             async fn close_poste(&self, id: Uuid, by: Uuid, now: DateTime<Utc>) -> StoreResult<bool> {
-                let mut tx = self.pool.begin().await?;
-                lock_row(&mut tx, "postes", id, "FOR UPDATE").await?;
-                let done = sqlx::query(
+                let write = sqlx::query(
                     "UPDATE postes SET closed_at = $1, closed_by = $2
                      WHERE id = $3 AND closed_at IS NULL
                        AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.poste_id = $3 AND t.status = 'opened')",
                 )
                 .bind(bind_ts(now))
                 .bind(bind_id(by))
-                .bind(bind_id(id))
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                Ok(done.rows_affected() == 1)
+                .bind(bind_id(id));
+                guarded_write(&self.pool, "postes", id, "FOR UPDATE", write).await
             }
 
             async fn count_open_tickets(&self, poste_id: Uuid) -> StoreResult<i64> {
@@ -485,9 +490,7 @@ macro_rules! reception_store_impl {
             }
 
             async fn insert_ticket(&self, id: Uuid, poste_id: Uuid, benevole_id: Uuid, ticket_at: DateTime<Utc>, now: DateTime<Utc>) -> StoreResult<bool> {
-                let mut tx = self.pool.begin().await?;
-                lock_row(&mut tx, "postes", poste_id, "FOR SHARE").await?;
-                let done = sqlx::query(
+                let write = sqlx::query(
                     "INSERT INTO tickets (id, poste_id, benevole_id, status, ticket_at, created_at, closed_at)
                      SELECT $1, p.id, $3, 'opened', $4, $5, NULL FROM postes p WHERE p.id = $2 AND p.closed_at IS NULL",
                 )
@@ -495,11 +498,8 @@ macro_rules! reception_store_impl {
                 .bind(bind_id(poste_id))
                 .bind(bind_id(benevole_id))
                 .bind(bind_ts(ticket_at))
-                .bind(bind_ts(now))
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                Ok(done.rows_affected() == 1)
+                .bind(bind_ts(now));
+                guarded_write(&self.pool, "postes", poste_id, "FOR SHARE", write).await
             }
 
             async fn ticket(&self, id: Uuid) -> StoreResult<Option<Ticket>> {
@@ -530,9 +530,7 @@ macro_rules! reception_store_impl {
             }
 
             async fn insert_ligne(&self, l: &NewLigne) -> StoreResult<bool> {
-                let mut tx = self.pool.begin().await?;
-                lock_row(&mut tx, "tickets", l.ticket_id, "FOR SHARE").await?;
-                let done = sqlx::query(
+                let write = sqlx::query(
                     "INSERT INTO lignes (id, ticket_id, category_id, poids_g, destination, notes, is_exit, created_at, updated_at)
                      SELECT $1, t.id, $3, $4, $5, $6, $7, $8, $8 FROM tickets t WHERE t.id = $2 AND t.status = 'opened'",
                 )
@@ -543,17 +541,12 @@ macro_rules! reception_store_impl {
                 .bind(l.destination.as_str())
                 .bind(l.notes.as_deref())
                 .bind(l.is_exit)
-                .bind(bind_ts(l.now))
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                Ok(done.rows_affected() == 1)
+                .bind(bind_ts(l.now));
+                guarded_write(&self.pool, "tickets", l.ticket_id, "FOR SHARE", write).await
             }
 
             async fn update_ligne(&self, ticket_id: Uuid, ligne_id: Uuid, c: &LigneChanges, now: DateTime<Utc>) -> StoreResult<bool> {
-                let mut tx = self.pool.begin().await?;
-                lock_row(&mut tx, "tickets", ticket_id, "FOR SHARE").await?;
-                let done = sqlx::query(
+                let write = sqlx::query(
                     "UPDATE lignes SET
                         category_id = COALESCE($1, category_id),
                         poids_g = COALESCE($2, poids_g),
@@ -572,26 +565,18 @@ macro_rules! reception_store_impl {
                 .bind(c.is_exit)
                 .bind(bind_ts(now))
                 .bind(bind_id(ligne_id))
-                .bind(bind_id(ticket_id))
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                Ok(done.rows_affected() == 1)
+                .bind(bind_id(ticket_id));
+                guarded_write(&self.pool, "tickets", ticket_id, "FOR SHARE", write).await
             }
 
             async fn delete_ligne(&self, ticket_id: Uuid, ligne_id: Uuid) -> StoreResult<bool> {
-                let mut tx = self.pool.begin().await?;
-                lock_row(&mut tx, "tickets", ticket_id, "FOR SHARE").await?;
-                let done = sqlx::query(
+                let write = sqlx::query(
                     "DELETE FROM lignes WHERE id = $1 AND ticket_id = $2
                        AND EXISTS (SELECT 1 FROM tickets t WHERE t.id = $2 AND t.status = 'opened')",
                 )
                 .bind(bind_id(ligne_id))
-                .bind(bind_id(ticket_id))
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                Ok(done.rows_affected() == 1)
+                .bind(bind_id(ticket_id));
+                guarded_write(&self.pool, "tickets", ticket_id, "FOR SHARE", write).await
             }
 
             async fn ligne_exists(&self, ticket_id: Uuid, ligne_id: Uuid) -> StoreResult<bool> {

@@ -53,14 +53,24 @@ impl Weight {
         Ok(Weight(whole * 1000 + frac))
     }
 
+    /// Writes the weight with 3 decimals and `separator` before them (`12,500` in French,
+    /// `12.500` for machines); exports call it per cell without allocating.
+    pub fn write_decimal(self, out: &mut impl fmt::Write, separator: char) -> fmt::Result {
+        write!(out, "{}{separator}{:03}", self.0 / 1000, self.0 % 1000)
+    }
+
     /// `12.500` (machine form, 3 decimals).
     pub fn to_point_string(self) -> String {
-        format!("{}.{:03}", self.0 / 1000, self.0 % 1000)
+        let mut s = String::new();
+        let _ = self.write_decimal(&mut s, '.');
+        s
     }
 
     /// `12,500` (French form, 3 decimals), as in exports and on screen.
     pub fn to_comma_string(self) -> String {
-        format!("{},{:03}", self.0 / 1000, self.0 % 1000)
+        let mut s = String::new();
+        let _ = self.write_decimal(&mut s, ',');
+        s
     }
 
     pub fn as_kg_f64(self) -> f64 {

@@ -60,9 +60,7 @@ impl CsvEncoder {
                 },
                 Cell::Code(t) => t,
                 Cell::Weight(w) => {
-                    use std::fmt::Write;
-                    let g = w.grams();
-                    let _ = write!(self.scratch, "{}{}{:03}", g / 1000, if french { ',' } else { '.' }, g % 1000);
+                    let _ = w.write_decimal(&mut self.scratch, if french { ',' } else { '.' });
                     &self.scratch
                 }
                 Cell::Int(i) => {

@@ -138,13 +138,6 @@ pub fn neutralize(text: &str) -> Cow<'_, str> {
     }
 }
 
-/// Paris wall-clock time, the way every exported date reads.
-pub fn paris_datetime_text(t: DateTime<Utc>, dialect: Dialect) -> String {
-    let mut s = String::new();
-    ParisClock::default().write(t, dialect, &mut s);
-    s
-}
-
 /// A file name safe in a `Content-Disposition` header: ASCII letters, digits, `-`, `_`
 /// and `.` only.
 pub fn safe_filename(name: &str) -> String {
@@ -184,8 +177,11 @@ mod tests {
     #[test]
     fn paris_times() {
         let t = DateTime::parse_from_rfc3339("2026-03-15T22:30:00Z").unwrap().with_timezone(&Utc);
-        assert_eq!(paris_datetime_text(t, Dialect::French), "2026-03-15 23:30:00");
-        assert_eq!(paris_datetime_text(t, Dialect::Standard), "2026-03-15T23:30:00+01:00");
+        for (dialect, expected) in [(Dialect::French, "2026-03-15 23:30:00"), (Dialect::Standard, "2026-03-15T23:30:00+01:00")] {
+            let mut s = String::new();
+            ParisClock::default().write(t, dialect, &mut s);
+            assert_eq!(s, expected);
+        }
     }
 
     #[test]

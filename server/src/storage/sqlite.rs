@@ -51,10 +51,6 @@ pub(crate) fn from_micros(v: i64) -> StoreResult<DateTime<Utc>> {
     Utc.timestamp_micros(v).single().ok_or_else(|| StoreError::Corrupt(format!("timestamp {v}")))
 }
 
-pub(crate) fn uuid_col(row: &SqliteRow, col: &str) -> StoreResult<Uuid> {
-    let s: String = row.try_get(col)?;
-    Uuid::parse_str(&s).map_err(|_| StoreError::Corrupt(format!("uuid {s:?}")))
-}
 
 
 
@@ -76,7 +72,8 @@ fn bind_ts(t: DateTime<Utc>) -> i64 {
     micros(t)
 }
 fn get_id(r: &DbRow, col: &str) -> StoreResult<Uuid> {
-    uuid_col(r, col)
+    let s: String = r.try_get(col)?;
+    Uuid::parse_str(&s).map_err(|_| StoreError::Corrupt(format!("uuid {s:?}")))
 }
 fn get_id_opt(r: &DbRow, col: &str) -> StoreResult<Option<Uuid>> {
     r.try_get::<Option<String>, _>(col)?

@@ -2,7 +2,7 @@
 //! itself, through [`crate::backend::authorize`], exactly like the REST routes do.
 use leptos::prelude::*;
 use server_fn::codec::Json;
-use uuid::Uuid;
+use crate::ids::UserId;
 
 use crate::auth::{CreateUserRequest, UpdateUserRequest, UserView};
 use crate::error::AppError;
@@ -59,7 +59,7 @@ pub async fn create_user(req: CreateUserRequest) -> Result<UserView, AppError> {
 }
 
 #[server(prefix = "/api", endpoint = "update_user", input = Json)]
-pub async fn update_user(id: Uuid, req: UpdateUserRequest) -> Result<UserView, AppError> {
+pub async fn update_user(id: UserId, req: UpdateUserRequest) -> Result<UserView, AppError> {
     with_status(async move {
         let (backend, actor) = authorize(Some(Permission::Admin)).await?;
         backend.update_user(&actor, id, req).await

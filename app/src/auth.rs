@@ -3,7 +3,7 @@
 //! feedback) apply the very same rules.
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
+
 
 use crate::error::AppError;
 
@@ -56,7 +56,7 @@ impl Permission {
 /// A user as shown to clients: never carries the password hash.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserView {
-    pub id: Uuid,
+    pub id: crate::ids::UserId,
     pub username: String,
     pub display_name: String,
     pub active: bool,
@@ -71,6 +71,16 @@ impl UserView {
     }
 }
 
+/// The one permission check: REST handlers, server functions and services all call it.
+/// Refuses (403) unless `actor` holds `permission` (admin implies all).
+pub fn require(actor: &UserView, permission: Permission) -> Result<&UserView, AppError> {
+    if actor.has(permission) {
+        Ok(actor)
+    } else {
+        Err(AppError::forbidden())
+    }
+}
+
 /// A username: 3 to 50 characters among lowercase letters, digits, `.`, `_` and `-`.
 /// Stored lowercased so that "Marie" and "marie" cannot be two accounts.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -80,7 +90,7 @@ impl Username {
     pub fn parse(raw: &str) -> Result<Self, AppError> {
         let s = raw.trim().to_lowercase();
         let count = s.chars().count();
-        if count < 3 || count > 50 {
+        if !(3..=50).contains(&count) {
             return Err(AppError::invalid("L'identifiant doit faire entre 3 et 50 caractères."));
         }
         if !s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-')) {
@@ -212,7 +222,7 @@ mod tests {
         assert_eq!(err, AppError::Invalid("Permission inconnue : « root ».".into()));
         let now = Utc::now();
         let mut u = UserView {
-            id: Uuid::nil(),
+            id: crate::ids::UserId(uuid::Uuid::nil()),
             username: "a".into(),
             display_name: "A".into(),
             active: true,

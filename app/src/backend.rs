@@ -6,14 +6,14 @@ use std::sync::Arc;
 
 use http::{HeaderMap, HeaderValue};
 use leptos::prelude::*;
-use uuid::Uuid;
 
 use crate::auth::{CreateUserRequest, LoginRequest, Permission, UpdateUserRequest, UserView};
 use crate::error::AppError;
 use crate::mail::{MailStatus, OutboxEntry, OutboxMessage};
+use crate::ids::{CategoryId, LigneId, PosteId, TicketId, UserId};
 use crate::reception::{
-    Category, CategoryInput, CategoryUpdate, DownloadToken, Ligne, LigneInput, LigneUpdate, OpenPosteRequest, Poste, ReceptionLiveStats, Ticket,
-    TicketDetail, TicketQuery,
+    Category, CategoryInput, CategoryUpdate, DownloadToken, Ligne, LigneInput, LigneUpdate, OpenPosteRequest, Poste, ReceptionFilter, ReceptionLiveStats,
+    Ticket, TicketDetail,
 };
 
 #[async_trait::async_trait]
@@ -27,7 +27,7 @@ pub trait Backend: Send + Sync + 'static {
 
     async fn list_users(&self, actor: &UserView) -> Result<Vec<UserView>, AppError>;
     async fn create_user(&self, actor: &UserView, req: CreateUserRequest) -> Result<UserView, AppError>;
-    async fn update_user(&self, actor: &UserView, id: Uuid, req: UpdateUserRequest) -> Result<UserView, AppError>;
+    async fn update_user(&self, actor: &UserView, id: UserId, req: UpdateUserRequest) -> Result<UserView, AppError>;
 
     async fn mail_status(&self, actor: &UserView) -> Result<MailStatus, AppError>;
     async fn list_outbox(&self, actor: &UserView) -> Result<Vec<OutboxEntry>, AppError>;
@@ -37,19 +37,22 @@ pub trait Backend: Send + Sync + 'static {
 
     async fn current_poste(&self, actor: &UserView) -> Result<Option<Poste>, AppError>;
     async fn open_poste(&self, actor: &UserView, req: OpenPosteRequest) -> Result<Poste, AppError>;
-    async fn close_poste(&self, actor: &UserView, id: Uuid) -> Result<Poste, AppError>;
-    async fn list_tickets(&self, actor: &UserView, q: TicketQuery) -> Result<Vec<Ticket>, AppError>;
+    async fn close_poste(&self, actor: &UserView, id: PosteId) -> Result<Poste, AppError>;
+    /// Tickets matching `filter`, once scoped to what `actor` may see.
+    async fn list_tickets(&self, actor: &UserView, filter: ReceptionFilter) -> Result<Vec<Ticket>, AppError>;
+    /// Postes opened in the filter's period (and by its bénévole), once scoped.
+    async fn list_postes(&self, actor: &UserView, filter: ReceptionFilter) -> Result<Vec<Poste>, AppError>;
     async fn create_ticket(&self, actor: &UserView) -> Result<TicketDetail, AppError>;
-    async fn get_ticket(&self, actor: &UserView, id: Uuid) -> Result<TicketDetail, AppError>;
-    async fn close_ticket(&self, actor: &UserView, id: Uuid) -> Result<TicketDetail, AppError>;
-    async fn add_ligne(&self, actor: &UserView, ticket_id: Uuid, input: LigneInput) -> Result<Ligne, AppError>;
-    async fn update_ligne(&self, actor: &UserView, ticket_id: Uuid, ligne_id: Uuid, input: LigneUpdate) -> Result<Ligne, AppError>;
-    async fn delete_ligne(&self, actor: &UserView, ticket_id: Uuid, ligne_id: Uuid) -> Result<(), AppError>;
-    async fn download_token(&self, actor: &UserView, ticket_id: Uuid) -> Result<DownloadToken, AppError>;
+    async fn get_ticket(&self, actor: &UserView, id: TicketId) -> Result<TicketDetail, AppError>;
+    async fn close_ticket(&self, actor: &UserView, id: TicketId) -> Result<TicketDetail, AppError>;
+    async fn add_ligne(&self, actor: &UserView, ticket_id: TicketId, input: LigneInput) -> Result<Ligne, AppError>;
+    async fn update_ligne(&self, actor: &UserView, ticket_id: TicketId, ligne_id: LigneId, input: LigneUpdate) -> Result<Ligne, AppError>;
+    async fn delete_ligne(&self, actor: &UserView, ticket_id: TicketId, ligne_id: LigneId) -> Result<(), AppError>;
+    async fn download_token(&self, actor: &UserView, ticket_id: TicketId) -> Result<DownloadToken, AppError>;
     async fn live_stats(&self, actor: &UserView, exclude_deferred: bool) -> Result<ReceptionLiveStats, AppError>;
     async fn list_categories(&self, actor: &UserView) -> Result<Vec<Category>, AppError>;
     async fn create_category(&self, actor: &UserView, input: CategoryInput) -> Result<Category, AppError>;
-    async fn update_category(&self, actor: &UserView, id: Uuid, input: CategoryUpdate) -> Result<Category, AppError>;
+    async fn update_category(&self, actor: &UserView, id: CategoryId, input: CategoryUpdate) -> Result<Category, AppError>;
 }
 
 /// What the server puts in context for server functions.
@@ -75,9 +78,7 @@ pub async fn authorize(permission: Option<Permission>) -> Result<(Arc<dyn Backen
     let (backend, headers) = backend_and_headers().await?;
     let user = backend.authenticate(&headers).await?.ok_or_else(AppError::unauthenticated)?;
     if let Some(p) = permission {
-        if !user.has(p) {
-            return Err(AppError::forbidden());
-        }
+        crate::auth::require(&user, p)?;
     }
     Ok((backend, user))
 }

@@ -83,12 +83,3 @@ async fn fetch_file(_url: &str, _json: Option<String>) -> Result<String, String>
     Err("Téléchargement disponible seulement dans le navigateur.".into())
 }
 
-/// Percent-encodes a query parameter value.
-pub fn encode(v: &str) -> String {
-    v.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}

@@ -19,6 +19,10 @@ pub enum AppError {
     /// Bad input, with a message that says what to fix (422).
     #[error("{0}")]
     Invalid(String),
+    /// Bad input in one named field of a form, a filter or a body (422); REST answers
+    /// carry the field's name beside the message so a form can show it in place.
+    #[error("{message}")]
+    InvalidField { field: String, message: String },
     /// The request conflicts with the current state (409).
     #[error("{0}")]
     Conflict(String),
@@ -43,13 +47,24 @@ impl AppError {
     pub fn invalid(msg: impl Into<String>) -> Self {
         AppError::Invalid(msg.into())
     }
+    /// Bad input in `field`; the message should name the field in French too.
+    pub fn field(field: impl Into<String>, msg: impl Into<String>) -> Self {
+        AppError::InvalidField { field: field.into(), message: msg.into() }
+    }
+    /// The field in error, if the error names one.
+    pub fn field_name(&self) -> Option<&str> {
+        match self {
+            AppError::InvalidField { field, .. } => Some(field),
+            _ => None,
+        }
+    }
     /// HTTP status code of this error on the REST API.
     pub fn status_code(&self) -> u16 {
         match self {
             AppError::Unauthorized(_) => 401,
             AppError::Forbidden(_) => 403,
             AppError::NotFound(_) => 404,
-            AppError::Invalid(_) => 422,
+            AppError::Invalid(_) | AppError::InvalidField { .. } => 422,
             AppError::Conflict(_) => 409,
             AppError::TooManyRequests(_) => 429,
             AppError::Internal(_) => 500,
@@ -67,5 +82,15 @@ impl FromServerFnError for AppError {
             }
             other => AppError::Internal(format!("Erreur de communication : {other}")),
         }
+    }
+}
+
+/// User input echoed in a message: at most 80 characters, so that a megabyte typed into
+/// a field never comes back whole in an error or a log line.
+pub fn truncate(input: &str) -> std::borrow::Cow<'_, str> {
+    const MAX: usize = 80;
+    match input.char_indices().nth(MAX) {
+        None => std::borrow::Cow::Borrowed(input),
+        Some((cut, _)) => std::borrow::Cow::Owned(format!("{}…", &input[..cut])),
     }
 }

@@ -8,10 +8,14 @@ pub mod auth;
 pub mod backend;
 pub mod download;
 pub mod error;
+pub mod filter;
 pub mod format;
+pub mod ids;
 pub mod mail;
 pub mod reception;
 pub mod reception_api;
+pub mod time;
+pub mod weight;
 mod pages;
 mod shell;
 

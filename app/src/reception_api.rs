@@ -2,12 +2,12 @@
 //! permission itself before calling the service (which checks again).
 use leptos::prelude::*;
 use server_fn::codec::Json;
-use uuid::Uuid;
 
 use crate::error::AppError;
+use crate::ids::{CategoryId, LigneId, PosteId, TicketId};
 use crate::reception::{
-    Category, CategoryInput, CategoryUpdate, DownloadToken, Ligne, LigneInput, LigneUpdate, Poste, ReceptionLiveStats, Ticket,
-    TicketDetail, TicketQuery,
+    Category, CategoryInput, CategoryUpdate, DownloadToken, Ligne, LigneInput, LigneUpdate, Poste, ReceptionFilter, ReceptionLiveStats, Ticket,
+    TicketDetail,
 };
 #[cfg(feature = "ssr")]
 use crate::{auth::Permission, backend::authorize, backend::with_status};
@@ -34,7 +34,7 @@ pub async fn open_poste(opened_at: Option<String>) -> Result<Poste, AppError> {
 }
 
 #[server(prefix = "/api", endpoint = "reception_close_poste", input = Json)]
-pub async fn close_poste(id: Uuid) -> Result<Poste, AppError> {
+pub async fn close_poste(id: PosteId) -> Result<Poste, AppError> {
     with_status(async move {
         let (b, u) = reception().await?;
         b.close_poste(&u, id).await
@@ -42,10 +42,18 @@ pub async fn close_poste(id: Uuid) -> Result<Poste, AppError> {
 }
 
 #[server(prefix = "/api", endpoint = "reception_list_tickets", input = Json)]
-pub async fn list_tickets(query: TicketQuery) -> Result<Vec<Ticket>, AppError> {
+pub async fn list_tickets(filter: ReceptionFilter) -> Result<Vec<Ticket>, AppError> {
     with_status(async move {
         let (b, u) = reception().await?;
-        b.list_tickets(&u, query).await
+        b.list_tickets(&u, filter).await
+    }.await)
+}
+
+#[server(prefix = "/api", endpoint = "reception_list_postes", input = Json)]
+pub async fn list_postes(filter: ReceptionFilter) -> Result<Vec<Poste>, AppError> {
+    with_status(async move {
+        let (b, u) = reception().await?;
+        b.list_postes(&u, filter).await
     }.await)
 }
 
@@ -58,7 +66,7 @@ pub async fn create_ticket() -> Result<TicketDetail, AppError> {
 }
 
 #[server(prefix = "/api", endpoint = "reception_get_ticket", input = Json)]
-pub async fn get_ticket(id: Uuid) -> Result<TicketDetail, AppError> {
+pub async fn get_ticket(id: TicketId) -> Result<TicketDetail, AppError> {
     with_status(async move {
         let (b, u) = reception().await?;
         b.get_ticket(&u, id).await
@@ -66,7 +74,7 @@ pub async fn get_ticket(id: Uuid) -> Result<TicketDetail, AppError> {
 }
 
 #[server(prefix = "/api", endpoint = "reception_close_ticket", input = Json)]
-pub async fn close_ticket(id: Uuid) -> Result<TicketDetail, AppError> {
+pub async fn close_ticket(id: TicketId) -> Result<TicketDetail, AppError> {
     with_status(async move {
         let (b, u) = reception().await?;
         b.close_ticket(&u, id).await
@@ -74,7 +82,7 @@ pub async fn close_ticket(id: Uuid) -> Result<TicketDetail, AppError> {
 }
 
 #[server(prefix = "/api", endpoint = "reception_add_ligne", input = Json)]
-pub async fn add_ligne(ticket_id: Uuid, input: LigneInput) -> Result<Ligne, AppError> {
+pub async fn add_ligne(ticket_id: TicketId, input: LigneInput) -> Result<Ligne, AppError> {
     with_status(async move {
         let (b, u) = reception().await?;
         b.add_ligne(&u, ticket_id, input).await
@@ -82,7 +90,7 @@ pub async fn add_ligne(ticket_id: Uuid, input: LigneInput) -> Result<Ligne, AppE
 }
 
 #[server(prefix = "/api", endpoint = "reception_update_ligne", input = Json)]
-pub async fn update_ligne(ticket_id: Uuid, ligne_id: Uuid, input: LigneUpdate) -> Result<Ligne, AppError> {
+pub async fn update_ligne(ticket_id: TicketId, ligne_id: LigneId, input: LigneUpdate) -> Result<Ligne, AppError> {
     with_status(async move {
         let (b, u) = reception().await?;
         b.update_ligne(&u, ticket_id, ligne_id, input).await
@@ -90,7 +98,7 @@ pub async fn update_ligne(ticket_id: Uuid, ligne_id: Uuid, input: LigneUpdate) -
 }
 
 #[server(prefix = "/api", endpoint = "reception_delete_ligne", input = Json)]
-pub async fn delete_ligne(ticket_id: Uuid, ligne_id: Uuid) -> Result<(), AppError> {
+pub async fn delete_ligne(ticket_id: TicketId, ligne_id: LigneId) -> Result<(), AppError> {
     with_status(async move {
         let (b, u) = reception().await?;
         b.delete_ligne(&u, ticket_id, ligne_id).await
@@ -98,7 +106,7 @@ pub async fn delete_ligne(ticket_id: Uuid, ligne_id: Uuid) -> Result<(), AppErro
 }
 
 #[server(prefix = "/api", endpoint = "reception_download_token", input = Json)]
-pub async fn issue_download_token(ticket_id: Uuid) -> Result<DownloadToken, AppError> {
+pub async fn issue_download_token(ticket_id: TicketId) -> Result<DownloadToken, AppError> {
     with_status(async move {
         let (b, u) = reception().await?;
         b.download_token(&u, ticket_id).await
@@ -130,7 +138,7 @@ pub async fn create_category(input: CategoryInput) -> Result<Category, AppError>
 }
 
 #[server(prefix = "/api", endpoint = "categories_update", input = Json)]
-pub async fn update_category(id: Uuid, input: CategoryUpdate) -> Result<Category, AppError> {
+pub async fn update_category(id: CategoryId, input: CategoryUpdate) -> Result<Category, AppError> {
     with_status(async move {
         let (b, u) = authorize(Some(Permission::Admin)).await?;
         b.update_category(&u, id, input).await

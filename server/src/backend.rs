@@ -4,12 +4,12 @@ use app::auth::{CreateUserRequest, LoginRequest, Permission, UpdateUserRequest, 
 use app::backend::Backend;
 use app::error::AppError;
 use app::mail::{MailStatus, OutboxEntry, OutboxMessage};
+use app::ids::{CategoryId, LigneId, PosteId, TicketId, UserId};
 use app::reception::{
-    Category, CategoryInput, CategoryUpdate, DownloadToken, Ligne, LigneInput, LigneUpdate, OpenPosteRequest, Poste, ReceptionLiveStats, Ticket,
-    TicketDetail, TicketQuery,
+    Category, CategoryInput, CategoryUpdate, DownloadToken, Ligne, LigneInput, LigneUpdate, OpenPosteRequest, Poste, ReceptionFilter, ReceptionLiveStats,
+    Ticket, TicketDetail,
 };
 use http::{HeaderMap, HeaderValue};
-use uuid::Uuid;
 
 use crate::auth::require;
 use crate::reception as r;
@@ -32,7 +32,7 @@ impl Backend for AppState {
     async fn create_user(&self, actor: &UserView, req: CreateUserRequest) -> Result<UserView, AppError> {
         crate::auth::create_user(self, actor, req).await
     }
-    async fn update_user(&self, actor: &UserView, id: Uuid, req: UpdateUserRequest) -> Result<UserView, AppError> {
+    async fn update_user(&self, actor: &UserView, id: UserId, req: UpdateUserRequest) -> Result<UserView, AppError> {
         crate::auth::update_user(self, actor, id, req).await
     }
     async fn mail_status(&self, actor: &UserView) -> Result<MailStatus, AppError> {
@@ -57,31 +57,35 @@ impl Backend for AppState {
     async fn open_poste(&self, a: &UserView, req: OpenPosteRequest) -> Result<Poste, AppError> {
         r::open_poste(self, a, req).await
     }
-    async fn close_poste(&self, a: &UserView, id: Uuid) -> Result<Poste, AppError> {
+    async fn close_poste(&self, a: &UserView, id: PosteId) -> Result<Poste, AppError> {
         r::close_poste(self, a, id).await
     }
-    async fn list_tickets(&self, a: &UserView, q: TicketQuery) -> Result<Vec<Ticket>, AppError> {
-        r::list_tickets(self, a, q).await
+    // The edge for server functions: filters are scoped to the caller here.
+    async fn list_tickets(&self, a: &UserView, f: ReceptionFilter) -> Result<Vec<Ticket>, AppError> {
+        r::list_tickets(self, a, f.scope(a)).await
+    }
+    async fn list_postes(&self, a: &UserView, f: ReceptionFilter) -> Result<Vec<Poste>, AppError> {
+        r::list_postes(self, a, f.scope(a)).await
     }
     async fn create_ticket(&self, a: &UserView) -> Result<TicketDetail, AppError> {
         r::create_ticket(self, a).await
     }
-    async fn get_ticket(&self, a: &UserView, id: Uuid) -> Result<TicketDetail, AppError> {
+    async fn get_ticket(&self, a: &UserView, id: TicketId) -> Result<TicketDetail, AppError> {
         r::get_ticket(self, a, id).await
     }
-    async fn close_ticket(&self, a: &UserView, id: Uuid) -> Result<TicketDetail, AppError> {
+    async fn close_ticket(&self, a: &UserView, id: TicketId) -> Result<TicketDetail, AppError> {
         r::close_ticket(self, a, id).await
     }
-    async fn add_ligne(&self, a: &UserView, t: Uuid, i: LigneInput) -> Result<Ligne, AppError> {
+    async fn add_ligne(&self, a: &UserView, t: TicketId, i: LigneInput) -> Result<Ligne, AppError> {
         r::add_ligne(self, a, t, i).await
     }
-    async fn update_ligne(&self, a: &UserView, t: Uuid, l: Uuid, i: LigneUpdate) -> Result<Ligne, AppError> {
+    async fn update_ligne(&self, a: &UserView, t: TicketId, l: LigneId, i: LigneUpdate) -> Result<Ligne, AppError> {
         r::update_ligne(self, a, t, l, i).await
     }
-    async fn delete_ligne(&self, a: &UserView, t: Uuid, l: Uuid) -> Result<(), AppError> {
+    async fn delete_ligne(&self, a: &UserView, t: TicketId, l: LigneId) -> Result<(), AppError> {
         r::delete_ligne(self, a, t, l).await
     }
-    async fn download_token(&self, a: &UserView, t: Uuid) -> Result<DownloadToken, AppError> {
+    async fn download_token(&self, a: &UserView, t: TicketId) -> Result<DownloadToken, AppError> {
         r::issue_download_token(self, a, t).await
     }
     async fn live_stats(&self, a: &UserView, exclude_deferred: bool) -> Result<ReceptionLiveStats, AppError> {
@@ -93,7 +97,7 @@ impl Backend for AppState {
     async fn create_category(&self, a: &UserView, i: CategoryInput) -> Result<Category, AppError> {
         r::create_category(self, a, i).await
     }
-    async fn update_category(&self, a: &UserView, id: Uuid, i: CategoryUpdate) -> Result<Category, AppError> {
+    async fn update_category(&self, a: &UserView, id: CategoryId, i: CategoryUpdate) -> Result<Category, AppError> {
         r::update_category(self, a, id, i).await
     }
 }

@@ -109,9 +109,9 @@ pub async fn run(cli: Cli, settings: Settings, leptos_options: LeptosOptions) ->
                 // Existing ones are kept: the command can be run again on the same base.
                 let _ = crate::auth::create_user_unchecked(&state, req).await;
             }
-            let store = crate::storage::SqliteStore::connect(&url).await?;
+            let pool = sqlx::SqlitePool::connect(&url).await?;
             let started = std::time::Instant::now();
-            let g = crate::generate::generate(store.pool(), lines, days, chrono::Utc::now()).await?;
+            let g = crate::generate::generate(&pool, lines, days, chrono::Utc::now()).await?;
             println!(
                 "{} lignes, {} tickets, {} postes générés en {:.1} s.",
                 g.lines,

@@ -58,6 +58,11 @@ impl Settings {
         })
     }
 
+    /// Where exports assemble their temporary files (XLSX); emptied at start.
+    pub fn tmp_dir(&self) -> PathBuf {
+        self.data_dir.join("tmp")
+    }
+
     /// Settings for a test instance: everything under `data_dir`, mail to the outbox.
     pub fn for_tests(database_url: String, data_dir: PathBuf) -> Self {
         Self {

@@ -9,7 +9,8 @@ use rand::{rngs::StdRng, Rng, SeedableRng};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 use uuid::Uuid;
 
-use app::reception::{paris_midnight, Destination};
+use app::reception::Destination;
+use app::time::{paris_date, paris_midnight};
 
 const LINES_PER_TICKET: u64 = 8;
 const POSTES_PER_DAY: u64 = 3;
@@ -35,7 +36,7 @@ pub async fn generate(pool: &SqlitePool, lines: u64, days: u32, now: DateTime<Ut
     if users.is_empty() || categories.is_empty() {
         bail!("la base doit contenir au moins un utilisateur et une catégorie");
     }
-    let today = app::reception::paris_date(now);
+    let today = paris_date(now);
     let tickets_total = lines.div_ceil(LINES_PER_TICKET);
     let tickets_per_day = tickets_total.div_ceil(u64::from(days));
     let (mut made_lines, mut made_tickets, mut made_postes) = (0u64, 0u64, 0u64);

@@ -9,6 +9,7 @@ pub mod export;
 pub mod generate;
 pub mod mail;
 pub mod reception;
+pub mod reports;
 pub mod rest;
 pub mod startup;
 pub mod state;

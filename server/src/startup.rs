@@ -73,6 +73,7 @@ impl Application {
                 );
             }
         }
+        prepare_tmp_dir(&state.settings.tmp_dir())?;
         let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
         let router = router(state.clone());
         Ok(Self { listener, router, state })
@@ -90,6 +91,21 @@ impl Application {
         tracing::info!("RecyClique listening on http://{} ({} database)", self.local_addr(), self.state.store.backend());
         axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await
     }
+}
+
+/// Empties the directory where exports assemble temporary files (what a crash may
+/// have left) and makes it private to the server's user.
+fn prepare_tmp_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).with_context(|| format!("cannot empty {}", dir.display()))?;
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
 }
 
 async fn shutdown_signal() {

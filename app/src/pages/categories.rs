@@ -1,7 +1,7 @@
 //! Admin page: the category tree (parent, display order, visible at reception, archive).
 //! Archived categories disappear from entry but stay in statistics and exports.
 use leptos::prelude::*;
-use uuid::Uuid;
+use crate::ids::CategoryId;
 
 use super::guard::Guarded;
 use crate::auth::Permission;
@@ -23,7 +23,7 @@ fn CategoriesPanel() -> impl IntoView {
     let update = ServerAction::<UpdateCategory>::new();
     let cats = Resource::new(move || (create.version().get(), update.version().get()), |_| list_categories());
 
-    let editing = RwSignal::new(None::<Uuid>);
+    let editing = RwSignal::new(None::<CategoryId>);
     let name = RwSignal::new(String::new());
     let parent = RwSignal::new(String::new());
     let order = RwSignal::new("0".to_string());
@@ -45,7 +45,7 @@ fn CategoriesPanel() -> impl IntoView {
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let parent_id = Uuid::parse_str(&parent.get()).ok();
+        let parent_id = parent.get().parse::<CategoryId>().ok();
         let display_order = order.get().trim().parse::<i32>().ok();
         match editing.get() {
             None => {

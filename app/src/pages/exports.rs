@@ -6,6 +6,8 @@ use super::fields::{DestinationFilter, DownloadStatus, PeriodFields, PeriodInput
 use super::guard::Guarded;
 use crate::auth::Permission;
 use crate::download::download_post;
+use crate::filter::Filter;
+use crate::reception::ReceptionFilter;
 
 #[component]
 pub fn AdminExports() -> impl IntoView {
@@ -26,15 +28,14 @@ fn ExportsPanel() -> impl IntoView {
     let result = RwSignal::new(None::<Result<String, String>>);
     let run = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let opt = |v: String| (!v.is_empty()).then_some(v);
-        let body = serde_json::json!({
-            "date_from": period.from.get(),
-            "date_to": period.to.get(),
-            "format": format.get(),
-            "status": opt(status.get()),
-            "destination": opt(destination.get()),
-        })
-        .to_string();
+        let fields = [("date_from", period.from.get()), ("date_to", period.to.get()), ("status", status.get()), ("destination", destination.get())];
+        let filter = match ReceptionFilter::from_pairs(fields.iter().map(|(k, v)| (*k, v.as_str())), &[]) {
+            Ok(f) => f,
+            Err(e) => return result.set(Some(Err(e.to_string()))),
+        };
+        let mut body = filter.to_json();
+        body["format"] = serde_json::Value::String(format.get());
+        let body = body.to_string();
         pending.set(true);
         result.set(None);
         leptos::task::spawn_local(async move {

@@ -2,7 +2,8 @@
 use chrono::Datelike;
 use leptos::prelude::*;
 
-use crate::reception::{paris_date, Destination};
+use crate::reception::Destination;
+use crate::time::paris_date;
 
 /// A period typed as two Paris days, end day included; starts on the current month.
 #[derive(Clone, Copy)]

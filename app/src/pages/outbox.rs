@@ -52,7 +52,7 @@ fn OutboxPanel() -> impl IntoView {
                                         </tr></thead>
                                         <tbody>
                                             {entries.into_iter().map(|e| {
-                                                let date = e.date.map(|d| crate::format::paris_datetime(d)).unwrap_or_default();
+                                                let date = e.date.map(crate::format::paris_datetime).unwrap_or_default();
                                                 let open = format!("/v1/admin/outbox/{}?disposition=inline", e.id);
                                                 let download = format!("/v1/admin/outbox/{}", e.id);
                                                 view! {

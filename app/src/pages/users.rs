@@ -1,6 +1,6 @@
 //! Admin page: list, create, edit and (de)activate users and set their permissions.
 use leptos::prelude::*;
-use uuid::Uuid;
+use crate::ids::UserId;
 
 use super::guard::Guarded;
 use crate::api::{list_users, CreateUser, UpdateUser};
@@ -26,7 +26,7 @@ fn UsersPanel() -> impl IntoView {
     );
 
     // The form: `editing` holds the id of the user being edited, None for a new one.
-    let editing = RwSignal::new(None::<Uuid>);
+    let editing = RwSignal::new(None::<UserId>);
     let username = RwSignal::new(String::new());
     let display_name = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());

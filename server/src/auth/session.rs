@@ -86,7 +86,7 @@ pub async fn login(state: &AppState, headers: &HeaderMap, req: LoginRequest) -> 
     // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
     let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
         .await
-        .map_err(|e| crate::error::internal(e))?;
+        .map_err(crate::error::internal)?;
     let record = match record {
         Some(r) if ok => r,
         _ => {

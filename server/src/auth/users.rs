@@ -1,6 +1,7 @@
 //! User administration: the rules behind `/v1/admin/users` and the admin page.
 use app::auth::{CreateUserRequest, DisplayName, NewPassword, Permission, UpdateUserRequest, UserView, Username};
 use app::error::AppError;
+use app::ids::UserId;
 use uuid::Uuid;
 
 use super::{hash_password, require};
@@ -41,7 +42,7 @@ async fn insert_user(state: &AppState, req: CreateUserRequest) -> Result<UserVie
     let password = NewPassword::parse(&req.password)?;
     let permissions = Permission::parse_list(&req.permissions)?;
     let new = NewUser {
-        id: Uuid::new_v4(),
+        id: UserId(Uuid::new_v4()),
         username: username.into_inner(),
         display_name: display_name.into_inner(),
         password_hash: hash(password).await?,
@@ -57,7 +58,7 @@ async fn insert_user(state: &AppState, req: CreateUserRequest) -> Result<UserVie
     state.store.user_by_id(new.id).await?.map(|r| r.user).ok_or_else(not_found)
 }
 
-pub async fn update_user(state: &AppState, actor: &UserView, id: Uuid, req: UpdateUserRequest) -> Result<UserView, AppError> {
+pub async fn update_user(state: &AppState, actor: &UserView, id: UserId, req: UpdateUserRequest) -> Result<UserView, AppError> {
     require(actor, Permission::Admin)?;
     let current = state.store.user_by_id(id).await?.ok_or_else(not_found)?.user;
     let mut changes = UserChanges {

@@ -1,10 +1,12 @@
-//! The CSV writer: RFC 4180 quoting by the `csv` crate, the profile of [`Dialect`], and a
-//! streaming body that sends the rows in chunks as they come from the database.
-use axum::body::Body;
+//! The CSV writer: RFC 4180 quoting by the `csv` crate and the profile of [`Dialect`].
+//! [`CsvEncoder`] encodes into memory that its caller drains as it goes;
+//! [`CsvTable`] writes one table to any sink in chunks as rows come.
+use std::io::Write;
+
 use bytes::Bytes;
-use futures::stream::{BoxStream, StreamExt};
 
 use super::{neutralize, Cell, Column, Dialect, ParisClock};
+use crate::reports::{Sheet, SheetWriter};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 /// Rows are sent in chunks of about this size.
@@ -96,41 +98,47 @@ impl CsvEncoder {
     }
 }
 
-/// A streamed CSV body: header first, then rows as the database yields them. A database
-/// error mid-way aborts the response, so the client sees a failed download rather than a
-/// silently truncated file.
-pub fn stream_body<T, E>(dialect: Dialect, columns: &'static [Column], rows: BoxStream<'static, Result<T, E>>, to_cells: for<'r> fn(&'r T) -> Vec<Cell<'r>>) -> Body
-where
-    T: Send + 'static,
-    E: std::error::Error + Send + Sync + 'static,
-{
-    let stream = async_stream::stream! {
-        let mut enc = CsvEncoder::new(dialect);
-        enc.header(columns);
-        let mut rows = rows;
-        while let Some(row) = rows.next().await {
-            match row {
-                Ok(r) => enc.row(&to_cells(&r)),
-                Err(e) => {
-                    tracing::error!("export aborted: {:#}", anyhow::Error::new(e));
-                    yield Err(std::io::Error::other("export aborted"));
-                    return;
-                }
-            }
-            if enc.buffered() >= CHUNK {
-                yield Ok::<Bytes, std::io::Error>(enc.take());
-            }
+/// One table as a CSV file, written to `out` in chunks of about [`CHUNK`].
+pub struct CsvTable<W: Write> {
+    enc: CsvEncoder,
+    out: W,
+    started: bool,
+}
+
+impl<W: Write> CsvTable<W> {
+    pub fn new(dialect: Dialect, out: W) -> Self {
+        Self { enc: CsvEncoder::new(dialect), out, started: false }
+    }
+
+    pub fn finish(mut self) -> anyhow::Result<()> {
+        self.out.write_all(&self.enc.take())?;
+        self.out.flush()?;
+        Ok(())
+    }
+}
+
+impl<W: Write> SheetWriter for CsvTable<W> {
+    fn start_sheet(&mut self, sheet: &Sheet) -> anyhow::Result<()> {
+        anyhow::ensure!(!self.started, "a CSV file holds one table ({} is a second one)", sheet.name);
+        self.started = true;
+        self.enc.header(sheet.columns);
+        Ok(())
+    }
+
+    fn row(&mut self, cells: &[Cell<'_>]) -> anyhow::Result<()> {
+        self.enc.row(cells);
+        if self.enc.buffered() >= CHUNK {
+            self.out.write_all(&self.enc.take())?;
         }
-        yield Ok(enc.take());
-    };
-    Body::from_stream(stream)
+        Ok(())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::export::col;
-    use app::reception::Weight;
+    use app::weight::Weight;
     use chrono::TimeZone;
 
     const COLS: [Column; 4] = [col("Poids (kg)", "poids_kg", 10.0), col("Notes", "notes", 10.0), col("Date", "date", 10.0), col("Sortie", "is_exit", 5.0)];

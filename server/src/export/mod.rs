@@ -5,10 +5,11 @@
 //! the row count.
 pub mod csv;
 pub mod xlsx;
+pub mod zip;
 
 use std::borrow::Cow;
 
-use app::reception::Weight;
+use app::weight::Weight;
 use chrono::{DateTime, Utc};
 use chrono_tz::Europe::Paris;
 
@@ -27,7 +28,10 @@ impl Dialect {
         match raw.map(str::trim) {
             None | Some("") | Some("excel") | Some("fr") => Ok(Dialect::French),
             Some("standard") => Ok(Dialect::Standard),
-            Some(other) => Err(app::error::AppError::invalid(format!("Dialecte CSV inconnu : « {other} » (standard ou excel)."))),
+            Some(other) => Err(app::error::AppError::field(
+                "dialect",
+                format!("Dialecte CSV inconnu : « {} » (standard ou excel).", app::error::truncate(other)),
+            )),
         }
     }
 }

@@ -6,24 +6,12 @@ use std::path::Path;
 
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
-use futures::stream::{BoxStream, StreamExt};
 use rust_xlsxwriter::{Format, Workbook, Worksheet};
 
 use super::{neutralize, Cell, Column, ParisClock};
 
 /// Excel's last row is 1,048,576; the header takes one.
 const MAX_DATA_ROWS: u32 = 1_048_575;
-
-pub enum Rows {
-    Ready(Vec<Vec<Cell<'static>>>),
-    Streamed(BoxStream<'static, anyhow::Result<Vec<Cell<'static>>>>),
-}
-
-pub struct SheetSpec {
-    pub name: &'static str,
-    pub columns: &'static [Column],
-    pub rows: Rows,
-}
 
 struct Formats {
     header: Format,
@@ -65,52 +53,60 @@ fn write_row(ws: &mut Worksheet, row: u32, cells: &[Cell<'_>], f: &Formats, cloc
     Ok(())
 }
 
-/// Writes the sheets, in order, into a new workbook at `path`. Streamed rows are pulled
-/// one at a time; a sheet that outgrows Excel's row limit continues on "<name> (2)".
-pub async fn write_workbook(path: &Path, sheets: Vec<SheetSpec>) -> anyhow::Result<u64> {
-    let path = path.to_path_buf();
-    let handle = tokio::runtime::Handle::current();
-    tokio::task::spawn_blocking(move || -> anyhow::Result<u64> {
-        let f = Formats {
+/// A workbook written row by row (push style, from a blocking thread): constant-memory
+/// worksheets keep their rows in temporary files under `tempdir`.
+pub struct XlsxWriter {
+    wb: Workbook,
+    formats: Formats,
+    clock: ParisClock,
+    /// The current sheet: name, columns, part number, rows written in this part.
+    current: Option<(String, Vec<Column>, u32, u32)>,
+    rows: u64,
+}
+
+impl XlsxWriter {
+    pub fn new(tempdir: &Path) -> anyhow::Result<Self> {
+        let mut wb = Workbook::new();
+        wb.set_tempdir(tempdir)?;
+        let formats = Formats {
             header: Format::new().set_bold(),
             weight: Format::new().set_num_format("0.000"),
             datetime: Format::new().set_num_format("yyyy-mm-dd hh:mm:ss"),
         };
-        let mut wb = Workbook::new();
-        let mut clock = ParisClock::default();
-        let mut total = 0u64;
-        for sheet in sheets {
-            let mut part = 1;
-            let mut ws = new_sheet(&mut wb, sheet.name, sheet.columns, &f)?;
-            let mut row = 0u32;
-            let next = |rows: &mut Rows| -> anyhow::Result<Option<Vec<Cell<'static>>>> {
-                match rows {
-                    Rows::Ready(v) => Ok(v.pop()),
-                    // Not on a runtime worker: blocking on the stream is allowed here.
-                    Rows::Streamed(s) => handle.block_on(s.next()).transpose(),
-                }
-            };
-            let mut rows = sheet.rows;
-            if let Rows::Ready(v) = &mut rows {
-                // Popped from the end below.
-                v.reverse();
-            }
-            while let Some(cells) = next(&mut rows)? {
-                if row == MAX_DATA_ROWS {
-                    part += 1;
-                    ws = new_sheet(&mut wb, &format!("{} ({part})", sheet.name), sheet.columns, &f)?;
-                    row = 0;
-                }
-                row += 1;
-                total += 1;
-                write_row(ws, row, &cells, &f, &mut clock)?;
-            }
+        Ok(Self { wb, formats, clock: ParisClock::default(), current: None, rows: 0 })
+    }
+
+    pub fn start_sheet(&mut self, name: &str, columns: &[Column]) -> anyhow::Result<()> {
+        new_sheet(&mut self.wb, name, columns, &self.formats)?;
+        self.current = Some((name.to_string(), columns.to_vec(), 1, 0));
+        Ok(())
+    }
+
+    /// One row on the current sheet; a sheet that outgrows Excel's row limit continues
+    /// on "<name> (2)".
+    pub fn row(&mut self, cells: &[Cell<'_>]) -> anyhow::Result<()> {
+        let (name, columns, part, row) = self.current.as_mut().context("a row before any sheet")?;
+        if *row == MAX_DATA_ROWS {
+            *part += 1;
+            *row = 0;
+            new_sheet(&mut self.wb, &format!("{name} ({part})"), columns, &self.formats)?;
         }
-        wb.save(&path).with_context(|| format!("saving {}", path.display()))?;
-        Ok(total)
-    })
-    .await
-    .context("xlsx writer task")?
+        *row += 1;
+        let r = *row;
+        let ws = self.wb.worksheets_mut().last_mut().context("no worksheet")?;
+        write_row(ws, r, cells, &self.formats, &mut self.clock)?;
+        self.rows += 1;
+        Ok(())
+    }
+
+    pub fn rows_written(&self) -> u64 {
+        self.rows
+    }
+
+    pub fn finish<W: std::io::Write + std::io::Seek + Send>(mut self, out: W) -> anyhow::Result<()> {
+        self.wb.save_to_writer(out).context("saving the workbook")?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -52,10 +52,6 @@ pub enum MailError {
 }
 
 impl MailError {
-    pub fn is_retryable(&self) -> bool {
-        matches!(self, MailError::Transient(_))
-    }
-
     fn from_smtp(e: smtp::Error) -> Self {
         if e.is_permanent() {
             MailError::Permanent(e)

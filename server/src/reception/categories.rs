@@ -1,5 +1,6 @@
 use app::auth::{Permission, UserView};
 use app::error::AppError;
+use app::ids::CategoryId;
 use app::reception::{Category, CategoryInput, CategoryUpdate};
 use uuid::Uuid;
 
@@ -28,7 +29,7 @@ pub async fn list_categories(state: &AppState, actor: &UserView) -> Result<Vec<C
     Ok(state.store.list_categories().await?)
 }
 
-async fn check_parent(state: &AppState, id: Option<Uuid>, parent: Option<Uuid>) -> Result<(), AppError> {
+async fn check_parent(state: &AppState, id: Option<CategoryId>, parent: Option<CategoryId>) -> Result<(), AppError> {
     let Some(parent) = parent else { return Ok(()) };
     let all = state.store.list_categories().await?;
     if !all.iter().any(|c| c.id == parent) {
@@ -54,7 +55,7 @@ pub async fn create_category(state: &AppState, actor: &UserView, input: Category
     let name = clean_name(&input.name)?;
     check_parent(state, None, input.parent_id).await?;
     let c = Category {
-        id: Uuid::new_v4(),
+        id: CategoryId(Uuid::new_v4()),
         parent_id: input.parent_id,
         name,
         display_order: input.display_order.unwrap_or(0),
@@ -65,7 +66,7 @@ pub async fn create_category(state: &AppState, actor: &UserView, input: Category
     Ok(c)
 }
 
-pub async fn update_category(state: &AppState, actor: &UserView, id: Uuid, input: CategoryUpdate) -> Result<Category, AppError> {
+pub async fn update_category(state: &AppState, actor: &UserView, id: CategoryId, input: CategoryUpdate) -> Result<Category, AppError> {
     require(actor, Permission::Admin)?;
     let changes = CategoryChanges {
         name: input.name.as_deref().map(clean_name).transpose()?,

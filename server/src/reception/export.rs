@@ -1,22 +1,17 @@
-//! Reception exports: a ticket's CSV, the lines of a period, and the admin bulk export
-//! (CSV, XLSX with a summary and a detail sheet, or a ZIP of CSV files). All of them
-//! use the same columns and go through `crate::export`.
-use std::io::Write;
-
-use app::auth::{Permission, UserView};
+//! Reception exports: which tables and columns a ticket's CSV, the lines of a period
+//! and the bulk export hold, and how they are read from one snapshot. Rendering (CSV,
+//! XLSX, ZIP) is `crate::reports`; who may ask is checked at the edges.
 use app::error::AppError;
-use app::reception::{Destination, Period, Status, Ticket, Weight};
-use axum::body::Body;
-use futures::StreamExt;
-use serde::Deserialize;
-use uuid::Uuid;
+use app::filter::Resolved;
+use app::ids::TicketId;
+use app::reception::{ReceptionFilter, Ticket};
+use app::weight::Weight;
+use futures::FutureExt;
 
-use crate::auth::require;
-use crate::export::csv::{stream_body, CsvEncoder};
-use crate::export::xlsx::{write_workbook, Rows, SheetSpec};
-use crate::export::{col, owned_row, Cell, Column, Dialect};
-use crate::state::AppState;
-use crate::storage::reception::{ExportLine, SummaryRow, TicketFilter};
+use crate::export::{col, Cell, Column, Dialect};
+use crate::reports::{Report, ReportFormat, ReportKind, Sheet, Sheets};
+use crate::storage::reception::{ExportLine, SummaryRow};
+use crate::storage::ReceptionSnapshot;
 
 /// Columns of every line export (period, ticket, bulk detail). Dates are the ticket's
 /// date (which follows the poste for deferred entry) and the line's entry time.
@@ -93,211 +88,98 @@ pub const SUMMARY_COLUMNS: [Column; 6] = [
     col("Poids (kg)", "poids_kg", 12.0),
 ];
 
+/// A row of the summary sheet: a category, destination and flow, or a total per flow.
+enum SummaryEntry {
+    Row(SummaryRow),
+    Total { exit: bool, lines: i64, grams: i64 },
+}
+
 /// Summary rows, then a total per flow (sums in grams, converted once).
-fn summary_cells(rows: &[SummaryRow]) -> Vec<Vec<Cell<'_>>> {
-    let flow = |exit: bool| Cell::code(if exit { "sortie" } else { "entrée" });
-    let mut out: Vec<Vec<Cell>> = rows
-        .iter()
-        .map(|r| {
-            vec![
-                r.parent_category_name.as_deref().map_or(Cell::Empty, Cell::user),
-                Cell::user(&r.category_name),
-                Cell::code(r.destination.as_str()),
-                flow(r.is_exit),
-                Cell::Int(r.lines),
-                Cell::Weight(Weight::from_grams(r.grams)),
-            ]
+fn summary_entries(rows: Vec<SummaryRow>) -> Vec<SummaryEntry> {
+    let totals: Vec<SummaryEntry> = [false, true]
+        .into_iter()
+        .map(|exit| {
+            let (lines, grams) = rows.iter().filter(|r| r.is_exit == exit).fold((0, 0), |(l, g), r| (l + r.lines, g + r.grams));
+            SummaryEntry::Total { exit, lines, grams }
         })
         .collect();
-    for exit in [false, true] {
-        let (lines, grams) = rows.iter().filter(|r| r.is_exit == exit).fold((0, 0), |(l, g), r| (l + r.lines, g + r.grams));
-        out.push(vec![
-            Cell::code(if exit { "Total sorties" } else { "Total entrées" }),
+    rows.into_iter().map(SummaryEntry::Row).chain(totals).collect()
+}
+
+fn flow(exit: bool) -> Cell<'static> {
+    Cell::code(if exit { "sortie" } else { "entrée" })
+}
+
+fn summary_cells(e: &SummaryEntry) -> Vec<Cell<'_>> {
+    match e {
+        SummaryEntry::Row(r) => vec![
+            r.parent_category_name.as_deref().map_or(Cell::Empty, Cell::user),
+            Cell::user(&r.category_name),
+            Cell::code(r.destination.as_str()),
+            flow(r.is_exit),
+            Cell::Int(r.lines),
+            Cell::Weight(Weight::from_grams(r.grams)),
+        ],
+        SummaryEntry::Total { exit, lines, grams } => vec![
+            Cell::code(if *exit { "Total sorties" } else { "Total entrées" }),
             Cell::Empty,
             Cell::Empty,
-            flow(exit),
-            Cell::Int(lines),
-            Cell::Weight(Weight::from_grams(grams)),
-        ]);
-    }
-    out
-}
-
-/// A file ready to send.
-pub struct Download {
-    pub filename: String,
-    pub content_type: &'static str,
-    pub body: Body,
-}
-
-const CSV_TYPE: &str = "text/csv; charset=utf-8";
-const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
-fn lines_body(state: &AppState, dialect: Dialect, filter: TicketFilter) -> Body {
-    stream_body(dialect, &LINE_COLUMNS, state.store.stream_export_lines(filter), line_cells)
-}
-
-/// One ticket's lines, for its owner or an admin (authorised by the caller).
-pub fn ticket_csv(state: &AppState, ticket_id: Uuid, dialect: Dialect) -> Download {
-    let filter = TicketFilter { ticket_id: Some(ticket_id), ..Default::default() };
-    Download { filename: format!("ticket-{ticket_id}.csv"), content_type: CSV_TYPE, body: lines_body(state, dialect, filter) }
-}
-
-/// Query of `GET /v1/reception/lignes/export-csv`; read as text so that every mistake
-/// gets a French message.
-#[derive(Debug, Default, Deserialize)]
-pub struct LinesQuery {
-    pub date_from: Option<String>,
-    pub date_to: Option<String>,
-    pub category_id: Option<String>,
-    pub destination: Option<String>,
-    pub poste_id: Option<String>,
-    pub dialect: Option<String>,
-}
-
-fn uuid_param(v: Option<&str>, what: &str) -> Result<Option<Uuid>, AppError> {
-    match v.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) => Uuid::parse_str(s).map(Some).map_err(|_| AppError::invalid(format!("{what} invalide : « {s} »."))),
+            flow(*exit),
+            Cell::Int(*lines),
+            Cell::Weight(Weight::from_grams(*grams)),
+        ],
     }
 }
 
-fn period_filter(period: &Period) -> TicketFilter {
-    let (from, to) = period.utc_bounds();
-    TicketFilter { from, to, ..Default::default() }
-}
+const LINES: Sheet = Sheet { name: "Lignes", file: "lignes", columns: &LINE_COLUMNS };
+const TICKETS: Sheet = Sheet { name: "Tickets", file: "tickets", columns: &TICKET_COLUMNS };
+const SUMMARY: Sheet = Sheet { name: "Synthèse", file: "synthese", columns: &SUMMARY_COLUMNS };
 
-/// The lines of a period (ticket dates, Paris days, end day included): the caller's
-/// own for a bénévole, everyone's for an admin.
-pub fn lines_csv(state: &AppState, actor: &UserView, q: &LinesQuery) -> Result<Download, AppError> {
-    require(actor, Permission::ReceptionAccess)?;
-    let period = Period::parse(q.date_from.as_deref(), q.date_to.as_deref())?;
-    let dialect = Dialect::parse(q.dialect.as_deref())?;
-    let mut filter = period_filter(&period);
-    filter.category_id = uuid_param(q.category_id.as_deref(), "category_id")?;
-    filter.poste_id = uuid_param(q.poste_id.as_deref(), "poste_id")?;
-    filter.destination = q.destination.as_deref().filter(|d| !d.trim().is_empty()).map(Destination::parse).transpose()?;
-    // Like ticket lists: bénévoles export their own lines, admins everyone's.
-    if !actor.has(Permission::Admin) {
-        filter.benevole_id = Some(actor.id);
+fn require_period(f: &Resolved<ReceptionFilter>) -> Result<(), AppError> {
+    if f.dates().is_none() {
+        return Err(AppError::field("date_from", "Choisissez une période : date_from et date_to (AAAA-MM-JJ), ou period."));
     }
-    Ok(Download {
-        filename: format!("reception-lignes-{}_{}.csv", period.from, period.to),
-        content_type: CSV_TYPE,
-        body: lines_body(state, dialect, filter),
-    })
+    Ok(())
 }
 
-/// Body of `POST /v1/admin/reports/reception-tickets/export-bulk`.
-#[derive(Debug, Default, Deserialize)]
-pub struct BulkExportRequest {
-    pub date_from: Option<String>,
-    pub date_to: Option<String>,
-    pub category_id: Option<String>,
-    pub destination: Option<String>,
-    pub poste_id: Option<String>,
-    pub benevole_id: Option<String>,
-    pub status: Option<String>,
-    /// `csv` (tickets), `xlsx` (summary, tickets, lines) or `zip` (the same as CSV files).
-    pub format: Option<String>,
-    pub dialect: Option<String>,
+/// One ticket's lines (authorised by the caller).
+pub fn ticket_report(f: Resolved<ReceptionFilter>, ticket_id: TicketId, dialect: Dialect) -> Report {
+    Report { kind: ReportKind::TicketLines(f, ticket_id), format: ReportFormat::Csv, dialect }
 }
 
-pub async fn bulk_export(state: &AppState, actor: &UserView, req: BulkExportRequest) -> Result<Download, AppError> {
-    require(actor, Permission::Admin)?;
-    let period = Period::parse(req.date_from.as_deref(), req.date_to.as_deref())?;
-    let dialect = Dialect::parse(req.dialect.as_deref())?;
-    let mut filter = period_filter(&period);
-    filter.category_id = uuid_param(req.category_id.as_deref(), "category_id")?;
-    filter.poste_id = uuid_param(req.poste_id.as_deref(), "poste_id")?;
-    filter.benevole_id = uuid_param(req.benevole_id.as_deref(), "benevole_id")?;
-    filter.destination = req.destination.as_deref().filter(|d| !d.trim().is_empty()).map(Destination::parse).transpose()?;
-    filter.status = req.status.as_deref().filter(|s| !s.trim().is_empty()).map(Status::parse).transpose()?;
-    let stem = format!("reception-tickets-{}_{}", period.from, period.to);
-    match req.format.as_deref().map(str::trim).unwrap_or("csv") {
-        "csv" => Ok(Download {
-            filename: format!("{stem}.csv"),
-            content_type: CSV_TYPE,
-            body: stream_body(dialect, &TICKET_COLUMNS, state.store.stream_export_tickets(filter), ticket_cells),
-        }),
-        "xlsx" => {
-            let summary = state.store.export_summary(&filter).await?;
-            let tickets = state.store.stream_export_tickets(filter.clone()).map(|r| r.map(|t| owned_row(ticket_cells(&t))).map_err(anyhow::Error::from)).boxed();
-            let lines = state.store.stream_export_lines(filter).map(|r| r.map(|l| owned_row(line_cells(&l))).map_err(anyhow::Error::from)).boxed();
-            let summary_rows = summary_cells(&summary).into_iter().map(owned_row).collect();
-            let sheets = vec![
-                SheetSpec { name: "Synthèse", columns: &SUMMARY_COLUMNS, rows: Rows::Ready(summary_rows) },
-                SheetSpec { name: "Tickets", columns: &TICKET_COLUMNS, rows: Rows::Streamed(tickets) },
-                SheetSpec { name: "Lignes", columns: &LINE_COLUMNS, rows: Rows::Streamed(lines) },
-            ];
-            let file = tempfile::NamedTempFile::new().map_err(crate::error::internal)?;
-            write_workbook(file.path(), sheets).await.map_err(crate::error::internal)?;
-            Ok(Download { filename: format!("{stem}.xlsx"), content_type: XLSX_TYPE, body: file_body(file).await? })
-        }
-        "zip" => {
-            let summary = state.store.export_summary(&filter).await?;
-            let file = tempfile::NamedTempFile::new().map_err(crate::error::internal)?;
-            write_zip(state, file.reopen().map_err(crate::error::internal)?, dialect, filter, summary).await.map_err(crate::error::internal)?;
-            Ok(Download { filename: format!("{stem}.zip"), content_type: "application/zip", body: file_body(file).await? })
-        }
-        other => Err(AppError::invalid(format!("Format inconnu : « {other} » (csv, xlsx ou zip)."))),
+/// The lines of a period (ticket dates, Paris days, end day included).
+pub fn lines_report(f: Resolved<ReceptionFilter>, dialect: Dialect) -> Result<Report, AppError> {
+    require_period(&f)?;
+    Ok(Report { kind: ReportKind::ReceptionLines(f), format: ReportFormat::Csv, dialect })
+}
+
+/// The bulk export: one row per ticket (CSV), or summary, tickets and lines (XLSX, ZIP).
+pub fn tickets_report(f: Resolved<ReceptionFilter>, format: ReportFormat, dialect: Dialect) -> Result<Report, AppError> {
+    require_period(&f)?;
+    Ok(Report { kind: ReportKind::ReceptionTickets(f), format, dialect })
+}
+
+/// Reads the lines sheet.
+pub(crate) async fn produce_lines(snap: &mut dyn ReceptionSnapshot, f: &Resolved<ReceptionFilter>, out: &Sheets) -> anyhow::Result<()> {
+    out.sheet(LINES).await?;
+    out.pipe(line_cells, move |tx| async move { snap.lines(f, &tx).await }.boxed()).await?;
+    Ok(())
+}
+
+/// Reads the bulk export's sheets: tickets alone for CSV; summary, tickets and lines
+/// otherwise, all from the same snapshot so that they agree.
+pub(crate) async fn produce_tickets(snap: &mut dyn ReceptionSnapshot, f: &Resolved<ReceptionFilter>, format: ReportFormat, out: &Sheets) -> anyhow::Result<()> {
+    if format != ReportFormat::Csv {
+        let summary = snap.summary(f).await?;
+        out.sheet(SUMMARY).await?;
+        out.rows(summary_entries(summary), summary_cells).await?;
     }
-}
-
-/// Streams a finished temporary file; its name is removed at once, the open handle keeps
-/// the data readable until the body is sent.
-async fn file_body(file: tempfile::NamedTempFile) -> Result<Body, AppError> {
-    let (f, path) = file.into_parts();
-    drop(path);
-    let f = tokio::fs::File::from_std(f);
-    Ok(Body::from_stream(tokio_util::io::ReaderStream::with_capacity(f, 64 * 1024)))
-}
-
-/// A ZIP of `synthese.csv`, `tickets.csv` and `lignes.csv`, each written as it streams.
-async fn write_zip(state: &AppState, out: std::fs::File, dialect: Dialect, filter: TicketFilter, summary: Vec<SummaryRow>) -> anyhow::Result<()> {
-    let mut tickets = state.store.stream_export_tickets(filter.clone());
-    let mut lines = state.store.stream_export_lines(filter);
-    let handle = tokio::runtime::Handle::current();
-    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-        let mut zip = zip::ZipWriter::new(out);
-        let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-        let mut enc = CsvEncoder::new(dialect);
-
-        zip.start_file("synthese.csv", options)?;
-        enc.header(&SUMMARY_COLUMNS);
-        for row in summary_cells(&summary) {
-            enc.row(&row);
-        }
-        zip.write_all(&enc.take())?;
-
-        zip_csv(&mut zip, options, &mut enc, &handle, "tickets.csv", &TICKET_COLUMNS, &mut tickets, ticket_cells)?;
-        zip_csv(&mut zip, options, &mut enc, &handle, "lignes.csv", &LINE_COLUMNS, &mut lines, line_cells)?;
-        zip.finish()?;
-        Ok(())
-    })
-    .await?
-}
-
-/// Writes one streamed table as a CSV entry of the ZIP, flushing every 64 KiB.
-#[allow(clippy::too_many_arguments)]
-fn zip_csv<T, W: std::io::Write + std::io::Seek>(
-    zip: &mut zip::ZipWriter<W>,
-    options: zip::write::SimpleFileOptions,
-    enc: &mut CsvEncoder,
-    handle: &tokio::runtime::Handle,
-    name: &str,
-    columns: &[Column],
-    rows: &mut futures::stream::BoxStream<'static, crate::storage::StoreResult<T>>,
-    to_cells: for<'r> fn(&'r T) -> Vec<Cell<'r>>,
-) -> anyhow::Result<()> {
-    zip.start_file(name, options)?;
-    enc.header(columns);
-    while let Some(row) = handle.block_on(rows.next()) {
-        enc.row(&to_cells(&row?));
-        if enc.buffered() > 64 * 1024 {
-            zip.write_all(&enc.take())?;
-        }
+    out.sheet(TICKETS).await?;
+    let s = &mut *snap;
+    out.pipe(ticket_cells, move |tx| async move { s.tickets(f, &tx).await }.boxed()).await?;
+    if format != ReportFormat::Csv {
+        out.sheet(LINES).await?;
+        out.pipe(line_cells, move |tx| async move { snap.lines(f, &tx).await }.boxed()).await?;
     }
-    zip.write_all(&enc.take())?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Reception: postes (stations) opened and closed, deposit tickets, weighed lines, the
-//! category tree, download tokens and live KPIs. Every function checks the caller's
-//! permission itself; REST handlers and server functions are thin edges over these.
+//! category tree, download tokens and live KPIs. REST handlers and server functions are
+//! thin edges over these: they check the permission and scope filters to the caller;
+//! the functions here check the permission again, so they are safe whoever calls them.
 mod categories;
 pub mod export;
 mod postes;
@@ -9,15 +10,15 @@ mod tickets;
 mod tokens;
 
 pub use categories::{create_category, list_categories, update_category};
-pub use postes::{close_poste, current_poste, open_poste};
+pub use postes::{close_poste, current_poste, list_postes, open_poste};
 pub use stats::live_stats;
 pub use tickets::{add_ligne, close_ticket, create_ticket, delete_ligne, get_ticket, list_tickets, update_ligne};
 pub use tokens::{authorize_ticket_download, issue_download_token};
 
 use app::auth::{Permission, UserView};
 use app::error::AppError;
+use app::ids::TicketId;
 use app::reception::Ticket;
-use uuid::Uuid;
 
 use crate::auth::require;
 use crate::state::AppState;
@@ -27,7 +28,7 @@ fn ticket_not_found() -> AppError {
 }
 
 /// The ticket, if `actor` may see it: bénévoles see their own tickets, admins all.
-async fn visible_ticket(state: &AppState, actor: &UserView, id: Uuid) -> Result<Ticket, AppError> {
+async fn visible_ticket(state: &AppState, actor: &UserView, id: TicketId) -> Result<Ticket, AppError> {
     require(actor, Permission::ReceptionAccess)?;
     let ticket = state.store.ticket(id).await?.ok_or_else(ticket_not_found)?;
     if ticket.benevole_id != actor.id && !actor.has(Permission::Admin) {

@@ -1,6 +1,9 @@
 use app::auth::{Permission, UserView};
 use app::error::AppError;
-use app::reception::{parse_instant, OpenPosteRequest, Poste};
+use app::filter::Scoped;
+use app::ids::{PosteId, UserId};
+use app::reception::{OpenPosteRequest, Poste, ReceptionFilter};
+use app::time::parse_instant;
 use uuid::Uuid;
 
 use crate::auth::require;
@@ -26,7 +29,7 @@ pub async fn open_poste(state: &AppState, actor: &UserView, req: OpenPosteReques
             (at, true)
         }
     };
-    let poste = NewPoste { id: Uuid::new_v4(), opened_by: actor.id, opened_at, is_deferred, now };
+    let poste = NewPoste { id: PosteId(Uuid::new_v4()), opened_by: actor.id, opened_at, is_deferred, now };
     match state.store.insert_poste(&poste).await {
         Err(StoreError::Conflict(_)) => {
             return Err(AppError::Conflict("Vous avez déjà un poste ouvert : fermez-le avant d'en ouvrir un autre.".into()))
@@ -37,13 +40,22 @@ pub async fn open_poste(state: &AppState, actor: &UserView, req: OpenPosteReques
     state.store.poste(poste.id).await?.ok_or_else(AppError::internal)
 }
 
+/// Postes opened in the filter's period, by its bénévole if it names one (a bénévole's
+/// filter always does, once scoped); at most 200, latest first.
+pub async fn list_postes(state: &AppState, actor: &UserView, filter: Scoped<ReceptionFilter>) -> Result<Vec<Poste>, AppError> {
+    require(actor, Permission::ReceptionAccess)?;
+    let f = filter.resolve(state.clock.now());
+    let opened_by: Option<UserId> = f.filter().benevole_id;
+    Ok(state.store.list_postes(opened_by, f.range(), 200).await?)
+}
+
 pub async fn current_poste(state: &AppState, actor: &UserView) -> Result<Option<Poste>, AppError> {
     require(actor, Permission::ReceptionAccess)?;
     Ok(state.store.current_poste(actor.id).await?)
 }
 
 /// Closes a poste; refused (409) while one of its tickets is open.
-pub async fn close_poste(state: &AppState, actor: &UserView, id: Uuid) -> Result<Poste, AppError> {
+pub async fn close_poste(state: &AppState, actor: &UserView, id: PosteId) -> Result<Poste, AppError> {
     require(actor, Permission::ReceptionAccess)?;
     let poste = state.store.poste(id).await?.ok_or_else(|| AppError::NotFound("Poste introuvable.".into()))?;
     if poste.opened_by != actor.id && !actor.has(Permission::Admin) {

@@ -2,7 +2,9 @@ use std::collections::BTreeMap;
 
 use app::auth::{Permission, UserView};
 use app::error::AppError;
-use app::reception::{paris_date, CategoryStats, DestinationStats, Period, PosteStats, ReceptionLiveStats, Weight};
+use app::reception::{CategoryStats, DestinationStats, PosteStats, ReceptionLiveStats};
+use app::time::{paris_date, DateRange};
+use app::weight::Weight;
 
 use crate::auth::require;
 use crate::state::AppState;
@@ -13,8 +15,7 @@ pub async fn live_stats(state: &AppState, actor: &UserView, exclude_deferred: bo
     require(actor, Permission::ReceptionAccess)?;
     let now = state.clock.now();
     let day = paris_date(now);
-    let (from, to) = Period::day(day).utc_bounds();
-    let raw = state.store.day_stats(from, to, exclude_deferred).await?;
+    let raw = state.store.day_stats(DateRange::day(day).utc_bounds(), exclude_deferred).await?;
     let categories = state.store.list_categories().await?;
 
     let (mut entry_g, mut exit_g, mut lines) = (0i64, 0i64, 0i64);

@@ -1,12 +1,14 @@
 use app::auth::{Permission, UserView};
 use app::error::AppError;
-use app::reception::{clean_notes, Ligne, LigneInput, LigneUpdate, Period, Status, Ticket, TicketDetail, TicketQuery};
+use app::filter::Scoped;
+use app::ids::{CategoryId, LigneId, TicketId};
+use app::reception::{clean_notes, Ligne, LigneInput, LigneUpdate, ReceptionFilter, Status, Ticket, TicketDetail};
 use uuid::Uuid;
 
 use super::visible_ticket;
 use crate::auth::require;
 use crate::state::AppState;
-use crate::storage::reception::{LigneChanges, NewLigne, TicketFilter};
+use crate::storage::reception::{LigneChanges, NewLigne, NewTicket};
 
 /// A new ticket on the caller's current poste, dated like the poste when it is deferred.
 pub async fn create_ticket(state: &AppState, actor: &UserView) -> Result<TicketDetail, AppError> {
@@ -18,35 +20,29 @@ pub async fn create_ticket(state: &AppState, actor: &UserView) -> Result<TicketD
         .ok_or_else(|| AppError::Conflict("Ouvrez d'abord un poste de réception.".into()))?;
     let now = state.clock.now();
     let ticket_at = if poste.is_deferred { poste.opened_at } else { now };
-    let id = Uuid::new_v4();
-    if !state.store.insert_ticket(id, poste.id, actor.id, ticket_at, now).await? {
+    let id = TicketId(Uuid::new_v4());
+    if !state.store.insert_ticket(&NewTicket { id, poste_id: poste.id, benevole_id: actor.id, ticket_at, now }).await? {
         return Err(AppError::Conflict("Le poste a été fermé entre-temps.".into()));
     }
     get_ticket(state, actor, id).await
 }
 
-/// Tickets matching the query; bénévoles see their own, admins everyone's.
-pub async fn list_tickets(state: &AppState, actor: &UserView, q: TicketQuery) -> Result<Vec<Ticket>, AppError> {
+/// The ticket list's length: issue 9 brings paging.
+const LIST_LIMIT: i64 = 500;
+
+/// Tickets matching the filter, scoped at the edge (bénévoles see their own).
+pub async fn list_tickets(state: &AppState, actor: &UserView, filter: Scoped<ReceptionFilter>) -> Result<Vec<Ticket>, AppError> {
     require(actor, Permission::ReceptionAccess)?;
-    let mut f = TicketFilter { limit: 500, ..Default::default() };
-    if q.date_from.is_some() || q.date_to.is_some() {
-        let (from, to) = Period::parse(q.date_from.as_deref(), q.date_to.as_deref())?.utc_bounds();
-        f.from = from;
-        f.to = to;
-    }
-    f.status = q.status.as_deref().filter(|s| !s.is_empty()).map(Status::parse).transpose()?;
-    f.poste_id = q.poste_id;
-    f.benevole_id = if actor.has(Permission::Admin) { q.benevole_id } else { Some(actor.id) };
-    Ok(state.store.list_tickets(&f).await?)
+    Ok(state.store.list_tickets(&filter.resolve(state.clock.now()), LIST_LIMIT).await?)
 }
 
-pub async fn get_ticket(state: &AppState, actor: &UserView, id: Uuid) -> Result<TicketDetail, AppError> {
+pub async fn get_ticket(state: &AppState, actor: &UserView, id: TicketId) -> Result<TicketDetail, AppError> {
     let ticket = visible_ticket(state, actor, id).await?;
     let lignes = state.store.lignes(id).await?;
     Ok(TicketDetail { ticket, lignes })
 }
 
-pub async fn close_ticket(state: &AppState, actor: &UserView, id: Uuid) -> Result<TicketDetail, AppError> {
+pub async fn close_ticket(state: &AppState, actor: &UserView, id: TicketId) -> Result<TicketDetail, AppError> {
     visible_ticket(state, actor, id).await?;
     if !state.store.close_ticket(id, state.clock.now()).await? {
         return Err(AppError::Conflict("Ce ticket est déjà fermé.".into()));
@@ -59,7 +55,7 @@ fn closed() -> AppError {
 }
 
 /// A category usable for new entries: existing and not archived.
-async fn check_category(state: &AppState, id: Uuid) -> Result<(), AppError> {
+async fn check_category(state: &AppState, id: CategoryId) -> Result<(), AppError> {
     match state.store.category(id).await? {
         None => Err(AppError::invalid("Catégorie introuvable.")),
         Some(c) if c.archived => Err(AppError::invalid(format!("La catégorie « {} » est archivée.", c.name))),
@@ -67,14 +63,14 @@ async fn check_category(state: &AppState, id: Uuid) -> Result<(), AppError> {
     }
 }
 
-pub async fn add_ligne(state: &AppState, actor: &UserView, ticket_id: Uuid, input: LigneInput) -> Result<Ligne, AppError> {
+pub async fn add_ligne(state: &AppState, actor: &UserView, ticket_id: TicketId, input: LigneInput) -> Result<Ligne, AppError> {
     let ticket = visible_ticket(state, actor, ticket_id).await?;
     if ticket.status == Status::Closed {
         return Err(closed());
     }
     check_category(state, input.category_id).await?;
     let line = NewLigne {
-        id: Uuid::new_v4(),
+        id: LigneId(Uuid::new_v4()),
         ticket_id,
         category_id: input.category_id,
         poids: input.poids_kg,
@@ -89,20 +85,20 @@ pub async fn add_ligne(state: &AppState, actor: &UserView, ticket_id: Uuid, inpu
     find_ligne(state, ticket_id, line.id).await
 }
 
-async fn find_ligne(state: &AppState, ticket_id: Uuid, id: Uuid) -> Result<Ligne, AppError> {
-    state.store.lignes(ticket_id).await?.into_iter().find(|l| l.id == id).ok_or_else(|| AppError::NotFound("Ligne introuvable.".into()))
+async fn find_ligne(state: &AppState, ticket_id: TicketId, id: LigneId) -> Result<Ligne, AppError> {
+    state.store.ligne(ticket_id, id).await?.ok_or_else(|| AppError::NotFound("Ligne introuvable.".into()))
 }
 
 /// Why a line write touched nothing: the line is not on this ticket, or the ticket closed.
-async fn refused_write(state: &AppState, ticket_id: Uuid, ligne_id: Uuid) -> AppError {
-    match state.store.ligne_exists(ticket_id, ligne_id).await {
-        Ok(false) => AppError::NotFound("Ligne introuvable.".into()),
-        Ok(true) => closed(),
+async fn refused_write(state: &AppState, ticket_id: TicketId, ligne_id: LigneId) -> AppError {
+    match state.store.ligne(ticket_id, ligne_id).await {
+        Ok(None) => AppError::NotFound("Ligne introuvable.".into()),
+        Ok(Some(_)) => closed(),
         Err(e) => e.into(),
     }
 }
 
-pub async fn update_ligne(state: &AppState, actor: &UserView, ticket_id: Uuid, ligne_id: Uuid, input: LigneUpdate) -> Result<Ligne, AppError> {
+pub async fn update_ligne(state: &AppState, actor: &UserView, ticket_id: TicketId, ligne_id: LigneId, input: LigneUpdate) -> Result<Ligne, AppError> {
     visible_ticket(state, actor, ticket_id).await?;
     if let Some(c) = input.category_id {
         check_category(state, c).await?;
@@ -120,7 +116,7 @@ pub async fn update_ligne(state: &AppState, actor: &UserView, ticket_id: Uuid, l
     find_ligne(state, ticket_id, ligne_id).await
 }
 
-pub async fn delete_ligne(state: &AppState, actor: &UserView, ticket_id: Uuid, ligne_id: Uuid) -> Result<(), AppError> {
+pub async fn delete_ligne(state: &AppState, actor: &UserView, ticket_id: TicketId, ligne_id: LigneId) -> Result<(), AppError> {
     visible_ticket(state, actor, ticket_id).await?;
     if !state.store.delete_ligne(ticket_id, ligne_id).await? {
         return Err(refused_write(state, ticket_id, ligne_id).await);

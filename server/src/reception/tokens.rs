@@ -3,12 +3,12 @@
 //! so any server instance can honour them, and only their SHA-256 is stored.
 use app::auth::{Permission, UserView};
 use app::error::AppError;
+use app::ids::TicketId;
 use app::reception::DownloadToken;
 use chrono::Duration;
 use http::HeaderMap;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use uuid::Uuid;
 
 use super::visible_ticket;
 use crate::state::AppState;
@@ -19,7 +19,7 @@ fn hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-pub async fn issue_download_token(state: &AppState, actor: &UserView, ticket_id: Uuid) -> Result<DownloadToken, AppError> {
+pub async fn issue_download_token(state: &AppState, actor: &UserView, ticket_id: TicketId) -> Result<DownloadToken, AppError> {
     visible_ticket(state, actor, ticket_id).await?;
     let mut bytes = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
@@ -34,7 +34,7 @@ pub async fn issue_download_token(state: &AppState, actor: &UserView, ticket_id:
 /// Who may download ticket `ticket_id`: the session's user, or the user a valid token was
 /// issued to. A token is consumed here, once; a token for another ticket or another user
 /// is refused without being consumed.
-pub async fn authorize_ticket_download(state: &AppState, headers: &HeaderMap, ticket_id: Uuid, token: Option<&str>) -> Result<UserView, AppError> {
+pub async fn authorize_ticket_download(state: &AppState, headers: &HeaderMap, ticket_id: TicketId, token: Option<&str>) -> Result<UserView, AppError> {
     let session_user = crate::auth::authenticate(state, headers).await?;
     let Some(token) = token.map(str::trim).filter(|t| !t.is_empty()) else {
         let user = session_user.ok_or_else(AppError::unauthenticated)?;

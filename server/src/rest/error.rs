@@ -31,7 +31,11 @@ impl From<crate::storage::StoreError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.0.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, Json(serde_json::json!({ "detail": self.0.to_string() }))).into_response()
+        let body = match self.0.field_name() {
+            Some(field) => serde_json::json!({ "detail": self.0.to_string(), "field": field }),
+            None => serde_json::json!({ "detail": self.0.to_string() }),
+        };
+        (status, Json(body)).into_response()
     }
 }
 
@@ -68,8 +72,7 @@ pub struct Caller(pub UserView);
 
 impl Caller {
     pub fn require(&self, p: Permission) -> Result<&UserView, ApiError> {
-        crate::auth::require(&self.0, p).map_err(ApiError)?;
-        Ok(&self.0)
+        Ok(crate::auth::require(&self.0, p)?)
     }
 }
 

@@ -1,7 +1,10 @@
 //! The REST API under `/v1`, used by external clients, the end-to-end tests and our own
 //! checks. Every handler authenticates through [`error::Caller`] and checks the
-//! permission it needs before anything else.
+//! permission it needs with `Caller::require` before anything else (the download of a
+//! ticket by token checks the token's owner instead); filters are scoped to the caller
+//! here, at the edge. `/v1/auth/login` and `/health` are open by nature.
 mod auth;
+mod download;
 pub mod error;
 mod health;
 mod mail;
@@ -25,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/mail/test", post(mail::send_test))
         .route("/admin/reports/reception-tickets/export-bulk", post(reception::bulk_export))
         .route("/reception/postes/open", post(reception::open_poste))
+        .route("/reception/postes", get(reception::list_postes))
         .route("/reception/postes/current", get(reception::current_poste))
         .route("/reception/postes/{id}/close", post(reception::close_poste))
         .route("/reception/tickets", get(reception::list_tickets).post(reception::create_ticket))

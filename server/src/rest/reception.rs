@@ -1,37 +1,38 @@
 //! `/v1/reception/...`, `/v1/categories`, `/v1/stats/live` and the admin bulk export.
 use app::auth::{Permission, UserView};
 use app::error::AppError;
+use app::filter::Filter;
+use app::ids::{CategoryId, LigneId, PosteId, TicketId};
 use app::reception::{
-    Category, CategoryInput, CategoryUpdate, DownloadToken, Ligne, LigneInput, LigneUpdate, OpenPosteRequest, Poste, ReceptionLiveStats, Ticket,
-    TicketDetail, TicketQuery,
+    Category, CategoryInput, CategoryUpdate, DownloadToken, Ligne, LigneInput, LigneUpdate, OpenPosteRequest, Poste, ReceptionFilter, ReceptionLiveStats,
+    Ticket, TicketDetail,
 };
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::Json;
 use serde::Deserialize;
-use uuid::Uuid;
 
 use super::error::{ApiError, ApiJson, ApiQuery, ApiResult, Caller};
-use crate::export::{attachment_header, Dialect};
-use crate::reception::export::{BulkExportRequest, Download, LinesQuery};
+use crate::export::Dialect;
+use crate::reception::export::{lines_report, ticket_report, tickets_report};
+use crate::reports::ReportFormat;
 use crate::state::AppState;
 
 /// Path ids are read as text so that a malformed one is a French 404, not a plain 400.
-fn id(raw: &str, what: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw).map_err(|_| ApiError(AppError::NotFound(format!("{what} introuvable."))))
+fn id<T: std::str::FromStr>(raw: &str, what: &str) -> Result<T, ApiError> {
+    raw.parse::<T>().map_err(|_| ApiError(AppError::NotFound(format!("{what} introuvable."))))
 }
 
-fn download(d: Download) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, d.content_type.to_string()),
-            (header::CONTENT_DISPOSITION, attachment_header(&d.filename)),
-            (header::CACHE_CONTROL, "no-store".to_string()),
-        ],
-        d.body,
-    )
-        .into_response()
+/// Query parameters as pairs: filters are parsed by their own parser.
+type Pairs = Vec<(String, String)>;
+
+fn pairs(q: &Pairs) -> impl Iterator<Item = (&str, &str)> {
+    q.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+}
+
+fn param<'a>(q: &'a Pairs, name: &str) -> Option<&'a str> {
+    q.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
 fn reception(caller: &Caller) -> Result<&UserView, ApiError> {
@@ -50,7 +51,7 @@ pub async fn open_poste(State(s): State<AppState>, caller: Caller, body: axum::b
 
 pub async fn close_poste(State(s): State<AppState>, caller: Caller, Path(p): Path<String>) -> ApiResult<Json<Poste>> {
     let actor = reception(&caller)?;
-    Ok(Json(crate::reception::close_poste(&s, actor, id(&p, "Poste")?).await?))
+    Ok(Json(crate::reception::close_poste(&s, actor, id::<PosteId>(&p, "Poste")?).await?))
 }
 
 pub async fn current_poste(State(s): State<AppState>, caller: Caller) -> ApiResult<Json<Poste>> {
@@ -64,40 +65,33 @@ pub async fn create_ticket(State(s): State<AppState>, caller: Caller) -> ApiResu
     Ok((StatusCode::CREATED, Json(crate::reception::create_ticket(&s, reception(&caller)?).await?)))
 }
 
-pub async fn list_tickets(State(s): State<AppState>, caller: Caller, ApiQuery(q): ApiQuery<TicketQueryText>) -> ApiResult<Json<Vec<Ticket>>> {
+/// `GET /v1/reception/tickets?period=…|date_from=…&date_to=…&status=…&poste_id=…&benevole_id=…&category_id=…&destination=…`
+pub async fn list_tickets(State(s): State<AppState>, caller: Caller, ApiQuery(q): ApiQuery<Pairs>) -> ApiResult<Json<Vec<Ticket>>> {
     let actor = reception(&caller)?;
-    let q = TicketQuery {
-        status: q.status,
-        date_from: q.date_from,
-        date_to: q.date_to,
-        poste_id: q.poste_id.as_deref().filter(|v| !v.is_empty()).map(|v| Uuid::parse_str(v).map_err(|_| AppError::invalid("poste_id invalide."))).transpose()?,
-        benevole_id: q.benevole_id.as_deref().filter(|v| !v.is_empty()).map(|v| Uuid::parse_str(v).map_err(|_| AppError::invalid("benevole_id invalide."))).transpose()?,
-    };
-    Ok(Json(crate::reception::list_tickets(&s, actor, q).await?))
+    let filter = ReceptionFilter::from_pairs(pairs(&q), &[])?.scope(actor);
+    Ok(Json(crate::reception::list_tickets(&s, actor, filter).await?))
 }
 
-#[derive(Deserialize)]
-pub struct TicketQueryText {
-    status: Option<String>,
-    date_from: Option<String>,
-    date_to: Option<String>,
-    poste_id: Option<String>,
-    benevole_id: Option<String>,
+/// `GET /v1/reception/postes?period=…&benevole_id=…`: postes opened in the period.
+pub async fn list_postes(State(s): State<AppState>, caller: Caller, ApiQuery(q): ApiQuery<Pairs>) -> ApiResult<Json<Vec<Poste>>> {
+    let actor = reception(&caller)?;
+    let filter = ReceptionFilter::from_pairs(pairs(&q), &[])?.scope(actor);
+    Ok(Json(crate::reception::list_postes(&s, actor, filter).await?))
 }
 
 pub async fn get_ticket(State(s): State<AppState>, caller: Caller, Path(t): Path<String>) -> ApiResult<Json<TicketDetail>> {
     let actor = reception(&caller)?;
-    Ok(Json(crate::reception::get_ticket(&s, actor, id(&t, "Ticket")?).await?))
+    Ok(Json(crate::reception::get_ticket(&s, actor, id::<TicketId>(&t, "Ticket")?).await?))
 }
 
 pub async fn close_ticket(State(s): State<AppState>, caller: Caller, Path(t): Path<String>) -> ApiResult<Json<TicketDetail>> {
     let actor = reception(&caller)?;
-    Ok(Json(crate::reception::close_ticket(&s, actor, id(&t, "Ticket")?).await?))
+    Ok(Json(crate::reception::close_ticket(&s, actor, id::<TicketId>(&t, "Ticket")?).await?))
 }
 
 pub async fn add_ligne(State(s): State<AppState>, caller: Caller, Path(t): Path<String>, ApiJson(input): ApiJson<LigneInput>) -> ApiResult<(StatusCode, Json<Ligne>)> {
     let actor = reception(&caller)?;
-    Ok((StatusCode::CREATED, Json(crate::reception::add_ligne(&s, actor, id(&t, "Ticket")?, input).await?)))
+    Ok((StatusCode::CREATED, Json(crate::reception::add_ligne(&s, actor, id::<TicketId>(&t, "Ticket")?, input).await?)))
 }
 
 pub async fn update_ligne(
@@ -107,18 +101,18 @@ pub async fn update_ligne(
     ApiJson(input): ApiJson<LigneUpdate>,
 ) -> ApiResult<Json<Ligne>> {
     let actor = reception(&caller)?;
-    Ok(Json(crate::reception::update_ligne(&s, actor, id(&t, "Ticket")?, id(&l, "Ligne")?, input).await?))
+    Ok(Json(crate::reception::update_ligne(&s, actor, id::<TicketId>(&t, "Ticket")?, id::<LigneId>(&l, "Ligne")?, input).await?))
 }
 
 pub async fn delete_ligne(State(s): State<AppState>, caller: Caller, Path((t, l)): Path<(String, String)>) -> ApiResult<StatusCode> {
     let actor = reception(&caller)?;
-    crate::reception::delete_ligne(&s, actor, id(&t, "Ticket")?, id(&l, "Ligne")?).await?;
+    crate::reception::delete_ligne(&s, actor, id::<TicketId>(&t, "Ticket")?, id::<LigneId>(&l, "Ligne")?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 pub async fn download_token(State(s): State<AppState>, caller: Caller, Path(t): Path<String>) -> ApiResult<(StatusCode, Json<DownloadToken>)> {
     let actor = reception(&caller)?;
-    Ok((StatusCode::CREATED, Json(crate::reception::issue_download_token(&s, actor, id(&t, "Ticket")?).await?)))
+    Ok((StatusCode::CREATED, Json(crate::reception::issue_download_token(&s, actor, id::<TicketId>(&t, "Ticket")?).await?)))
 }
 
 #[derive(Deserialize)]
@@ -127,20 +121,40 @@ pub struct TicketExportQuery {
     dialect: Option<String>,
 }
 
-/// Session cookie or `?token=`: see `reception::authorize_ticket_download`.
+/// Session cookie or `?token=`: see `reception::authorize_ticket_download`, which
+/// checks the permission of whoever the token or the session belongs to.
 pub async fn ticket_csv(State(s): State<AppState>, headers: HeaderMap, Path(t): Path<String>, ApiQuery(q): ApiQuery<TicketExportQuery>) -> ApiResult<Response> {
-    let ticket_id = id(&t, "Ticket")?;
+    let ticket_id = id::<TicketId>(&t, "Ticket")?;
     let dialect = Dialect::parse(q.dialect.as_deref())?;
-    crate::reception::authorize_ticket_download(&s, &headers, ticket_id, q.token.as_deref()).await?;
-    Ok(download(crate::reception::export::ticket_csv(&s, ticket_id, dialect)))
+    let user = crate::reception::authorize_ticket_download(&s, &headers, ticket_id, q.token.as_deref()).await?;
+    let filter = ReceptionFilter { ticket_id: Some(ticket_id), ..Default::default() }.scope(&user).resolve(s.clock.now());
+    super::download::send(&s, ticket_report(filter, ticket_id, dialect)).await
 }
 
-pub async fn lines_csv(State(s): State<AppState>, caller: Caller, ApiQuery(q): ApiQuery<LinesQuery>) -> ApiResult<Response> {
-    Ok(download(crate::reception::export::lines_csv(&s, &caller.0, &q)?))
+/// `GET /v1/reception/lignes/export-csv` with the reception filter (a period required)
+/// and `dialect`: a bénévole gets their own lines, an admin everyone's.
+pub async fn lines_csv(State(s): State<AppState>, caller: Caller, ApiQuery(q): ApiQuery<Pairs>) -> ApiResult<Response> {
+    let actor = reception(&caller)?;
+    let dialect = Dialect::parse(param(&q, "dialect"))?;
+    let filter = ReceptionFilter::from_pairs(pairs(&q), &["dialect"])?.scope(actor).resolve(s.clock.now());
+    super::download::send(&s, lines_report(filter, dialect)?).await
 }
 
-pub async fn bulk_export(State(s): State<AppState>, caller: Caller, ApiJson(req): ApiJson<BulkExportRequest>) -> ApiResult<Response> {
-    Ok(download(crate::reception::export::bulk_export(&s, &caller.0, req).await?))
+/// `POST /v1/admin/reports/reception-tickets/export-bulk`: the reception filter's fields
+/// with `format` (`csv`, `xlsx`, `zip`) and `dialect`, in one JSON object.
+pub async fn bulk_export(State(s): State<AppState>, caller: Caller, ApiJson(mut body): ApiJson<serde_json::Value>) -> ApiResult<Response> {
+    let actor = caller.require(Permission::Admin)?;
+    let mut take = |name: &str| -> Result<Option<String>, AppError> {
+        match body.as_object_mut().and_then(|o| o.remove(name)) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::String(v)) => Ok(Some(v)),
+            Some(_) => Err(AppError::field(name, format!("{name} doit être un texte."))),
+        }
+    };
+    let format = ReportFormat::parse(take("format")?.as_deref(), ReportFormat::Csv)?;
+    let dialect = Dialect::parse(take("dialect")?.as_deref())?;
+    let filter = ReceptionFilter::from_json(&body)?.scope(actor).resolve(s.clock.now());
+    super::download::send(&s, tickets_report(filter, format, dialect)?).await
 }
 
 #[derive(Deserialize)]
@@ -169,14 +183,17 @@ pub async fn all_live_stats(State(s): State<AppState>, caller: Caller, ApiQuery(
 }
 
 pub async fn list_categories(State(s): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<Category>>> {
-    Ok(Json(crate::reception::list_categories(&s, &caller.0).await?))
+    let actor = reception(&caller)?;
+    Ok(Json(crate::reception::list_categories(&s, actor).await?))
 }
 
 pub async fn create_category(State(s): State<AppState>, caller: Caller, ApiJson(input): ApiJson<CategoryInput>) -> ApiResult<(StatusCode, Json<Category>)> {
-    Ok((StatusCode::CREATED, Json(crate::reception::create_category(&s, &caller.0, input).await?)))
+    let actor = caller.require(Permission::Admin)?;
+    Ok((StatusCode::CREATED, Json(crate::reception::create_category(&s, actor, input).await?)))
 }
 
 pub async fn update_category(State(s): State<AppState>, caller: Caller, Path(c): Path<String>, ApiJson(input): ApiJson<CategoryUpdate>) -> ApiResult<Json<Category>> {
-    let cid = id(&c, "Catégorie")?;
-    Ok(Json(crate::reception::update_category(&s, &caller.0, cid, input).await?))
+    let actor = caller.require(Permission::Admin)?;
+    let cid = id::<CategoryId>(&c, "Catégorie")?;
+    Ok(Json(crate::reception::update_category(&s, actor, cid, input).await?))
 }

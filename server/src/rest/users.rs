@@ -3,7 +3,7 @@ use app::error::AppError;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use uuid::Uuid;
+use app::ids::UserId;
 
 use super::error::{ApiError, ApiJson, ApiResult, Caller};
 use crate::state::AppState;
@@ -29,6 +29,6 @@ pub async fn update(
     ApiJson(req): ApiJson<UpdateUserRequest>,
 ) -> ApiResult<Json<UserView>> {
     let actor = caller.require(Permission::Admin)?;
-    let id = Uuid::parse_str(&id).map_err(|_| ApiError(AppError::NotFound("Utilisateur introuvable.".into())))?;
+    let id: UserId = id.parse().map_err(|_| ApiError(AppError::NotFound("Utilisateur introuvable.".into())))?;
     Ok(Json(crate::auth::update_user(&state, actor, id, req).await?))
 }

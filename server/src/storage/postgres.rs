@@ -1,23 +1,26 @@
-//! PostgreSQL implementation, for larger deployments and several server instances:
-//! native UUID and TIMESTAMPTZ columns; everything that must hold across instances
-//! (sessions, throttling) lives in the database, never in process memory.
+//! PostgreSQL, for larger deployments and several server instances: native UUID and
+//! TIMESTAMPTZ columns; everything that must hold across instances (sessions,
+//! throttling, claims) lives in the database, never in process memory.
 use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
-use sqlx::{PgPool, Row};
+use futures::TryStreamExt;
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::{PgPool, Postgres, Row};
+use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use super::*;
+use super::sql::{Database, FromRow, LockMode, Param, Params, RowLock, RowReader, Snapshot, BATCH};
+use super::StoreResult;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 
-pub struct PgStore {
+pub struct PgDb {
     pool: PgPool,
 }
 
-impl PgStore {
+impl PgDb {
     pub async fn connect(url: &str) -> StoreResult<Self> {
         let options = PgConnectOptions::from_str(url)?.application_name("recyclique");
         let pool = PgPoolOptions::new()
@@ -27,85 +30,128 @@ impl PgStore {
             .await?;
         Ok(Self { pool })
     }
+}
 
-    pub fn pool(&self) -> &PgPool {
-        &self.pool
+type Query<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;
+
+fn bind(q: Query<'_>, p: Param) -> Query<'_> {
+    match p {
+        Param::Id(v) => q.bind(v),
+        Param::Ts(v) => q.bind(v),
+        Param::Text(v) => q.bind(v),
+        Param::Int(v) => q.bind(v),
+        Param::Int32(v) => q.bind(v),
+        Param::Bool(v) => q.bind(v),
     }
 }
 
-
-
-// Encodings for the shared reception statements: native UUID and TIMESTAMPTZ.
-type Db = sqlx::Postgres;
-type DbRow = PgRow;
-
-/// Under READ COMMITTED a guard such as `NOT EXISTS (open tickets)` does not see rows
-/// being written by other transactions: the parent row is locked first.
-const ROW_LOCKS: bool = true;
-
-fn bind_id(id: Uuid) -> Uuid {
-    id
-}
-fn bind_id_opt(id: Option<Uuid>) -> Option<Uuid> {
-    id
-}
-fn bind_ts(t: DateTime<Utc>) -> DateTime<Utc> {
-    t
-}
-fn get_id(r: &DbRow, col: &str) -> StoreResult<Uuid> {
-    Ok(r.try_get(col)?)
-}
-fn get_id_opt(r: &DbRow, col: &str) -> StoreResult<Option<Uuid>> {
-    Ok(r.try_get(col)?)
-}
-fn get_ts(r: &DbRow, col: &str) -> StoreResult<DateTime<Utc>> {
-    Ok(r.try_get(col)?)
-}
-fn get_ts_opt(r: &DbRow, col: &str) -> StoreResult<Option<DateTime<Utc>>> {
-    Ok(r.try_get(col)?)
+fn query(sql: &str, params: Params) -> Query<'_> {
+    params.into_iter().fold(sqlx::query(sql), bind)
 }
 
-mod users_impl {
-    use super::*;
-    use app::auth::UserView;
-    crate::storage::users::user_store_impl!(PgStore, "postgres");
-}
+#[async_trait::async_trait]
+impl Database for PgDb {
+    const NAME: &'static str = "postgres";
+    type Snapshot = PgSnapshot;
 
-mod reception_impl {
-    use super::*;
-    use app::reception::{Category, Ligne, Poste, Status, Ticket, Weight};
-    crate::storage::reception::reception_store_impl!(PgStore);
-
-    fn export_line_row(r: &DbRow) -> StoreResult<ExportLine> {
-        Ok(ExportLine {
-            ticket_id: get_id(r, "ticket_id")?.to_string(),
-            ticket_at: get_ts(r, "ticket_at")?,
-            ticket_status: status_of(&r.try_get::<String, _>("status")?)?,
-            poste_id: get_id(r, "poste_id")?.to_string(),
-            is_deferred: r.try_get("is_deferred")?,
-            benevole_name: r.try_get("benevole_name")?,
-            ligne_id: get_id(r, "ligne_id")?.to_string(),
-            created_at: get_ts(r, "created_at")?,
-            category_name: r.try_get("category_name")?,
-            parent_category_name: r.try_get("parent_name")?,
-            poids: Weight::from_grams(r.try_get("poids_g")?),
-            destination: destination_of(&r.try_get::<String, _>("destination")?)?,
-            notes: r.try_get("notes")?,
-            is_exit: r.try_get("is_exit")?,
-        })
+    async fn migrate(&self) -> StoreResult<()> {
+        MIGRATOR.run(&self.pool).await?;
+        Ok(())
     }
 
-    impl PgStore {
-        /// Rows straight from the server as they arrive (sqlx streams the result).
-        pub(super) fn export_lines_stream(&self, f: TicketFilter) -> BoxStream<'static, StoreResult<ExportLine>> {
-            let pool = self.pool.clone();
-            Box::pin(async_stream::try_stream! {
-                let sql = export_lines_sql();
-                let mut rows = bind_filter(sqlx::query(&sql), &f).fetch(&pool);
-                while let Some(row) = futures::TryStreamExt::try_next(&mut rows).await? {
-                    yield export_line_row(&row)?;
+    async fn execute(&self, sql: &str, params: Params) -> StoreResult<u64> {
+        Ok(query(sql, params).execute(&self.pool).await?.rows_affected())
+    }
+
+    async fn fetch_all<T: FromRow>(&self, sql: &str, params: Params) -> StoreResult<Vec<T>> {
+        query(sql, params).fetch_all(&self.pool).await?.iter().map(T::from_row).collect()
+    }
+
+    async fn fetch_optional<T: FromRow>(&self, sql: &str, params: Params) -> StoreResult<Option<T>> {
+        query(sql, params).fetch_optional(&self.pool).await?.as_ref().map(T::from_row).transpose()
+    }
+
+    async fn guarded_write(&self, lock: RowLock, sql: &str, params: Params) -> StoreResult<u64> {
+        let mut tx = self.pool.begin().await?;
+        let mode = match lock.mode {
+            LockMode::Share => "FOR SHARE",
+            LockMode::Update => "FOR UPDATE",
+        };
+        sqlx::query(&format!("SELECT id FROM {} WHERE id = $1 {mode}", lock.table)).bind(lock.id).execute(&mut *tx).await?;
+        let done = query(sql, params).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn snapshot(&self) -> StoreResult<PgSnapshot> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
+        Ok(PgSnapshot { tx })
+    }
+}
+
+impl RowReader for PgRow {
+    fn uuid(&self, i: usize) -> StoreResult<Uuid> {
+        Ok(self.try_get(i)?)
+    }
+    fn opt_uuid(&self, i: usize) -> StoreResult<Option<Uuid>> {
+        Ok(self.try_get(i)?)
+    }
+    fn uuid_text(&self, i: usize) -> StoreResult<String> {
+        Ok(self.try_get::<Uuid, _>(i)?.to_string())
+    }
+    fn ts(&self, i: usize) -> StoreResult<DateTime<Utc>> {
+        Ok(self.try_get(i)?)
+    }
+    fn opt_ts(&self, i: usize) -> StoreResult<Option<DateTime<Utc>>> {
+        Ok(self.try_get(i)?)
+    }
+    fn text(&self, i: usize) -> StoreResult<String> {
+        Ok(self.try_get(i)?)
+    }
+    fn opt_text(&self, i: usize) -> StoreResult<Option<String>> {
+        Ok(self.try_get(i)?)
+    }
+    fn int(&self, i: usize) -> StoreResult<i64> {
+        Ok(self.try_get(i)?)
+    }
+    fn int32(&self, i: usize) -> StoreResult<i32> {
+        Ok(self.try_get(i)?)
+    }
+    fn bool(&self, i: usize) -> StoreResult<bool> {
+        Ok(self.try_get(i)?)
+    }
+}
+
+/// A `REPEATABLE READ READ ONLY` transaction: every read sees the state of its first
+/// one. Rolled back when dropped (it wrote nothing).
+pub struct PgSnapshot {
+    tx: sqlx::Transaction<'static, Postgres>,
+}
+
+#[async_trait::async_trait]
+impl Snapshot for PgSnapshot {
+    async fn fetch_all<T: FromRow>(&mut self, sql: &str, params: Params) -> StoreResult<Vec<T>> {
+        query(sql, params).fetch_all(&mut *self.tx).await?.iter().map(T::from_row).collect()
+    }
+
+    async fn stream<T: FromRow>(&mut self, sql: &str, params: Params, out: &mpsc::Sender<StoreResult<Vec<T>>>) -> StoreResult<u64> {
+        let mut rows = query(sql, params).fetch(&mut *self.tx);
+        let mut batch = Vec::with_capacity(BATCH);
+        let mut sent = 0u64;
+        while let Some(row) = rows.try_next().await? {
+            batch.push(T::from_row(&row)?);
+            if batch.len() == BATCH {
+                sent += BATCH as u64;
+                if out.send(Ok(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))).await.is_err() {
+                    return Ok(sent);
                 }
-            })
+            }
         }
+        sent += batch.len() as u64;
+        if !batch.is_empty() {
+            let _ = out.send(Ok(batch)).await;
+        }
+        Ok(sent)
     }
 }

@@ -1,25 +1,33 @@
-//! SQLite implementation: the embedded default. WAL so that readers (exports, KPIs) never
-//! block the reception desk's writes, foreign keys on, and a busy timeout so concurrent
-//! writers wait instead of failing.
+//! SQLite, the embedded default. WAL so that readers (exports, KPIs) never block the
+//! reception desk's writes, foreign keys on, and a busy timeout so concurrent writers
+//! wait instead of failing. Ids are stored as hyphenated text, instants as microseconds
+//! since the epoch.
+//!
+//! Export snapshots read through rusqlite (the same libsqlite3 as sqlx) on a blocking
+//! thread, in batches: sqlx's per-row hop between its worker thread and the runtime
+//! costs more than SQLite itself on a million rows.
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::sqlite::{SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::{Row, Sqlite, SqlitePool};
+use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use super::*;
+use super::sql::{parse_uuid, Database, FromRow, Param, Params, RowLock, RowReader, Snapshot, BATCH};
+use super::{StoreError, StoreResult};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 
-pub struct SqliteStore {
+pub struct SqliteDb {
     pool: SqlitePool,
-    /// The database file, for the export reader's own connection.
-    path: std::path::PathBuf,
+    /// The database file, for the snapshot reader's own connection.
+    path: PathBuf,
 }
 
-impl SqliteStore {
+impl SqliteDb {
     pub async fn connect(url: &str) -> StoreResult<Self> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
@@ -36,160 +44,235 @@ impl SqliteStore {
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
         Ok(Self { pool, path })
     }
-
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
-    }
 }
 
-/// Instants are stored as microseconds since the epoch.
-pub(crate) fn micros(t: DateTime<Utc>) -> i64 {
-    t.timestamp_micros()
-}
-
-pub(crate) fn from_micros(v: i64) -> StoreResult<DateTime<Utc>> {
+fn from_micros(v: i64) -> StoreResult<DateTime<Utc>> {
     Utc.timestamp_micros(v).single().ok_or_else(|| StoreError::Corrupt(format!("timestamp {v}")))
 }
 
+type Query<'q> = sqlx::query::Query<'q, Sqlite, SqliteArguments<'q>>;
 
-
-
-// Encodings for the shared reception statements: ids as hyphenated text, instants as
-// microseconds.
-type Db = sqlx::Sqlite;
-type DbRow = SqliteRow;
-
-/// SQLite runs one writer at a time: a guarded statement is already atomic.
-const ROW_LOCKS: bool = false;
-
-fn bind_id(id: Uuid) -> String {
-    id.to_string()
-}
-fn bind_id_opt(id: Option<Uuid>) -> Option<String> {
-    id.map(bind_id)
-}
-fn bind_ts(t: DateTime<Utc>) -> i64 {
-    micros(t)
-}
-fn get_id(r: &DbRow, col: &str) -> StoreResult<Uuid> {
-    let s: String = r.try_get(col)?;
-    Uuid::parse_str(&s).map_err(|_| StoreError::Corrupt(format!("uuid {s:?}")))
-}
-fn get_id_opt(r: &DbRow, col: &str) -> StoreResult<Option<Uuid>> {
-    r.try_get::<Option<String>, _>(col)?
-        .map(|s| Uuid::parse_str(&s).map_err(|_| StoreError::Corrupt(format!("uuid {s:?}"))))
-        .transpose()
-}
-fn get_ts(r: &DbRow, col: &str) -> StoreResult<DateTime<Utc>> {
-    from_micros(r.try_get(col)?)
-}
-fn get_ts_opt(r: &DbRow, col: &str) -> StoreResult<Option<DateTime<Utc>>> {
-    r.try_get::<Option<i64>, _>(col)?.map(from_micros).transpose()
+fn bind(q: Query<'_>, p: Param) -> Query<'_> {
+    match p {
+        Param::Id(v) => q.bind(v.map(|u| u.to_string())),
+        Param::Ts(v) => q.bind(v.map(|t| t.timestamp_micros())),
+        Param::Text(v) => q.bind(v),
+        Param::Int(v) => q.bind(v),
+        Param::Int32(v) => q.bind(v),
+        Param::Bool(v) => q.bind(v),
+    }
 }
 
-mod users_impl {
-    use super::*;
-    use app::auth::UserView;
-    crate::storage::users::user_store_impl!(SqliteStore, "sqlite");
+fn query(sql: &str, params: Params) -> Query<'_> {
+    params.into_iter().fold(sqlx::query(sql), bind)
 }
 
-mod reception_impl {
-    use super::*;
-    use app::reception::{Category, Ligne, Poste, Status, Ticket, Weight};
-    crate::storage::reception::reception_store_impl!(SqliteStore);
+#[async_trait::async_trait]
+impl Database for SqliteDb {
+    const NAME: &'static str = "sqlite";
+    type Snapshot = SqliteSnapshot;
 
-    /// Rows per message from the reader thread.
-    const BATCH: usize = 1024;
-
-    impl SqliteStore {
-        /// Line exports are read on a blocking thread through rusqlite (the same
-        /// libsqlite3 as sqlx) and handed over in batches: sqlx's per-row hop between its
-        /// worker thread and the runtime costs more than SQLite itself on a million rows.
-        /// WAL lets this read-only connection run beside the pool's writers. The channel
-        /// is bounded, so a slow client slows the reader instead of filling memory, and
-        /// a client that goes away stops it.
-        pub(super) fn export_lines_stream(&self, f: TicketFilter) -> BoxStream<'static, StoreResult<ExportLine>> {
-            let path = self.path.clone();
-            let (tx, rx) = tokio::sync::mpsc::channel::<StoreResult<Vec<ExportLine>>>(4);
-            tokio::task::spawn_blocking(move || {
-                if let Err(e) = read_export(&path, &f, &tx) {
-                    let _ = tx.blocking_send(Err(e));
-                }
-            });
-            let batches = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|b| (b, rx)) });
-            Box::pin(futures::StreamExt::flat_map(batches, |batch| {
-                let rows: Vec<StoreResult<ExportLine>> = match batch {
-                    Ok(v) => v.into_iter().map(Ok).collect(),
-                    Err(e) => vec![Err(e)],
-                };
-                futures::stream::iter(rows)
-            }))
-        }
+    async fn migrate(&self) -> StoreResult<()> {
+        MIGRATOR.run(&self.pool).await?;
+        Ok(())
     }
 
-    fn read_export(path: &std::path::Path, f: &TicketFilter, tx: &tokio::sync::mpsc::Sender<StoreResult<Vec<ExportLine>>>) -> StoreResult<()> {
-        use rusqlite::{types::ValueRef, OpenFlags};
-        let conn = rusqlite::Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
-        conn.busy_timeout(Duration::from_secs(10))?;
-        let mut stmt = conn.prepare(&export_lines_sql())?;
-        // The shared statement names its parameters `$1`..`$8`; bind them by name.
-        let values: [rusqlite::types::Value; 8] = {
-            use rusqlite::types::Value::{Integer, Null, Text};
-            let text = |v: Option<String>| v.map_or(Null, Text);
-            [
-                Integer(micros(f.from)),
-                Integer(micros(f.to)),
-                text(bind_id_opt(f.category_id)),
-                text(f.destination.map(|d| d.as_str().to_string())),
-                text(bind_id_opt(f.poste_id)),
-                text(bind_id_opt(f.ticket_id)),
-                text(bind_id_opt(f.benevole_id)),
-                text(f.status.map(|s| s.as_str().to_string())),
-            ]
-        };
-        for (i, v) in values.iter().enumerate() {
-            if let Some(idx) = stmt.parameter_index(&format!("${}", i + 1))? {
-                stmt.raw_bind_parameter(idx, v)?;
-            }
+    async fn execute(&self, sql: &str, params: Params) -> StoreResult<u64> {
+        Ok(query(sql, params).execute(&self.pool).await?.rows_affected())
+    }
+
+    async fn fetch_all<T: FromRow>(&self, sql: &str, params: Params) -> StoreResult<Vec<T>> {
+        query(sql, params).fetch_all(&self.pool).await?.iter().map(T::from_row).collect()
+    }
+
+    async fn fetch_optional<T: FromRow>(&self, sql: &str, params: Params) -> StoreResult<Option<T>> {
+        query(sql, params).fetch_optional(&self.pool).await?.as_ref().map(T::from_row).transpose()
+    }
+
+    /// SQLite runs one writer at a time: the guarded statement is already atomic.
+    async fn guarded_write(&self, _lock: RowLock, sql: &str, params: Params) -> StoreResult<u64> {
+        self.execute(sql, params).await
+    }
+
+    async fn snapshot(&self) -> StoreResult<SqliteSnapshot> {
+        let path = self.path.clone();
+        let conn = tokio::task::spawn_blocking(move || -> StoreResult<rusqlite::Connection> {
+            use rusqlite::OpenFlags;
+            let conn = rusqlite::Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+            conn.busy_timeout(Duration::from_secs(10))?;
+            // A deferred read transaction: WAL fixes its snapshot at the first read and
+            // keeps it until the connection is dropped.
+            conn.execute_batch("BEGIN")?;
+            Ok(conn)
+        })
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("snapshot thread: {e}")))??;
+        Ok(SqliteSnapshot { conn: Some(conn) })
+    }
+}
+
+impl RowReader for SqliteRow {
+    fn uuid(&self, i: usize) -> StoreResult<Uuid> {
+        parse_uuid(self.try_get::<&str, _>(i)?)
+    }
+    fn opt_uuid(&self, i: usize) -> StoreResult<Option<Uuid>> {
+        self.try_get::<Option<&str>, _>(i)?.map(parse_uuid).transpose()
+    }
+    fn uuid_text(&self, i: usize) -> StoreResult<String> {
+        Ok(self.try_get(i)?)
+    }
+    fn ts(&self, i: usize) -> StoreResult<DateTime<Utc>> {
+        from_micros(self.try_get(i)?)
+    }
+    fn opt_ts(&self, i: usize) -> StoreResult<Option<DateTime<Utc>>> {
+        self.try_get::<Option<i64>, _>(i)?.map(from_micros).transpose()
+    }
+    fn text(&self, i: usize) -> StoreResult<String> {
+        Ok(self.try_get(i)?)
+    }
+    fn opt_text(&self, i: usize) -> StoreResult<Option<String>> {
+        Ok(self.try_get(i)?)
+    }
+    fn int(&self, i: usize) -> StoreResult<i64> {
+        Ok(self.try_get(i)?)
+    }
+    fn int32(&self, i: usize) -> StoreResult<i32> {
+        Ok(self.try_get(i)?)
+    }
+    fn bool(&self, i: usize) -> StoreResult<bool> {
+        Ok(self.try_get(i)?)
+    }
+}
+
+/// A read transaction on a connection of its own; each read runs on a blocking thread
+/// that borrows the connection and hands it back.
+pub struct SqliteSnapshot {
+    conn: Option<rusqlite::Connection>,
+}
+
+/// A rusqlite row, read like the others.
+struct Lite<'a, 'stmt>(&'a rusqlite::Row<'stmt>);
+
+impl Lite<'_, '_> {
+    fn text_ref(&self, i: usize) -> StoreResult<Option<&str>> {
+        use rusqlite::types::ValueRef;
+        match self.0.get_ref(i)? {
+            ValueRef::Null => Ok(None),
+            ValueRef::Text(t) => std::str::from_utf8(t).map(Some).map_err(|_| StoreError::Corrupt("text is not UTF-8".into())),
+            other => Err(StoreError::Corrupt(format!("text expected, found {:?}", other.data_type()))),
         }
-        let text = |v: ValueRef<'_>| -> StoreResult<String> {
-            match v {
-                ValueRef::Text(t) => Ok(String::from_utf8_lossy(t).into_owned()),
-                other => Err(StoreError::Corrupt(format!("text expected, found {:?}", other.data_type()))),
-            }
+    }
+    fn required<T>(v: Option<T>) -> StoreResult<T> {
+        v.ok_or_else(|| StoreError::Corrupt("unexpected NULL".into()))
+    }
+}
+
+impl RowReader for Lite<'_, '_> {
+    fn uuid(&self, i: usize) -> StoreResult<Uuid> {
+        parse_uuid(Self::required(self.text_ref(i)?)?)
+    }
+    fn opt_uuid(&self, i: usize) -> StoreResult<Option<Uuid>> {
+        self.text_ref(i)?.map(parse_uuid).transpose()
+    }
+    fn uuid_text(&self, i: usize) -> StoreResult<String> {
+        self.text(i)
+    }
+    fn ts(&self, i: usize) -> StoreResult<DateTime<Utc>> {
+        from_micros(self.0.get(i)?)
+    }
+    fn opt_ts(&self, i: usize) -> StoreResult<Option<DateTime<Utc>>> {
+        self.0.get::<_, Option<i64>>(i)?.map(from_micros).transpose()
+    }
+    fn text(&self, i: usize) -> StoreResult<String> {
+        Self::required(self.text_ref(i)?).map(str::to_string)
+    }
+    fn opt_text(&self, i: usize) -> StoreResult<Option<String>> {
+        Ok(self.text_ref(i)?.map(str::to_string))
+    }
+    fn int(&self, i: usize) -> StoreResult<i64> {
+        Ok(self.0.get(i)?)
+    }
+    fn int32(&self, i: usize) -> StoreResult<i32> {
+        Ok(self.0.get(i)?)
+    }
+    fn bool(&self, i: usize) -> StoreResult<bool> {
+        Ok(self.0.get(i)?)
+    }
+}
+
+/// Prepares `sql` and binds `params` to its `$1`..`$n` (a statement may leave some out).
+fn prepare<'c>(conn: &'c rusqlite::Connection, sql: &str, params: &[Param]) -> StoreResult<rusqlite::Statement<'c>> {
+    use rusqlite::types::Value;
+    let mut stmt = conn.prepare(sql)?;
+    for (i, p) in params.iter().enumerate() {
+        let Some(idx) = stmt.parameter_index(&format!("${}", i + 1))? else { continue };
+        let v = match p {
+            Param::Id(v) => v.map(|u| Value::Text(u.to_string())),
+            Param::Ts(v) => v.map(|t| Value::Integer(t.timestamp_micros())),
+            Param::Text(v) => v.clone().map(Value::Text),
+            Param::Int(v) => v.map(Value::Integer),
+            Param::Int32(v) => v.map(|n| Value::Integer(i64::from(n))),
+            Param::Bool(v) => v.map(|b| Value::Integer(i64::from(b))),
         };
-        let opt_text = |v: ValueRef<'_>| -> StoreResult<Option<String>> {
-            match v {
-                ValueRef::Null => Ok(None),
-                other => text(other).map(Some),
+        stmt.raw_bind_parameter(idx, v.unwrap_or(Value::Null))?;
+    }
+    Ok(stmt)
+}
+
+impl SqliteSnapshot {
+    /// Runs `f` on the connection on a blocking thread.
+    async fn with_conn<R: Send + 'static>(&mut self, f: impl FnOnce(&rusqlite::Connection) -> StoreResult<R> + Send + 'static) -> StoreResult<R> {
+        let conn = self.conn.take().ok_or_else(|| StoreError::Corrupt("snapshot connection lost after an earlier failure".into()))?;
+        let (conn, out) = tokio::task::spawn_blocking(move || {
+            let out = f(&conn);
+            (conn, out)
+        })
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("snapshot thread: {e}")))?;
+        self.conn = Some(conn);
+        out
+    }
+}
+
+#[async_trait::async_trait]
+impl Snapshot for SqliteSnapshot {
+    async fn fetch_all<T: FromRow>(&mut self, sql: &str, params: Params) -> StoreResult<Vec<T>> {
+        let sql = sql.to_string();
+        self.with_conn(move |conn| {
+            let mut stmt = prepare(conn, &sql, &params)?;
+            let mut rows = stmt.raw_query();
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                out.push(T::from_row(&Lite(r))?);
             }
-        };
-        let mut rows = stmt.raw_query();
-        let mut batch = Vec::with_capacity(BATCH);
-        while let Some(r) = rows.next()? {
-            batch.push(ExportLine {
-                ticket_id: text(r.get_ref(0)?)?,
-                ticket_at: from_micros(r.get(1)?)?,
-                ticket_status: status_of(r.get_ref(2)?.as_str().map_err(rusqlite::Error::from)?)?,
-                poste_id: text(r.get_ref(3)?)?,
-                is_deferred: r.get(4)?,
-                benevole_name: text(r.get_ref(5)?)?,
-                ligne_id: text(r.get_ref(6)?)?,
-                created_at: from_micros(r.get(7)?)?,
-                category_name: text(r.get_ref(8)?)?,
-                parent_category_name: opt_text(r.get_ref(9)?)?,
-                poids: Weight::from_grams(r.get(10)?),
-                destination: destination_of(r.get_ref(11)?.as_str().map_err(rusqlite::Error::from)?)?,
-                notes: opt_text(r.get_ref(12)?)?,
-                is_exit: r.get(13)?,
-            });
-            if batch.len() == BATCH && tx.blocking_send(Ok(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))).is_err() {
-                return Ok(()); // the client went away
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn stream<T: FromRow>(&mut self, sql: &str, params: Params, out: &mpsc::Sender<StoreResult<Vec<T>>>) -> StoreResult<u64> {
+        let sql = sql.to_string();
+        let out = out.clone();
+        self.with_conn(move |conn| {
+            let mut stmt = prepare(conn, &sql, &params)?;
+            let mut rows = stmt.raw_query();
+            let mut batch = Vec::with_capacity(BATCH);
+            let mut sent = 0u64;
+            while let Some(r) = rows.next()? {
+                batch.push(T::from_row(&Lite(r))?);
+                if batch.len() == BATCH {
+                    sent += BATCH as u64;
+                    if out.blocking_send(Ok(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))).is_err() {
+                        return Ok(sent); // the reader went away
+                    }
+                }
             }
-        }
-        if !batch.is_empty() {
-            let _ = tx.blocking_send(Ok(batch));
-        }
-        Ok(())
+            sent += batch.len() as u64;
+            if !batch.is_empty() {
+                let _ = out.blocking_send(Ok(batch));
+            }
+            Ok(sent)
+        })
+        .await
     }
 }

@@ -1,175 +1,225 @@
-//! Users, sessions and login throttling: the statements are written once, in the SQL
-//! both databases share, and each backend instantiates [`user_store_impl!`] with its own
-//! encodings (as for reception, see `reception.rs`).
+//! Users, sessions and login throttling.
+use app::auth::{Permission, UserView};
+use app::ids::UserId;
+use chrono::{DateTime, Utc};
 
-/// Implements [`super::Store`] for a backend. Expects in scope: `MIGRATOR`, the type
-/// `DbRow`, and `bind_id`, `bind_ts`, `get_id`, `get_ts`, `get_ts_opt`.
-macro_rules! user_store_impl {
-    ($store:ty, $backend:literal) => {
-        const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.password_hash, u.active, u.permissions, u.created_at, u.updated_at";
+use super::sql::{p, unique_as_conflict, Database, FromRow, RowReader, SqlStore};
+use super::{StoreError, StoreResult};
 
-        fn user_record(row: &DbRow) -> StoreResult<UserRecord> {
-            Ok(UserRecord {
-                user: UserView {
-                    id: get_id(row, "id")?,
-                    username: row.try_get("username")?,
-                    display_name: row.try_get("display_name")?,
-                    active: row.try_get::<bool, _>("active")?,
-                    permissions: permissions_from_text(&row.try_get::<String, _>("permissions")?)?,
-                    created_at: get_ts(row, "created_at")?,
-                    updated_at: get_ts(row, "updated_at")?,
-                },
-                password_hash: row.try_get("password_hash")?,
-            })
-        }
-
-        #[async_trait::async_trait]
-        impl Store for $store {
-            fn backend(&self) -> &'static str {
-                $backend
-            }
-
-            async fn migrate(&self) -> StoreResult<()> {
-                MIGRATOR.run(&self.pool).await?;
-                Ok(())
-            }
-
-            async fn ping(&self) -> StoreResult<()> {
-                sqlx::query("SELECT 1").execute(&self.pool).await?;
-                Ok(())
-            }
-
-            async fn count_users(&self) -> StoreResult<i64> {
-                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&self.pool).await?)
-            }
-
-            async fn insert_user(&self, u: &NewUser) -> StoreResult<()> {
-                sqlx::query(
-                    "INSERT INTO users (id, username, display_name, password_hash, active, permissions, created_at, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
-                )
-                .bind(bind_id(u.id))
-                .bind(&u.username)
-                .bind(&u.display_name)
-                .bind(&u.password_hash)
-                .bind(u.active)
-                .bind(permissions_to_text(&u.permissions))
-                .bind(bind_ts(u.now))
-                .execute(&self.pool)
-                .await
-                .map_err(unique_as_conflict("username"))?;
-                Ok(())
-            }
-
-            async fn update_user(&self, id: Uuid, c: &UserChanges, now: DateTime<Utc>) -> StoreResult<()> {
-                let done = sqlx::query(
-                    "UPDATE users SET
-                        username = COALESCE($1, username),
-                        display_name = COALESCE($2, display_name),
-                        password_hash = COALESCE($3, password_hash),
-                        permissions = COALESCE($4, permissions),
-                        active = COALESCE($5, active),
-                        updated_at = $6
-                     WHERE id = $7",
-                )
-                .bind(c.username.as_deref())
-                .bind(c.display_name.as_deref())
-                .bind(c.password_hash.as_deref())
-                .bind(c.permissions.as_deref().map(permissions_to_text))
-                .bind(c.active)
-                .bind(bind_ts(now))
-                .bind(bind_id(id))
-                .execute(&self.pool)
-                .await
-                .map_err(unique_as_conflict("username"))?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
-                Ok(())
-            }
-
-            async fn user_by_id(&self, id: Uuid) -> StoreResult<Option<UserRecord>> {
-                let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
-                let row = sqlx::query(&sql).bind(bind_id(id)).fetch_optional(&self.pool).await?;
-                row.as_ref().map(user_record).transpose()
-            }
-
-            async fn user_by_username(&self, username: &str) -> StoreResult<Option<UserRecord>> {
-                let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.username = $1");
-                let row = sqlx::query(&sql).bind(username).fetch_optional(&self.pool).await?;
-                row.as_ref().map(user_record).transpose()
-            }
-
-            async fn list_users(&self) -> StoreResult<Vec<UserView>> {
-                let sql = format!("SELECT {USER_COLUMNS} FROM users u ORDER BY u.username");
-                let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
-                rows.iter().map(|r| user_record(r).map(|u| u.user)).collect()
-            }
-
-            async fn insert_session(&self, token_hash: &str, user_id: Uuid, now: DateTime<Utc>, expires_at: DateTime<Utc>) -> StoreResult<()> {
-                sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-                    .bind(token_hash)
-                    .bind(bind_id(user_id))
-                    .bind(bind_ts(now))
-                    .bind(bind_ts(expires_at))
-                    .execute(&self.pool)
-                    .await?;
-                Ok(())
-            }
-
-            async fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<UserRecord>> {
-                let sql = format!(
-                    "SELECT {USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id
-                     WHERE s.token_hash = $1 AND s.expires_at > $2"
-                );
-                let row = sqlx::query(&sql).bind(token_hash).bind(bind_ts(now)).fetch_optional(&self.pool).await?;
-                row.as_ref().map(user_record).transpose()
-            }
-
-            async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
-                sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await?;
-                Ok(())
-            }
-
-            async fn delete_user_sessions(&self, user_id: Uuid) -> StoreResult<()> {
-                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(bind_id(user_id)).execute(&self.pool).await?;
-                Ok(())
-            }
-
-            async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64> {
-                let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(bind_ts(now)).execute(&self.pool).await?;
-                Ok(done.rows_affected())
-            }
-
-            async fn register_login_attempt(&self, username: &str, now: DateTime<Utc>) -> StoreResult<Throttle> {
-                let row = sqlx::query(
-                    "INSERT INTO login_throttle (username, failures, locked_until) VALUES ($1, 1, NULL)
-                     ON CONFLICT (username) DO UPDATE SET
-                        failures = CASE WHEN login_throttle.locked_until <= $2 THEN 1 ELSE login_throttle.failures + 1 END,
-                        locked_until = CASE WHEN login_throttle.locked_until <= $2 THEN NULL ELSE login_throttle.locked_until END
-                     RETURNING CAST(failures AS BIGINT) AS failures, locked_until",
-                )
-                .bind(username)
-                .bind(bind_ts(now))
-                .fetch_one(&self.pool)
-                .await?;
-                Ok(Throttle { failures: row.try_get("failures")?, locked_until: get_ts_opt(&row, "locked_until")? })
-            }
-
-            async fn lock_login(&self, username: &str, until: DateTime<Utc>) -> StoreResult<()> {
-                sqlx::query("UPDATE login_throttle SET failures = 0, locked_until = $2 WHERE username = $1")
-                    .bind(username)
-                    .bind(bind_ts(until))
-                    .execute(&self.pool)
-                    .await?;
-                Ok(())
-            }
-
-            async fn clear_login_failures(&self, username: &str) -> StoreResult<()> {
-                sqlx::query("DELETE FROM login_throttle WHERE username = $1").bind(username).execute(&self.pool).await?;
-                Ok(())
-            }
-        }
-    };
+/// A user with the secret the login check needs.
+#[derive(Clone, Debug)]
+pub struct UserRecord {
+    pub user: UserView,
+    pub password_hash: String,
 }
-pub(crate) use user_store_impl;
+
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub active: bool,
+    pub permissions: Vec<Permission>,
+    pub now: DateTime<Utc>,
+}
+
+/// Fields to change; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct UserChanges {
+    pub username: Option<String>,
+    pub display_name: Option<String>,
+    pub password_hash: Option<String>,
+    pub permissions: Option<Vec<Permission>>,
+    pub active: Option<bool>,
+}
+
+/// Login attempts counted for one username since its last success or lock.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Throttle {
+    pub failures: i64,
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+#[async_trait::async_trait]
+pub trait UserStore: Send + Sync {
+    async fn count_users(&self) -> StoreResult<i64>;
+    /// `Conflict("username")` when the username is taken.
+    async fn insert_user(&self, user: &NewUser) -> StoreResult<()>;
+    async fn update_user(&self, id: UserId, changes: &UserChanges, now: DateTime<Utc>) -> StoreResult<()>;
+    async fn user_by_id(&self, id: UserId) -> StoreResult<Option<UserRecord>>;
+    async fn user_by_username(&self, username: &str) -> StoreResult<Option<UserRecord>>;
+    async fn list_users(&self) -> StoreResult<Vec<UserView>>;
+
+    async fn insert_session(&self, token_hash: &str, user_id: UserId, now: DateTime<Utc>, expires_at: DateTime<Utc>) -> StoreResult<()>;
+    /// The user of a session that has not expired at `now`.
+    async fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<UserRecord>>;
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+    async fn delete_user_sessions(&self, user_id: UserId) -> StoreResult<()>;
+    async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64>;
+
+    /// Counts one login attempt for `username`, atomically, before its password is
+    /// checked (so parallel guesses are all counted); an expired lock starts the count
+    /// again. Returns the count and any lock still in force.
+    async fn register_login_attempt(&self, username: &str, now: DateTime<Utc>) -> StoreResult<Throttle>;
+    async fn lock_login(&self, username: &str, until: DateTime<Utc>) -> StoreResult<()>;
+    async fn clear_login_failures(&self, username: &str) -> StoreResult<()>;
+}
+
+/// Permissions are stored as sorted, comma-separated names.
+fn permissions_to_text(perms: &[Permission]) -> String {
+    let mut v: Vec<&str> = perms.iter().map(|p| p.as_str()).collect();
+    v.sort_unstable();
+    v.dedup();
+    v.join(",")
+}
+
+fn permissions_from_text(text: &str) -> StoreResult<Vec<Permission>> {
+    let mut out = text
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| Permission::parse(s).map_err(|_| StoreError::Corrupt(format!("permission {s:?}"))))
+        .collect::<StoreResult<Vec<_>>>()?;
+    out.sort();
+    Ok(out)
+}
+
+/// The columns [`UserRecord::from_row`] reads, in order.
+const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.password_hash, u.active, u.permissions, u.created_at, u.updated_at";
+
+impl FromRow for UserRecord {
+    fn from_row(r: &impl RowReader) -> StoreResult<Self> {
+        Ok(UserRecord {
+            user: UserView {
+                id: r.id(0)?,
+                username: r.text(1)?,
+                display_name: r.text(2)?,
+                active: r.bool(4)?,
+                permissions: permissions_from_text(&r.text(5)?)?,
+                created_at: r.ts(6)?,
+                updated_at: r.ts(7)?,
+            },
+            password_hash: r.text(3)?,
+        })
+    }
+}
+
+impl FromRow for Throttle {
+    fn from_row(r: &impl RowReader) -> StoreResult<Self> {
+        Ok(Throttle { failures: r.int(0)?, locked_until: r.opt_ts(1)? })
+    }
+}
+
+#[async_trait::async_trait]
+impl<D: Database> UserStore for SqlStore<D> {
+    async fn count_users(&self) -> StoreResult<i64> {
+        self.db.fetch_one("SELECT COUNT(*) FROM users", vec![]).await
+    }
+
+    async fn insert_user(&self, u: &NewUser) -> StoreResult<()> {
+        self.db
+            .execute(
+                "INSERT INTO users (id, username, display_name, password_hash, active, permissions, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+                vec![p(u.id), p(u.username.as_str()), p(u.display_name.as_str()), p(u.password_hash.as_str()), p(u.active), p(permissions_to_text(&u.permissions)), p(u.now)],
+            )
+            .await
+            .map_err(unique_as_conflict("username"))?;
+        Ok(())
+    }
+
+    async fn update_user(&self, id: UserId, c: &UserChanges, now: DateTime<Utc>) -> StoreResult<()> {
+        let done = self
+            .db
+            .execute(
+                "UPDATE users SET
+                    username = COALESCE($1, username),
+                    display_name = COALESCE($2, display_name),
+                    password_hash = COALESCE($3, password_hash),
+                    permissions = COALESCE($4, permissions),
+                    active = COALESCE($5, active),
+                    updated_at = $6
+                 WHERE id = $7",
+                vec![
+                    p(c.username.as_deref()),
+                    p(c.display_name.as_deref()),
+                    p(c.password_hash.as_deref()),
+                    p(c.permissions.as_deref().map(permissions_to_text)),
+                    p(c.active),
+                    p(now),
+                    p(id),
+                ],
+            )
+            .await
+            .map_err(unique_as_conflict("username"))?;
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn user_by_id(&self, id: UserId) -> StoreResult<Option<UserRecord>> {
+        self.db.fetch_optional(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"), vec![p(id)]).await
+    }
+
+    async fn user_by_username(&self, username: &str) -> StoreResult<Option<UserRecord>> {
+        self.db.fetch_optional(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.username = $1"), vec![p(username)]).await
+    }
+
+    async fn list_users(&self) -> StoreResult<Vec<UserView>> {
+        let rows: Vec<UserRecord> = self.db.fetch_all(&format!("SELECT {USER_COLUMNS} FROM users u ORDER BY u.username"), vec![]).await?;
+        Ok(rows.into_iter().map(|r| r.user).collect())
+    }
+
+    async fn insert_session(&self, token_hash: &str, user_id: UserId, now: DateTime<Utc>, expires_at: DateTime<Utc>) -> StoreResult<()> {
+        self.db
+            .execute("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)", vec![p(token_hash), p(user_id), p(now), p(expires_at)])
+            .await?;
+        Ok(())
+    }
+
+    async fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<UserRecord>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.token_hash = $1 AND s.expires_at > $2"
+        );
+        self.db.fetch_optional(&sql, vec![p(token_hash), p(now)]).await
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        self.db.execute("DELETE FROM sessions WHERE token_hash = $1", vec![p(token_hash)]).await?;
+        Ok(())
+    }
+
+    async fn delete_user_sessions(&self, user_id: UserId) -> StoreResult<()> {
+        self.db.execute("DELETE FROM sessions WHERE user_id = $1", vec![p(user_id)]).await?;
+        Ok(())
+    }
+
+    async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        self.db.execute("DELETE FROM sessions WHERE expires_at <= $1", vec![p(now)]).await
+    }
+
+    async fn register_login_attempt(&self, username: &str, now: DateTime<Utc>) -> StoreResult<Throttle> {
+        self.db
+            .fetch_one(
+                "INSERT INTO login_throttle (username, failures, locked_until) VALUES ($1, 1, NULL)
+                 ON CONFLICT (username) DO UPDATE SET
+                    failures = CASE WHEN login_throttle.locked_until <= $2 THEN 1 ELSE login_throttle.failures + 1 END,
+                    locked_until = CASE WHEN login_throttle.locked_until <= $2 THEN NULL ELSE login_throttle.locked_until END
+                 RETURNING CAST(failures AS BIGINT) AS failures, locked_until",
+                vec![p(username), p(now)],
+            )
+            .await
+    }
+
+    async fn lock_login(&self, username: &str, until: DateTime<Utc>) -> StoreResult<()> {
+        self.db.execute("UPDATE login_throttle SET failures = 0, locked_until = $2 WHERE username = $1", vec![p(username), p(until)]).await?;
+        Ok(())
+    }
+
+    async fn clear_login_failures(&self, username: &str) -> StoreResult<()> {
+        self.db.execute("DELETE FROM login_throttle WHERE username = $1", vec![p(username)]).await?;
+        Ok(())
+    }
+}

@@ -8,4 +8,5 @@ mod cli;
 mod mail;
 mod reception;
 mod reception_exports;
+mod snapshot;
 mod users;

@@ -26,43 +26,69 @@ async fn closing_races_with_line_writes_without_losing_the_rule(db: Db) {
     let cat = app.category_id("Mobilier").await;
     let url = app.url(&format!("/v1/reception/tickets/{t}/lignes"));
     let mut inserts = Vec::new();
+    let mut close = None;
     for i in 0..30 {
         let (c, url, cat) = (app.client.clone(), url.clone(), cat.clone());
         inserts.push(tokio::spawn(async move {
             c.post(url).json(&json!({"poids_kg": i + 1, "category_id": cat, "destination": "don"})).send().await.unwrap().status()
         }));
         if i == 10 {
-            let (c, close) = (app.client.clone(), app.url(&format!("/v1/reception/tickets/{t}/close")));
-            inserts.push(tokio::spawn(async move { c.post(close).send().await.unwrap().status() }));
+            let (c, url) = (app.client.clone(), app.url(&format!("/v1/reception/tickets/{t}/close")));
+            close = Some(tokio::spawn(async move { c.post(url).send().await.unwrap().status() }));
         }
     }
-    let mut created = 0;
+    assert_eq!(close.unwrap().await.unwrap(), StatusCode::OK, "the close itself always succeeds");
+    let (mut created, mut refused) = (0, 0);
     for h in inserts {
         match h.await.unwrap() {
             StatusCode::CREATED => created += 1,
-            StatusCode::CONFLICT | StatusCode::OK => {}
-            other => panic!("unexpected {other}"),
+            StatusCode::CONFLICT => refused += 1,
+            other => panic!("a line insert racing a close must answer 201 or 409, not {other}"),
         }
     }
+    assert_eq!(created + refused, 30);
     let detail = app.get_json(&app.client, &format!("/v1/reception/tickets/{t}")).await;
     assert_eq!(detail["status"], "closed");
     assert_eq!(detail["lignes"].as_array().unwrap().len(), created, "every accepted line, and only those");
-    // The same rule for postes: a poste closed while tickets are being created.
+    // The same rule for postes: a poste closed while tickets are being created. Either
+    // the close came first (it succeeds, every creation after it is refused), or a
+    // ticket came first (it stays open and the close is refused).
     let poste = app.get_json(&app.client, "/v1/reception/postes/current").await["id"].as_str().unwrap().to_string();
-    let mut jobs = Vec::new();
+    let mut creations = Vec::new();
+    let mut close = None;
     for i in 0..10 {
         let c = app.client.clone();
-        let (tickets, close) = (app.url("/v1/reception/tickets"), app.url(&format!("/v1/reception/postes/{poste}/close")));
-        jobs.push(tokio::spawn(async move {
-            if i == 5 { c.post(close).send().await.unwrap().status() } else { c.post(tickets).send().await.unwrap().status() }
-        }));
+        let (tickets, url) = (app.url("/v1/reception/tickets"), app.url(&format!("/v1/reception/postes/{poste}/close")));
+        if i == 5 {
+            close = Some(tokio::spawn(async move { c.post(url).send().await.unwrap().status() }));
+        } else {
+            creations.push(tokio::spawn(async move { c.post(tickets).send().await.unwrap().status() }));
+        }
     }
-    for j in jobs {
-        j.await.unwrap();
+    let close = close.unwrap().await.unwrap();
+    let mut created = 0;
+    for j in creations {
+        match j.await.unwrap() {
+            StatusCode::CREATED => created += 1,
+            StatusCode::CONFLICT => {}
+            other => panic!("a ticket creation racing a close must answer 201 or 409, not {other}"),
+        }
     }
-    let p = app.get_json(&app.client, &format!("/v1/reception/tickets?poste_id={poste}&status=opened")).await;
-    let closed = app.client.get(app.url("/v1/reception/postes/current")).send().await.unwrap().status() == StatusCode::NOT_FOUND;
-    assert!(!(closed && !p.as_array().unwrap().is_empty()), "a closed poste must not keep open tickets: {p}");
+    let open = app.get_json(&app.client, &format!("/v1/reception/tickets?poste_id={poste}&status=opened")).await.as_array().unwrap().len();
+    let current = app.client.get(app.url("/v1/reception/postes/current")).send().await.unwrap().status();
+    match close {
+        StatusCode::OK => {
+            assert_eq!(created, 0, "no ticket can have been created before a successful close");
+            assert_eq!(open, 0);
+            assert_eq!(current, StatusCode::NOT_FOUND, "the poste is closed");
+        }
+        StatusCode::CONFLICT => {
+            assert!(created >= 1, "the close was refused because a ticket came first");
+            assert_eq!(open, created, "the poste keeps every ticket created on it, open");
+            assert_eq!(current, StatusCode::OK, "the poste is still open");
+        }
+        other => panic!("closing a poste must answer 200 or 409, not {other}"),
+    }
 }
 
 async fn ticket_lists_filter_by_status_period_poste_and_benevole(db: Db) {

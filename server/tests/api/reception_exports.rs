@@ -14,6 +14,7 @@ both_backends!(
     period_export_includes_the_whole_end_day_in_paris,
     period_export_filters_and_validation,
     bulk_export_xlsx_zip_and_csv,
+    relative_periods_mean_the_same_rows_in_lists_and_exports,
 );
 
 async fn ticket_csv_has_the_exact_french_profile(db: Db) {
@@ -272,4 +273,47 @@ async fn bulk_export_xlsx_zip_and_csv(db: Db) {
 
     assert_detail(bulk(json!({"date_from": "2026-03-01", "date_to": "2026-03-31", "format": "pdf"})).await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "Format inconnu").await;
     assert_detail(bulk(json!({"date_to": "2026-03-31"})).await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "date_from est obligatoire").await;
+}
+
+/// `period=last_month` resolved on 2026-04-05 (Paris) selects March in the ticket list,
+/// the lines export and the bulk export alike; an unknown period names the field.
+async fn relative_periods_mean_the_same_rows_in_lists_and_exports(db: Db) {
+    let app = spawn_app(db).await;
+    app.login_admin().await;
+    app.clock.set(Utc.with_ymd_and_hms(2026, 2, 27, 8, 0, 0).unwrap());
+    app.open_poste(&app.client).await;
+    let mobilier = app.category_id("Mobilier").await;
+    // Feb 28th 23:30 UTC is March 1st in Paris; March 31st 21:30 UTC is still March 31st.
+    let feb = line_at(&app, Utc.with_ymd_and_hms(2026, 2, 28, 22, 30, 0).unwrap(), 1.0, &mobilier, "revente", None).await;
+    let first = line_at(&app, Utc.with_ymd_and_hms(2026, 2, 28, 23, 30, 0).unwrap(), 2.0, &mobilier, "revente", None).await;
+    let last = line_at(&app, Utc.with_ymd_and_hms(2026, 3, 31, 21, 30, 0).unwrap(), 3.0, &mobilier, "don", None).await;
+    let april = line_at(&app, Utc.with_ymd_and_hms(2026, 3, 31, 22, 30, 0).unwrap(), 4.0, &mobilier, "don", None).await;
+    app.clock.set(Utc.with_ymd_and_hms(2026, 4, 5, 10, 0, 0).unwrap());
+    app.login_admin().await;
+
+    let listed = app.get_json(&app.client, "/v1/reception/tickets?period=last_month").await;
+    assert_eq!(listed.as_array().unwrap().len(), 2, "{listed}");
+    let lines = app.client.get(app.url("/v1/reception/lignes/export-csv?period=last_month")).send().await.unwrap();
+    assert_eq!(lines.headers()["content-disposition"], "attachment; filename=\"reception-lignes-2026-03-01_2026-03-31.csv\"");
+    let lines = lines.text().await.unwrap();
+    assert!(lines.contains(&first) && lines.contains(&last) && !lines.contains(&feb) && !lines.contains(&april), "{lines}");
+    let dates = app.client.get(app.url("/v1/reception/lignes/export-csv?date_from=2026-03-01&date_to=2026-03-31")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(lines, dates, "the relative period means the same days as the fixed one");
+    let bulk = app.client.post(app.url("/v1/admin/reports/reception-tickets/export-bulk")).json(&json!({"period": "last_month"})).send().await.unwrap();
+    let bulk = bulk.text().await.unwrap();
+    assert_eq!(bulk.lines().count(), 3, "header and the two March tickets: {bulk}");
+    let now = app.get_json(&app.client, "/v1/reception/tickets?period=this_month").await;
+    assert_eq!(now.as_array().unwrap().len(), 1, "April's ticket: {now}");
+
+    let r = app.client.get(app.url("/v1/reception/tickets?period=le_mois_dernier")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["field"], "period", "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("période inconnue"), "{body}");
+    let r = app.client.get(app.url("/v1/reception/lignes/export-csv?period=last_month&date_from=2026-03-01&date_to=2026-03-02")).send().await.unwrap();
+    assert_detail(r, StatusCode::UNPROCESSABLE_ENTITY, "pas les deux").await;
+    let r = app.client.get(app.url("/v1/reception/tickets?date_form=2026-03-01")).send().await.unwrap();
+    assert_detail(r, StatusCode::UNPROCESSABLE_ENTITY, "Filtre inconnu").await;
+    let r = app.client.get(app.url("/v1/reception/lignes/export-csv")).send().await.unwrap();
+    assert_detail(r, StatusCode::UNPROCESSABLE_ENTITY, "Choisissez une période").await;
 }

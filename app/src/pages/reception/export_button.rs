@@ -1,14 +1,14 @@
 //! The « Export CSV » button of a ticket, on its page and in the ticket list: asks for a
 //! one-time token, then fetches the file with it.
 use leptos::prelude::*;
-use uuid::Uuid;
+use crate::ids::TicketId;
 
 use crate::download::download;
 use crate::pages::fields::DownloadStatus;
 use crate::reception_api::issue_download_token;
 
 #[component]
-pub fn TicketCsvButton(ticket_id: Uuid, #[prop(default = "export-ticket")] prefix: &'static str) -> impl IntoView {
+pub fn TicketCsvButton(ticket_id: TicketId, #[prop(default = "export-ticket")] prefix: &'static str) -> impl IntoView {
     let pending = RwSignal::new(false);
     let result = RwSignal::new(None::<Result<String, String>>);
     let export = move |_| {

@@ -1,4 +1,3 @@
-use chrono::Datelike;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
@@ -6,11 +5,13 @@ use super::export_button::TicketCsvButton;
 use super::kpi::{KpiBanner, KpiRefresh};
 use crate::api::list_users;
 use crate::auth::Permission;
-use crate::download::{download, encode};
+use crate::download::download;
+use crate::filter::Filter;
 use crate::pages::fields::{DestinationFilter, DownloadStatus, PeriodFields, PeriodInput};
 use crate::pages::guard::Guarded;
-use crate::reception::{paris_date, TicketQuery};
-use crate::reception_api::{current_poste, list_categories, list_tickets, ClosePoste, CreateTicket, OpenPoste};
+use crate::reception::ReceptionFilter;
+use crate::reception_api::{current_poste, list_categories, list_postes, list_tickets, ClosePoste, CreateTicket, OpenPoste};
+use crate::time::RelativePeriod;
 use crate::shell::CurrentUser;
 
 #[component]
@@ -123,25 +124,19 @@ fn TicketsCard() -> impl IntoView {
     let status = RwSignal::new(String::new());
     let period = RwSignal::new(String::new());
     let benevole = RwSignal::new(String::new());
-    let tickets = Resource::new(
-        move || (status.get(), period.get(), benevole.get()),
-        |(status, period, benevole)| {
-            // Paris days, end day included, like every period of the application.
-            let today = paris_date(chrono::Utc::now());
-            let from = match period.as_str() {
-                "today" => Some(today),
-                "week" => Some(today - chrono::Duration::days(6)),
-                "month" => today.with_day(1),
-                _ => None,
-            };
-            list_tickets(TicketQuery {
-                status: (!status.is_empty()).then_some(status),
-                date_from: from.map(|d| d.to_string()),
-                date_to: from.map(|_| today.to_string()),
-                benevole_id: uuid::Uuid::parse_str(&benevole).ok(),
-                ..Default::default()
-            })
-        },
+    let poste = RwSignal::new(String::new());
+    // The one reception filter, built here and validated again by the server.
+    let filter = move || {
+        ReceptionFilter::from_pairs(
+            [("status", status.get()), ("period", period.get()), ("benevole_id", benevole.get()), ("poste_id", poste.get())].iter().map(|(k, v)| (*k, v.as_str())),
+            &[],
+        )
+    };
+    let tickets = Resource::new(filter, |f| async move { list_tickets(f?).await });
+    // The postes of the chosen period (and bénévole), to narrow the list to one of them.
+    let postes = Resource::new(
+        move || ReceptionFilter::from_pairs([("period", period.get()), ("benevole_id", benevole.get())].iter().map(|(k, v)| (*k, v.as_str())), &[]),
+        |f| async move { list_postes(f?).await },
     );
     // Bénévoles see their own tickets; admins choose whose. A resource, so that the list
     // is rendered on the server and reused by hydration; asked for by admins only.
@@ -165,11 +160,21 @@ fn TicketsCard() -> impl IntoView {
                     <option value="closed">"Fermés"</option>
                 </select>
                 <label class="inline" for="tickets-period">"Période"</label>
-                <select id="tickets-period" data-testid="tickets-period" on:change:target=move |ev| period.set(ev.target().value())>
+                <select id="tickets-period" data-testid="tickets-period" on:change:target=move |ev| { poste.set(String::new()); period.set(ev.target().value()) }>
                     <option value="">"Toutes"</option>
-                    <option value="today">"Aujourd'hui"</option>
-                    <option value="week">"7 derniers jours"</option>
-                    <option value="month">"Ce mois-ci"</option>
+                    {RelativePeriod::ALL.into_iter().map(|p| view! { <option value=p.as_str()>{p.label()}</option> }).collect_view()}
+                </select>
+                <label class="inline" for="tickets-poste">"Poste"</label>
+                <select id="tickets-poste" data-testid="tickets-poste" prop:value=poste on:change:target=move |ev| poste.set(ev.target().value())>
+                    <option value="">"Tous"</option>
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            postes.await.unwrap_or_default().into_iter().map(|p| {
+                                let label = format!("{} · {}{}", p.opened_by_name, crate::format::paris_datetime(p.opened_at), if p.closed_at.is_none() { " (ouvert)" } else { "" });
+                                view! { <option value=p.id.to_string()>{label}</option> }
+                            }).collect_view()
+                        })}
+                    </Transition>
                 </select>
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
@@ -234,12 +239,12 @@ fn PeriodExport() -> impl IntoView {
     let result = RwSignal::new(None::<Result<String, String>>);
     let run = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let mut url = format!("/v1/reception/lignes/export-csv?date_from={}&date_to={}", encode(&period.from.get()), encode(&period.to.get()));
-        for (k, v) in [("destination", destination.get()), ("category_id", category.get())] {
-            if !v.is_empty() {
-                url.push_str(&format!("&{k}={}", encode(&v)));
-            }
-        }
+        let fields = [("date_from", period.from.get()), ("date_to", period.to.get()), ("destination", destination.get()), ("category_id", category.get())];
+        let filter = match ReceptionFilter::from_pairs(fields.iter().map(|(k, v)| (*k, v.as_str())), &[]) {
+            Ok(f) => f,
+            Err(e) => return result.set(Some(Err(e.to_string()))),
+        };
+        let url = format!("/v1/reception/lignes/export-csv?{}", filter.to_query());
         pending.set(true);
         result.set(None);
         leptos::task::spawn_local(async move {

@@ -4,13 +4,14 @@
 use leptos::html;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
-use uuid::Uuid;
+use crate::ids::{CategoryId, LigneId, TicketId};
 
 use super::export_button::TicketCsvButton;
 use super::kpi::{KpiBanner, KpiRefresh};
 use crate::auth::Permission;
 use crate::pages::guard::Guarded;
-use crate::reception::{category_tree, Category, Destination, Ligne, LigneInput, LigneUpdate, Status, Weight};
+use crate::reception::{category_tree, Category, Destination, Ligne, LigneInput, LigneUpdate, Status};
+use crate::weight::Weight;
 use crate::reception_api::{get_ticket, list_categories, AddLigne, CloseTicket, DeleteLigne, UpdateLigne};
 
 #[component]
@@ -23,7 +24,7 @@ pub fn TicketPage() -> impl IntoView {
 }
 
 /// Categories offered for entry: visible and not archived, children under their parent.
-fn entry_categories(all: &[Category]) -> Vec<(Uuid, String)> {
+fn entry_categories(all: &[Category]) -> Vec<(CategoryId, String)> {
     category_tree(all, |c| !c.archived && c.visible_reception).into_iter().map(|(depth, c)| (c.id, format!("{}{}", "— ".repeat(depth), c.name))).collect()
 }
 
@@ -31,7 +32,7 @@ fn entry_categories(all: &[Category]) -> Vec<(Uuid, String)> {
 fn TicketPanel() -> impl IntoView {
     KpiRefresh::provide();
     let params = use_params_map();
-    let ticket_id = move || params.with(|p| p.get("id").and_then(|s| Uuid::parse_str(&s).ok()));
+    let ticket_id = move || params.with(|p| p.get("id").and_then(|s| s.parse::<TicketId>().ok()));
 
     let add = ServerAction::<AddLigne>::new();
     let update = ServerAction::<UpdateLigne>::new();
@@ -54,7 +55,7 @@ fn TicketPanel() -> impl IntoView {
     let destination = RwSignal::new(Destination::Revente.as_str().to_string());
     let is_exit = RwSignal::new(false);
     let notes = RwSignal::new(String::new());
-    let editing = RwSignal::new(None::<Uuid>);
+    let editing = RwSignal::new(None::<LigneId>);
     let form_error = RwSignal::new(None::<String>);
     let weight_ref = NodeRef::<html::Input>::new();
     let focus_weight = move || {
@@ -108,7 +109,7 @@ fn TicketPanel() -> impl IntoView {
                 return;
             }
         };
-        let Ok(category_id) = Uuid::parse_str(&category.get()) else {
+        let Ok(category_id) = category.get().parse::<CategoryId>() else {
             form_error.set(Some("Choisissez une catégorie.".into()));
             return;
         };

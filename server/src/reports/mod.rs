@@ -1,0 +1,288 @@
+//! Reports: a file described by a value ([`Report`]: what to read, already scoped and
+//! resolved, and in which format) and rendered by one function, [`render`], into any
+//! byte sink: the socket of an HTTP download, a file, a mail attachment. Nothing here
+//! knows HTTP or who is asking: permissions are checked at the edges (REST handlers,
+//! server functions) and the scheduler, before a `Report` exists.
+//!
+//! Rendering is a pipeline. A producer (async) opens one read snapshot and reads the
+//! sheets in order, sending them as [`Event`]s in batches; a format writer (CSV, XLSX
+//! or ZIP, on a blocking thread) turns them into bytes. Both ends are bounded, so a
+//! slow sink slows the reads instead of filling memory, and a sink that goes away stops
+//! them.
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use app::error::AppError;
+use app::filter::Resolved;
+use app::ids::TicketId;
+use app::reception::ReceptionFilter;
+use futures::future::BoxFuture;
+use tokio::sync::mpsc;
+
+use crate::export::{Cell, Column, Dialect};
+use crate::storage::{Store, StoreResult};
+
+/// The file formats a report can take.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// One table in the project's CSV profile (or the standard dialect).
+    Csv,
+    /// A workbook with one sheet per table, real numbers and dates.
+    Xlsx,
+    /// One CSV file per table.
+    Zip,
+}
+
+impl ReportFormat {
+    pub fn parse(raw: Option<&str>, default: ReportFormat) -> Result<Self, AppError> {
+        match raw.map(str::trim) {
+            None | Some("") => Ok(default),
+            Some("csv") => Ok(ReportFormat::Csv),
+            Some("xlsx") | Some("excel") => Ok(ReportFormat::Xlsx),
+            Some("zip") => Ok(ReportFormat::Zip),
+            Some(other) => Err(AppError::field("format", format!("Format inconnu : « {} » (csv, xlsx ou zip).", app::error::truncate(other)))),
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            ReportFormat::Csv => "csv",
+            ReportFormat::Xlsx => "xlsx",
+            ReportFormat::Zip => "zip",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            ReportFormat::Csv => "text/csv; charset=utf-8",
+            ReportFormat::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ReportFormat::Zip => "application/zip",
+        }
+    }
+}
+
+/// What a report reads. Each variant carries a filter that was scoped to whoever may
+/// receive the file and resolved against the clock.
+#[derive(Clone, Debug)]
+pub enum ReportKind {
+    /// The lines of one ticket.
+    TicketLines(Resolved<ReceptionFilter>, TicketId),
+    /// Reception lines of a period.
+    ReceptionLines(Resolved<ReceptionFilter>),
+    /// Reception tickets of a period: one row per ticket (CSV), or summary, tickets and
+    /// lines (XLSX, ZIP).
+    ReceptionTickets(Resolved<ReceptionFilter>),
+}
+
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub kind: ReportKind,
+    pub format: ReportFormat,
+    pub dialect: Dialect,
+}
+
+impl Report {
+    /// The file name: subject and period, e.g. `reception-lignes-2026-01-01_2026-03-31.csv`.
+    pub fn file_name(&self) -> String {
+        let period = |f: &Resolved<ReceptionFilter>| f.dates().map(|d| format!("-{}_{}", d.from, d.to)).unwrap_or_default();
+        let stem = match &self.kind {
+            ReportKind::TicketLines(_, id) => format!("ticket-{id}"),
+            ReportKind::ReceptionLines(f) => format!("reception-lignes{}", period(f)),
+            ReportKind::ReceptionTickets(f) => format!("reception-tickets{}", period(f)),
+        };
+        crate::export::safe_filename(&format!("{stem}.{}", self.format.extension()))
+    }
+}
+
+/// What a rendering produced.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Rendered {
+    /// Data rows written, all tables together (headers excluded).
+    pub rows: u64,
+    /// Bytes written to the sink.
+    pub bytes: u64,
+}
+
+/// Renders `report` into `sink`. XLSX is assembled in a temporary file under `tmp_dir`
+/// (the zip container needs to seek), removed whatever happens; CSV and ZIP bytes reach
+/// the sink while rows are still being read.
+pub async fn render<W: Write + Send + 'static>(store: Arc<dyn Store>, report: Report, sink: W, tmp_dir: PathBuf) -> anyhow::Result<Rendered> {
+    let (tx, rx) = mpsc::channel::<Event>(4);
+    let format = report.format;
+    let dialect = report.dialect;
+    let writer = tokio::task::spawn_blocking(move || write_events(rx, format, dialect, sink, &tmp_dir));
+    let produced = produce(&*store, &report.kind, format, &Sheets { tx }).await;
+    // The producer's sender is gone: the writer sees the end of the events.
+    let written = writer.await.context("report writer task")?;
+    match (produced, written) {
+        (Ok(()), Ok(r)) => Ok(r),
+        // The writer failing (the sink went away) makes the producer fail too: its
+        // error says why.
+        (_, Err(e)) => Err(e),
+        (Err(e), Ok(_)) => Err(e),
+    }
+}
+
+async fn produce(store: &dyn Store, kind: &ReportKind, format: ReportFormat, out: &Sheets) -> anyhow::Result<()> {
+    match kind {
+        ReportKind::TicketLines(f, _) | ReportKind::ReceptionLines(f) => {
+            let mut snap = store.reception_snapshot().await?;
+            crate::reception::export::produce_lines(&mut *snap, f, out).await
+        }
+        ReportKind::ReceptionTickets(f) => {
+            let mut snap = store.reception_snapshot().await?;
+            crate::reception::export::produce_tickets(&mut *snap, f, format, out).await
+        }
+    }
+}
+
+/// One table of a report.
+#[derive(Clone, Copy, Debug)]
+pub struct Sheet {
+    /// The XLSX sheet name.
+    pub name: &'static str,
+    /// The ZIP entry name, without `.csv`.
+    pub file: &'static str,
+    pub columns: &'static [Column],
+}
+
+/// How a row type becomes cells (borrowing its text).
+pub type CellsFn<T> = for<'r> fn(&'r T) -> Vec<Cell<'r>>;
+
+/// What travels from the producer to the format writer.
+pub enum Event {
+    Sheet(Sheet),
+    Rows(Box<dyn Batch>),
+}
+
+/// Rows of one type with the function that turns each into cells.
+pub trait Batch: Send {
+    fn write(&self, out: &mut dyn SheetWriter) -> anyhow::Result<u64>;
+}
+
+struct Typed<T> {
+    rows: Vec<T>,
+    cells: CellsFn<T>,
+}
+
+impl<T: Send> Batch for Typed<T> {
+    fn write(&self, out: &mut dyn SheetWriter) -> anyhow::Result<u64> {
+        for r in &self.rows {
+            out.row(&(self.cells)(r))?;
+        }
+        Ok(self.rows.len() as u64)
+    }
+}
+
+/// The producer's end of the pipeline.
+pub struct Sheets {
+    tx: mpsc::Sender<Event>,
+}
+
+fn writer_gone() -> anyhow::Error {
+    anyhow::anyhow!("the report writer stopped")
+}
+
+/// A channel of row batches from a snapshot read.
+pub type BatchSender<T> = mpsc::Sender<StoreResult<Vec<T>>>;
+
+impl Sheets {
+    pub async fn sheet(&self, sheet: Sheet) -> anyhow::Result<()> {
+        self.tx.send(Event::Sheet(sheet)).await.map_err(|_| writer_gone())
+    }
+
+    pub async fn rows<T: Send + 'static>(&self, rows: Vec<T>, cells: CellsFn<T>) -> anyhow::Result<()> {
+        self.tx.send(Event::Rows(Box::new(Typed { rows, cells }))).await.map_err(|_| writer_gone())
+    }
+
+    /// Runs a snapshot read (`read` gets the sender its batches go to) and forwards
+    /// its batches into the current sheet as they arrive. Returns the rows read.
+    pub async fn pipe<'a, T: Send + 'static>(&self, cells: CellsFn<T>, read: impl FnOnce(BatchSender<T>) -> BoxFuture<'a, StoreResult<u64>>) -> anyhow::Result<u64> {
+        let (tx, mut rx) = mpsc::channel(2);
+        // The read owns the sender: when it ends, the forwarding loop sees the end.
+        let reading = read(tx);
+        let forwarding = async {
+            while let Some(batch) = rx.recv().await {
+                self.rows(batch?, cells).await?;
+            }
+            Ok::<(), anyhow::Error>(())
+        };
+        let (n, ()) = tokio::try_join!(async { reading.await.map_err(anyhow::Error::from) }, forwarding)?;
+        Ok(n)
+    }
+}
+
+/// A format writer: tables in order, rows as cells.
+pub trait SheetWriter {
+    fn start_sheet(&mut self, sheet: &Sheet) -> anyhow::Result<()>;
+    fn row(&mut self, cells: &[Cell<'_>]) -> anyhow::Result<()>;
+}
+
+/// Counts the bytes that reach the sink.
+struct Counting<W> {
+    inner: W,
+    bytes: u64,
+}
+
+impl<W: Write> Write for Counting<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// The writer's end: runs on a blocking thread until the producer hangs up.
+fn write_events<W: Write>(mut rx: mpsc::Receiver<Event>, format: ReportFormat, dialect: Dialect, sink: W, tmp_dir: &std::path::Path) -> anyhow::Result<Rendered> {
+    let mut sink = Counting { inner: sink, bytes: 0 };
+    let mut rows = 0u64;
+    let mut feed = |w: &mut dyn SheetWriter| -> anyhow::Result<()> {
+        while let Some(event) = rx.blocking_recv() {
+            match event {
+                Event::Sheet(s) => w.start_sheet(&s)?,
+                Event::Rows(b) => rows += b.write(w)?,
+            }
+        }
+        Ok(())
+    };
+    match format {
+        ReportFormat::Csv => {
+            let mut w = crate::export::csv::CsvTable::new(dialect, &mut sink);
+            feed(&mut w)?;
+            w.finish()?;
+        }
+        ReportFormat::Zip => {
+            let mut w = crate::export::zip::CsvZip::new(dialect, &mut sink);
+            feed(&mut w)?;
+            w.finish()?;
+        }
+        ReportFormat::Xlsx => {
+            std::fs::create_dir_all(tmp_dir).with_context(|| format!("creating {}", tmp_dir.display()))?;
+            let mut w = crate::export::xlsx::XlsxWriter::new(tmp_dir)?;
+            feed(&mut w)?;
+            // The workbook is assembled in an anonymous temporary file (removed when
+            // dropped, also on error or panic), then copied to the sink.
+            let mut file = tempfile::tempfile_in(tmp_dir).with_context(|| format!("temporary file in {}", tmp_dir.display()))?;
+            w.finish(&mut file)?;
+            use std::io::Seek;
+            file.rewind()?;
+            std::io::copy(&mut file, &mut sink).context("copying the workbook")?;
+        }
+    }
+    sink.flush()?;
+    Ok(Rendered { rows, bytes: sink.bytes })
+}
+
+impl SheetWriter for crate::export::xlsx::XlsxWriter {
+    fn start_sheet(&mut self, sheet: &Sheet) -> anyhow::Result<()> {
+        crate::export::xlsx::XlsxWriter::start_sheet(self, sheet.name, sheet.columns)
+    }
+    fn row(&mut self, cells: &[Cell<'_>]) -> anyhow::Result<()> {
+        crate::export::xlsx::XlsxWriter::row(self, cells)
+    }
+}

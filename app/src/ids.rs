@@ -68,3 +68,19 @@ id_type!(
     /// A category of the shared tree.
     CategoryId
 );
+id_type!(
+    /// A site (a shop of the ressourcerie).
+    SiteId
+);
+id_type!(
+    /// A till (caisse) of a site.
+    RegisterId
+);
+id_type!(
+    /// A till session, from opening to close.
+    CashSessionId
+);
+id_type!(
+    /// A sale of a till session.
+    SaleId
+);

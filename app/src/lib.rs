@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod cash;
 #[cfg(feature = "ssr")]
 pub mod backend;
 pub mod download;
@@ -12,6 +13,7 @@ pub mod filter;
 pub mod format;
 pub mod ids;
 pub mod mail;
+pub mod money;
 pub mod reception;
 pub mod reception_api;
 pub mod time;

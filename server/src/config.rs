@@ -31,6 +31,8 @@ pub struct Settings {
     /// Consecutive failed logins for one username before it is locked.
     pub login_max_failures: u32,
     pub login_lockout: Duration,
+    /// A cash variance above this (either way) needs a comment to close a session.
+    pub cash_variance_tolerance: app::money::Cents,
 }
 
 impl Settings {
@@ -55,6 +57,7 @@ impl Settings {
             cookie_secure,
             login_max_failures: number("RECYCLIQUE_LOGIN_MAX_FAILURES", 5)? as u32,
             login_lockout: Duration::from_secs(60 * number("RECYCLIQUE_LOGIN_LOCKOUT_MINUTES", 15)?),
+            cash_variance_tolerance: app::money::Cents(number("CASH_VARIANCE_TOLERANCE_CENTS", 5)? as i64),
         })
     }
 
@@ -77,6 +80,7 @@ impl Settings {
             cookie_secure: CookieSecure::Auto,
             login_max_failures: 5,
             login_lockout: Duration::from_secs(15 * 60),
+            cash_variance_tolerance: app::money::Cents(5),
         }
     }
 

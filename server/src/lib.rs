@@ -1,6 +1,7 @@
 //! RecyClique's server: axum routes, storage, sessions, mail, and the Leptos SSR host.
 pub mod auth;
 mod backend;
+pub mod cash;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -87,6 +87,36 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
+/// A permission, as a type, for [`Allowed`].
+pub trait Needs: Send + Sync + 'static {
+    const PERMISSION: Permission;
+}
+
+pub struct AdminOnly;
+pub struct CaisseOnly;
+
+impl Needs for AdminOnly {
+    const PERMISSION: Permission = Permission::Admin;
+}
+impl Needs for CaisseOnly {
+    const PERMISSION: Permission = Permission::CaisseAccess;
+}
+
+/// The logged-in caller holding `P::PERMISSION`: 401 for anonymous requests, 403 for a
+/// missing permission, checked before the body is read, so that nobody learns how a
+/// body they may not send would be validated.
+pub struct Allowed<P: Needs>(pub UserView, pub std::marker::PhantomData<P>);
+
+impl<P: Needs> FromRequestParts<AppState> for Allowed<P> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Caller(user) = Caller::from_request_parts(parts, state).await?;
+        crate::auth::require(&user, P::PERMISSION)?;
+        Ok(Allowed(user, std::marker::PhantomData))
+    }
+}
+
 /// Unknown `/v1` paths answer in JSON like the rest of the API.
 pub async fn not_found() -> ApiError {
     ApiError(AppError::NotFound("Ressource introuvable.".into()))

@@ -4,6 +4,7 @@
 //! ticket by token checks the token's owner instead); filters are scoped to the caller
 //! here, at the edge. `/v1/auth/login` and `/health` are open by nature.
 mod auth;
+mod cash;
 mod download;
 pub mod error;
 mod health;
@@ -27,6 +28,15 @@ pub fn router() -> Router<AppState> {
         .route("/admin/outbox/{id}", get(mail::download))
         .route("/admin/mail/test", post(mail::send_test))
         .route("/admin/reports/reception-tickets/export-bulk", post(reception::bulk_export))
+        .route("/admin/sites", get(cash::list_sites).post(cash::create_site))
+        .route("/admin/registers", get(cash::list_registers_admin).post(cash::create_register))
+        .route("/admin/cash-sessions", get(cash::audit))
+        .route("/cash/registers", get(cash::list_registers))
+        .route("/cash-sessions/open", post(cash::open_session))
+        .route("/cash-sessions/current", get(cash::current_session))
+        .route("/cash-sessions/{id}", get(cash::get_session))
+        .route("/cash-sessions/{id}/sales", post(cash::add_sale))
+        .route("/cash-sessions/{id}/close", post(cash::close_session))
         .route("/reception/postes/open", post(reception::open_poste))
         .route("/reception/postes", get(reception::list_postes))
         .route("/reception/postes/current", get(reception::current_poste))

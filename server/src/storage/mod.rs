@@ -1,8 +1,10 @@
-//! Persistence: one storage trait per domain ([`UserStore`], [`ReceptionStore`]), each
+//! Persistence: one storage trait per domain ([`UserStore`], [`ReceptionStore`],
+//! [`CashStore`]), each
 //! written once as generic code over [`sql::Database`], which each backend implements
 //! with its own pool, encodings and migrations (`migrations/<backend>/`): SQLite
 //! embedded by default, PostgreSQL for larger deployments. The backend is chosen from
 //! the URL at start.
+pub mod cash;
 mod postgres;
 pub mod reception;
 pub mod sql;
@@ -11,6 +13,7 @@ pub mod users;
 
 use std::sync::Arc;
 
+pub use cash::CashStore;
 pub use postgres::PgDb;
 pub use reception::{ReceptionSnapshot, ReceptionStore};
 pub use sql::SqlStore;
@@ -44,7 +47,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Everything the application persists, over one backend.
 #[async_trait::async_trait]
-pub trait Store: UserStore + ReceptionStore + Send + Sync + 'static {
+pub trait Store: UserStore + ReceptionStore + CashStore + Send + Sync + 'static {
     /// `"sqlite"` or `"postgres"`, for logs and health.
     fn backend(&self) -> &'static str;
     async fn migrate(&self) -> StoreResult<()>;

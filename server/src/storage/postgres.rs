@@ -49,6 +49,17 @@ fn query(sql: &str, params: Params) -> Query<'_> {
     params.into_iter().fold(sqlx::query(sql), bind)
 }
 
+/// Locks the parent row of a guarded write for the rest of the transaction: under READ
+/// COMMITTED the guard would not see rows other transactions are writing.
+async fn lock_row(tx: &mut sqlx::Transaction<'static, Postgres>, lock: RowLock) -> StoreResult<()> {
+    let mode = match lock.mode {
+        LockMode::Share => "FOR SHARE",
+        LockMode::Update => "FOR UPDATE",
+    };
+    sqlx::query(&format!("SELECT id FROM {} WHERE id = $1 {mode}", lock.table)).bind(lock.id).execute(&mut **tx).await?;
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl Database for PgDb {
     const NAME: &'static str = "postgres";
@@ -73,14 +84,23 @@ impl Database for PgDb {
 
     async fn guarded_write(&self, lock: RowLock, sql: &str, params: Params) -> StoreResult<u64> {
         let mut tx = self.pool.begin().await?;
-        let mode = match lock.mode {
-            LockMode::Share => "FOR SHARE",
-            LockMode::Update => "FOR UPDATE",
-        };
-        sqlx::query(&format!("SELECT id FROM {} WHERE id = $1 {mode}", lock.table)).bind(lock.id).execute(&mut *tx).await?;
+        lock_row(&mut tx, lock).await?;
         let done = query(sql, params).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(done.rows_affected())
+    }
+
+    async fn guarded_batch(&self, lock: RowLock, guard: (String, Params), then: Vec<(String, Params)>) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        lock_row(&mut tx, lock).await?;
+        if query(&guard.0, guard.1).execute(&mut *tx).await?.rows_affected() != 1 {
+            return Ok(false); // rolled back when dropped
+        }
+        for (sql, params) in then {
+            query(&sql, params).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn snapshot(&self) -> StoreResult<PgSnapshot> {
@@ -113,6 +133,9 @@ impl RowReader for PgRow {
         Ok(self.try_get(i)?)
     }
     fn int(&self, i: usize) -> StoreResult<i64> {
+        Ok(self.try_get(i)?)
+    }
+    fn opt_int(&self, i: usize) -> StoreResult<Option<i64>> {
         Ok(self.try_get(i)?)
     }
     fn int32(&self, i: usize) -> StoreResult<i32> {

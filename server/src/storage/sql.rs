@@ -5,7 +5,7 @@
 //! SQLite, native UUID and TIMESTAMPTZ in PostgreSQL). Everything above is ordinary
 //! generic code over [`SqlStore<D>`], checked by the compiler: each row type is mapped
 //! once ([`FromRow`]), each filter binds its parameters from one list for every driver.
-use app::ids::{CategoryId, LigneId, PosteId, TicketId, UserId};
+use app::ids::{CashSessionId, CategoryId, LigneId, PosteId, RegisterId, SaleId, SiteId, TicketId, UserId};
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 use uuid::Uuid;
@@ -108,6 +108,27 @@ impl SqlValue for CategoryId {
     }
 }
 
+impl SqlValue for SiteId {
+    fn param(v: Option<Self>) -> Param {
+        Param::Id(v.map(|v| v.0))
+    }
+}
+impl SqlValue for RegisterId {
+    fn param(v: Option<Self>) -> Param {
+        Param::Id(v.map(|v| v.0))
+    }
+}
+impl SqlValue for CashSessionId {
+    fn param(v: Option<Self>) -> Param {
+        Param::Id(v.map(|v| v.0))
+    }
+}
+impl SqlValue for SaleId {
+    fn param(v: Option<Self>) -> Param {
+        Param::Id(v.map(|v| v.0))
+    }
+}
+
 /// Reading a result row by column position, whatever the driver.
 pub trait RowReader {
     fn uuid(&self, i: usize) -> StoreResult<Uuid>;
@@ -120,6 +141,7 @@ pub trait RowReader {
     fn text(&self, i: usize) -> StoreResult<String>;
     fn opt_text(&self, i: usize) -> StoreResult<Option<String>>;
     fn int(&self, i: usize) -> StoreResult<i64>;
+    fn opt_int(&self, i: usize) -> StoreResult<Option<i64>>;
     fn int32(&self, i: usize) -> StoreResult<i32>;
     fn bool(&self, i: usize) -> StoreResult<bool>;
 
@@ -199,6 +221,12 @@ pub trait Database: Send + Sync + 'static {
     /// Returns the number of rows changed. Every domain's guarded writes go through it.
     async fn guarded_write(&self, lock: RowLock, sql: &str, params: Params) -> StoreResult<u64>;
 
+    /// Several statements in one transaction, the first one guarded like
+    /// [`Database::guarded_write`]: when it changes no row, nothing is written and the
+    /// result is false. For writes that span tables (a sale with its items, its
+    /// payments and its session's running totals).
+    async fn guarded_batch(&self, lock: RowLock, guard: (String, Params), then: Vec<(String, Params)>) -> StoreResult<bool>;
+
     /// A read-only transaction that sees one state of the database for all its reads,
     /// whatever is written meanwhile: an export reads all its sheets in one.
     async fn snapshot(&self) -> StoreResult<Self::Snapshot>;
@@ -227,6 +255,15 @@ impl<D: Database> SqlStore<D> {
     pub fn new(db: D) -> Self {
         Self { db }
     }
+}
+
+/// `($1, $2, $3), ($4, $5, $6)`: the placeholders of a multi-row `VALUES`, numbered
+/// from `first`.
+pub fn values_placeholders(rows: usize, columns: usize, first: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", (0..columns).map(|c| format!("${}", first + r * columns + c)).collect::<Vec<_>>().join(", ")))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Maps a unique-constraint violation to [`StoreError::Conflict`].

@@ -94,6 +94,18 @@ impl Database for SqliteDb {
         self.execute(sql, params).await
     }
 
+    async fn guarded_batch(&self, _lock: RowLock, guard: (String, Params), then: Vec<(String, Params)>) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        if query(&guard.0, guard.1).execute(&mut *tx).await?.rows_affected() != 1 {
+            return Ok(false); // rolled back when dropped
+        }
+        for (sql, params) in then {
+            query(&sql, params).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
     async fn snapshot(&self) -> StoreResult<SqliteSnapshot> {
         let path = self.path.clone();
         let conn = tokio::task::spawn_blocking(move || -> StoreResult<rusqlite::Connection> {
@@ -134,6 +146,9 @@ impl RowReader for SqliteRow {
         Ok(self.try_get(i)?)
     }
     fn int(&self, i: usize) -> StoreResult<i64> {
+        Ok(self.try_get(i)?)
+    }
+    fn opt_int(&self, i: usize) -> StoreResult<Option<i64>> {
         Ok(self.try_get(i)?)
     }
     fn int32(&self, i: usize) -> StoreResult<i32> {
@@ -190,6 +205,9 @@ impl RowReader for Lite<'_, '_> {
         Ok(self.text_ref(i)?.map(str::to_string))
     }
     fn int(&self, i: usize) -> StoreResult<i64> {
+        Ok(self.0.get(i)?)
+    }
+    fn opt_int(&self, i: usize) -> StoreResult<Option<i64>> {
         Ok(self.0.get(i)?)
     }
     fn int32(&self, i: usize) -> StoreResult<i32> {

@@ -97,6 +97,8 @@ pub async fn spawn_app_on(url: String) -> TestApp {
 }
 
 async fn build_app(url: String, data_dir: tempfile::TempDir, opts: Options) -> TestApp {
+    // Server logs go to the test's captured output: shown when a test fails.
+    let _ = tracing_subscriber::fmt().with_env_filter("warn,server=info").with_test_writer().try_init();
     let mut settings = Settings::for_tests(url, data_dir.path().join("data"));
     settings.admin_username = Some(ADMIN.into());
     settings.admin_password = Some(ADMIN_PASSWORD.into());

@@ -4,6 +4,7 @@ mod helpers;
 mod smtp;
 
 mod auth;
+mod cash;
 mod cli;
 mod mail;
 mod reception;

@@ -310,3 +310,25 @@ pub struct SessionPage {
     pub page_size: i64,
     pub totals: SessionTotals,
 }
+
+/// Live cash KPIs for the current Paris day (sales dated today, which follow the
+/// session for deferred entry).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CashLiveStats {
+    pub day: chrono::NaiveDate,
+    /// Sessions open now, whatever their date.
+    pub sessions_open: i64,
+    pub sales_count: i64,
+    /// Items sold (quantities added up).
+    pub items_count: i64,
+    /// Items total, donations excluded.
+    pub total_cents: Cents,
+    pub donation_cents: Cents,
+    /// Takings by method; `free` is given away, no drawer receives it.
+    pub cash_cents: Cents,
+    pub card_cents: Cents,
+    pub check_cents: Cents,
+    pub free_cents: Cents,
+    /// Weight of the items sold that were weighed.
+    pub weight_sold_kg: Weight,
+}

@@ -2,11 +2,14 @@
 //! count) and the session audit. REST handlers and server functions check the
 //! permission and scope filters at the edge; these functions check it again.
 mod audit;
+pub mod export;
 mod sales;
 mod sessions;
 mod sites;
+mod stats;
 
 pub use audit::list_sessions;
+pub use stats::live_stats;
 pub use sales::add_sale;
 pub use sessions::{close_session, current_session, get_session, open_session};
 pub use sites::{create_register, create_site, list_registers, list_sites};

@@ -61,6 +61,10 @@ impl CsvEncoder {
                     }
                 },
                 Cell::Code(t) => t,
+                Cell::Money(m) => {
+                    let _ = m.write_decimal(&mut self.scratch, if french { ',' } else { '.' });
+                    &self.scratch
+                }
                 Cell::Weight(w) => {
                     let _ = w.write_decimal(&mut self.scratch, if french { ',' } else { '.' });
                     &self.scratch

@@ -59,6 +59,8 @@ pub enum Cell<'a> {
     /// Text the application produces (ids, statuses, enum values).
     Code(Cow<'a, str>),
     Weight(Weight),
+    /// Money, written with 2 decimals.
+    Money(app::money::Cents),
     Int(i64),
     Instant(DateTime<Utc>),
     Bool(bool),
@@ -78,6 +80,7 @@ impl<'a> Cell<'a> {
             Cell::UserText(t) => Cell::UserText(Cow::Owned(t.into_owned())),
             Cell::Code(t) => Cell::Code(Cow::Owned(t.into_owned())),
             Cell::Weight(w) => Cell::Weight(w),
+            Cell::Money(m) => Cell::Money(m),
             Cell::Int(i) => Cell::Int(i),
             Cell::Instant(t) => Cell::Instant(t),
             Cell::Bool(b) => Cell::Bool(b),

@@ -16,6 +16,7 @@ const MAX_DATA_ROWS: u32 = 1_048_575;
 struct Formats {
     header: Format,
     weight: Format,
+    money: Format,
     datetime: Format,
 }
 
@@ -44,6 +45,8 @@ fn write_row(ws: &mut Worksheet, row: u32, cells: &[Cell<'_>], f: &Formats, cloc
             Cell::UserText(t) => ws.write_string(row, c, neutralize(t).as_ref())?,
             Cell::Code(t) => ws.write_string(row, c, t.as_ref())?,
             Cell::Weight(w) => ws.write_number_with_format(row, c, w.as_kg_f64(), &f.weight)?,
+            // Whole cents / 100 prints back as the same 2-decimal number.
+            Cell::Money(m) => ws.write_number_with_format(row, c, m.0 as f64 / 100.0, &f.money)?,
             Cell::Int(n) => ws.write_number(row, c, *n as f64)?,
             Cell::Instant(t) => ws.write_number_with_format(row, c, excel_serial(clock, *t), &f.datetime)?,
             Cell::Bool(b) => ws.write_string(row, c, if *b { "oui" } else { "non" })?,
@@ -71,6 +74,7 @@ impl XlsxWriter {
         let formats = Formats {
             header: Format::new().set_bold(),
             weight: Format::new().set_num_format("0.000"),
+            money: Format::new().set_num_format("0.00"),
             datetime: Format::new().set_num_format("yyyy-mm-dd hh:mm:ss"),
         };
         Ok(Self { wb, formats, clock: ParisClock::default(), current: None, rows: 0 })

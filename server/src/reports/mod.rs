@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use app::error::AppError;
+use app::cash::{CashSessionFilter, SessionSort};
 use app::filter::Resolved;
 use app::ids::TicketId;
 use app::reception::ReceptionFilter;
@@ -74,6 +75,8 @@ pub enum ReportKind {
     /// Reception tickets of a period: one row per ticket (CSV), or summary, tickets and
     /// lines (XLSX, ZIP).
     ReceptionTickets(Resolved<ReceptionFilter>),
+    /// The cash audit: summary, a row per session, a row per sale item.
+    CashSessions(Resolved<CashSessionFilter>, SessionSort),
 }
 
 #[derive(Clone, Debug)]
@@ -91,6 +94,7 @@ impl Report {
             ReportKind::TicketLines(_, id) => format!("ticket-{id}"),
             ReportKind::ReceptionLines(f) => format!("reception-lignes{}", period(f)),
             ReportKind::ReceptionTickets(f) => format!("reception-tickets{}", period(f)),
+            ReportKind::CashSessions(f, _) => format!("caisse-sessions{}", f.dates().map(|d| format!("-{}_{}", d.from, d.to)).unwrap_or_default()),
         };
         crate::export::safe_filename(&format!("{stem}.{}", self.format.extension()))
     }
@@ -134,6 +138,10 @@ async fn produce(store: &dyn Store, kind: &ReportKind, format: ReportFormat, out
         ReportKind::ReceptionTickets(f) => {
             let mut snap = store.reception_snapshot().await?;
             crate::reception::export::produce_tickets(&mut *snap, f, format, out).await
+        }
+        ReportKind::CashSessions(f, sort) => {
+            let mut snap = store.cash_snapshot().await?;
+            crate::cash::export::produce_sessions(&mut *snap, f, *sort, format, out).await
         }
     }
 }

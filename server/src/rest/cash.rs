@@ -66,6 +66,26 @@ pub async fn close_session(State(s): State<AppState>, Allowed(actor, _): Cashier
     Ok(Json(crate::cash::close_session(&s, &actor, session_id(&id)?, req).await?))
 }
 
+/// `POST /v1/admin/reports/cash-sessions/export-bulk`
+/// `{"filters": {...the audit filter...}, "format": "csv"|"xlsx"|"zip", "sort"?, "dialect"?}`.
+pub async fn export_bulk(State(s): State<AppState>, Allowed(actor, _): Admin, ApiJson(body): ApiJson<serde_json::Value>) -> ApiResult<axum::response::Response> {
+    let text = |name: &str| -> Result<Option<&str>, AppError> {
+        match body.get(name) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::String(v)) => Ok(Some(v.as_str())),
+            Some(_) => Err(AppError::field(name, format!("{name} doit être un texte."))),
+        }
+    };
+    if let Some(unknown) = body.as_object().and_then(|o| o.keys().find(|k| !["filters", "format", "sort", "dialect"].contains(&k.as_str()))) {
+        return Err(AppError::field(unknown.clone(), format!("Champ inconnu : « {} ».", app::error::truncate(unknown))).into());
+    }
+    let format = crate::reports::ReportFormat::parse(text("format")?, crate::reports::ReportFormat::Xlsx)?;
+    let dialect = crate::export::Dialect::parse(text("dialect")?)?;
+    let sort = SessionSort::parse(text("sort")?)?;
+    let filter = CashSessionFilter::from_json(body.get("filters").unwrap_or(&serde_json::Value::Null))?.scope(&actor).resolve(s.clock.now());
+    super::download::send(&s, crate::cash::export::sessions_report(filter, sort, format, dialect)).await
+}
+
 /// `GET /v1/admin/cash-sessions` with the cash-session filter, `sort`, `page` (from 1)
 /// and `page_size` (at most 500).
 pub async fn audit(State(s): State<AppState>, Allowed(actor, _): Admin, ApiQuery(q): ApiQuery<Vec<(String, String)>>) -> ApiResult<Json<SessionPage>> {

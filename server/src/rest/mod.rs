@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/sites", get(cash::list_sites).post(cash::create_site))
         .route("/admin/registers", get(cash::list_registers_admin).post(cash::create_register))
         .route("/admin/cash-sessions", get(cash::audit))
+        .route("/admin/reports/cash-sessions/export-bulk", post(cash::export_bulk))
         .route("/cash/registers", get(cash::list_registers))
         .route("/cash-sessions/open", post(cash::open_session))
         .route("/cash-sessions/current", get(cash::current_session))

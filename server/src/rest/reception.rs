@@ -175,11 +175,25 @@ pub async fn live_stats(State(s): State<AppState>, caller: Caller, ApiQuery(q): 
     Ok(Json(crate::reception::live_stats(&s, actor, flag(q.exclude_deferred.as_deref())?).await?))
 }
 
-/// The unified stats endpoint; the cash block joins it with the cash module.
+/// The unified stats endpoint: the `reception` block for reception users, the `cash`
+/// block for cashiers, both for admins; 403 for anyone with neither.
 pub async fn all_live_stats(State(s): State<AppState>, caller: Caller, ApiQuery(q): ApiQuery<StatsQuery>) -> ApiResult<Json<serde_json::Value>> {
-    let actor = reception(&caller)?;
-    let reception = crate::reception::live_stats(&s, actor, flag(q.exclude_deferred.as_deref())?).await?;
-    Ok(Json(serde_json::json!({ "reception": reception })))
+    let actor = &caller.0;
+    let exclude_deferred = flag(q.exclude_deferred.as_deref())?;
+    let (sees_reception, sees_cash) = (actor.has(Permission::ReceptionAccess), actor.has(Permission::CaisseAccess));
+    if !sees_reception && !sees_cash {
+        return Err(AppError::forbidden().into());
+    }
+    let mut out = serde_json::Map::new();
+    if sees_reception {
+        let r = crate::reception::live_stats(&s, actor, exclude_deferred).await?;
+        out.insert("reception".into(), serde_json::to_value(r).map_err(crate::error::internal)?);
+    }
+    if sees_cash {
+        let c = crate::cash::live_stats(&s, actor).await?;
+        out.insert("cash".into(), serde_json::to_value(c).map_err(crate::error::internal)?);
+    }
+    Ok(Json(serde_json::Value::Object(out)))
 }
 
 pub async fn list_categories(State(s): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<Category>>> {

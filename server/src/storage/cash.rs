@@ -103,6 +103,10 @@ pub trait CashStore: Send + Sync {
     async fn list_sessions(&self, f: &Resolved<CashSessionFilter>, sort: SessionSort, limit: i64, offset: i64) -> StoreResult<Vec<CashSession>>;
     /// Totals over every session the filter selects.
     async fn session_totals(&self, f: &Resolved<CashSessionFilter>) -> StoreResult<SessionTotals>;
+    /// A read snapshot for an export: all its reads see one state of the database.
+    async fn cash_snapshot(&self) -> StoreResult<Box<dyn CashSnapshot>>;
+    /// The day's figures (sales dated within `day`), without the day itself.
+    async fn cash_day_stats(&self, day: app::time::UtcRange) -> StoreResult<app::cash::CashLiveStats>;
 }
 
 const SITE_SELECT: &str = "SELECT id, name, created_at FROM sites";
@@ -193,6 +197,24 @@ impl FromRow for SessionTotals {
             donation_cents: cents(r, 8)?,
             cash_variance_cents: cents(r, 9)?,
             weight_kg: Weight::from_grams(r.int(10)?),
+        })
+    }
+}
+
+impl FromRow for app::cash::CashLiveStats {
+    fn from_row(r: &impl RowReader) -> StoreResult<Self> {
+        Ok(app::cash::CashLiveStats {
+            day: chrono::NaiveDate::default(),
+            sessions_open: r.int(0)?,
+            sales_count: r.int(1)?,
+            items_count: r.int(2)?,
+            total_cents: cents(r, 3)?,
+            donation_cents: cents(r, 4)?,
+            cash_cents: cents(r, 5)?,
+            card_cents: cents(r, 6)?,
+            check_cents: cents(r, 7)?,
+            free_cents: cents(r, 8)?,
+            weight_sold_kg: Weight::from_grams(r.int(9)?),
         })
     }
 }
@@ -515,22 +537,132 @@ impl<D: Database> CashStore for SqlStore<D> {
     }
 
     async fn session_totals(&self, f: &Resolved<CashSessionFilter>) -> StoreResult<SessionTotals> {
-        let sum = |c: &str| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT)");
+        self.db.fetch_one(&totals_sql(), filter_params(f)).await
+    }
+
+    async fn cash_day_stats(&self, day: app::time::UtcRange) -> StoreResult<app::cash::CashLiveStats> {
+        let of_day = "sa.sold_at >= $1 AND sa.sold_at < $2";
+        let sales = |e: &str| format!("(SELECT CAST(COALESCE({e}, 0) AS BIGINT) FROM sales sa WHERE {of_day})");
+        let items = |e: &str| format!("(SELECT CAST(COALESCE({e}, 0) AS BIGINT) FROM sale_items i JOIN sales sa ON sa.id = i.sale_id WHERE {of_day})");
+        let paid = |m: &str| format!("(SELECT CAST(COALESCE(SUM(pa.amount_cents), 0) AS BIGINT) FROM sale_payments pa JOIN sales sa ON sa.id = pa.sale_id WHERE {of_day} AND pa.method = '{m}')");
         let sql = format!(
-            "SELECT COUNT(*), {}, {}, {}, {}, {}, {}, {}, {}, {}, {}
-             FROM cash_sessions s JOIN registers r ON r.id = s.register_id JOIN users u ON u.id = s.operator_id
-             WHERE {SESSION_FILTER_WHERE}",
-            sum("s.sales_count"),
-            sum("s.items_count"),
-            sum("s.total_cents"),
-            sum("s.cash_cents"),
-            sum("s.card_cents"),
-            sum("s.check_cents"),
-            sum("s.free_cents"),
-            sum("s.donation_cents"),
-            sum("s.cash_variance_cents"),
-            sum("s.weight_g"),
+            "SELECT (SELECT COUNT(*) FROM cash_sessions WHERE closed_at IS NULL), {}, {}, {}, {}, {}, {}, {}, {}, {}",
+            sales("COUNT(*)"),
+            items("SUM(i.quantity)"),
+            sales("SUM(sa.total_cents)"),
+            sales("SUM(sa.donation_cents)"),
+            paid("cash"),
+            paid("card"),
+            paid("check"),
+            paid("free"),
+            items("SUM(i.weight_g * i.quantity)"),
         );
-        self.db.fetch_one(&sql, filter_params(f)).await
+        self.db.fetch_one(&sql, vec![p(day.from), p(day.to)]).await
+    }
+
+    async fn cash_snapshot(&self) -> StoreResult<Box<dyn CashSnapshot>> {
+        Ok(Box::new(CashSnap(self.db.snapshot().await?)))
+    }
+}
+
+/// A sale item as exported, with its sale and session.
+#[derive(Clone, Debug)]
+pub struct ExportItem {
+    pub sale_id: String,
+    pub sold_at: DateTime<Utc>,
+    pub session_id: String,
+    pub register_name: String,
+    pub operator_name: String,
+    pub category_name: String,
+    pub parent_category_name: Option<String>,
+    pub quantity: i64,
+    pub weight: Option<Weight>,
+    pub unit_price: Cents,
+    pub line_total: Cents,
+    /// Which methods paid the sale: cash, card, check, free.
+    pub paid_by: [bool; 4],
+}
+
+impl FromRow for ExportItem {
+    fn from_row(r: &impl RowReader) -> StoreResult<Self> {
+        Ok(ExportItem {
+            sale_id: r.uuid_text(0)?,
+            sold_at: r.ts(1)?,
+            session_id: r.uuid_text(2)?,
+            register_name: r.text(3)?,
+            operator_name: r.text(4)?,
+            category_name: r.text(5)?,
+            parent_category_name: r.opt_text(6)?,
+            quantity: r.int(7)?,
+            weight: r.opt_int(8)?.map(Weight::from_grams),
+            unit_price: cents(r, 9)?,
+            line_total: cents(r, 10)?,
+            paid_by: [r.bool(11)?, r.bool(12)?, r.bool(13)?, r.bool(14)?],
+        })
+    }
+}
+
+/// The export reads of the cash audit, within one snapshot.
+#[async_trait::async_trait]
+pub trait CashSnapshot: Send {
+    async fn totals(&mut self, f: &Resolved<CashSessionFilter>) -> StoreResult<SessionTotals>;
+    /// Every session of the filter, in `sort` order, in batches.
+    async fn sessions(&mut self, f: &Resolved<CashSessionFilter>, sort: SessionSort, out: &tokio::sync::mpsc::Sender<StoreResult<Vec<CashSession>>>) -> StoreResult<u64>;
+    /// Every sale item of the filter's sessions, by session opening then sale.
+    async fn items(&mut self, f: &Resolved<CashSessionFilter>, out: &tokio::sync::mpsc::Sender<StoreResult<Vec<ExportItem>>>) -> StoreResult<u64>;
+}
+
+struct CashSnap<S: super::sql::Snapshot>(S);
+
+fn totals_sql() -> String {
+    let sum = |c: &str| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT)");
+    format!(
+        "SELECT COUNT(*), {}, {}, {}, {}, {}, {}, {}, {}, {}, {}
+         FROM cash_sessions s JOIN registers r ON r.id = s.register_id JOIN users u ON u.id = s.operator_id
+         WHERE {SESSION_FILTER_WHERE}",
+        sum("s.sales_count"),
+        sum("s.items_count"),
+        sum("s.total_cents"),
+        sum("s.cash_cents"),
+        sum("s.card_cents"),
+        sum("s.check_cents"),
+        sum("s.free_cents"),
+        sum("s.donation_cents"),
+        sum("s.cash_variance_cents"),
+        sum("s.weight_g"),
+    )
+}
+
+#[async_trait::async_trait]
+impl<S: super::sql::Snapshot> CashSnapshot for CashSnap<S> {
+    async fn totals(&mut self, f: &Resolved<CashSessionFilter>) -> StoreResult<SessionTotals> {
+        self.0.fetch_all(&totals_sql(), filter_params(f)).await?.pop().ok_or(StoreError::NotFound)
+    }
+
+    async fn sessions(&mut self, f: &Resolved<CashSessionFilter>, sort: SessionSort, out: &tokio::sync::mpsc::Sender<StoreResult<Vec<CashSession>>>) -> StoreResult<u64> {
+        let sql = format!("{SESSION_SELECT} WHERE {SESSION_FILTER_WHERE} ORDER BY {}", order_by(sort));
+        self.0.stream(&sql, filter_params(f), out).await
+    }
+
+    async fn items(&mut self, f: &Resolved<CashSessionFilter>, out: &tokio::sync::mpsc::Sender<StoreResult<Vec<ExportItem>>>) -> StoreResult<u64> {
+        let paid = |m: &str| format!("EXISTS (SELECT 1 FROM sale_payments pm WHERE pm.sale_id = sa.id AND pm.method = '{m}')");
+        let sql = format!(
+            "SELECT sa.id, sa.sold_at, s.id, r.name, u.display_name, c.name, pc.name, i.quantity, i.weight_g,
+                    i.unit_price_cents, i.line_total_cents, {}, {}, {}, {}
+             FROM sale_items i
+             JOIN sales sa ON sa.id = i.sale_id
+             JOIN cash_sessions s ON s.id = sa.session_id
+             JOIN registers r ON r.id = s.register_id
+             JOIN users u ON u.id = s.operator_id
+             JOIN categories c ON c.id = i.category_id
+             LEFT JOIN categories pc ON pc.id = c.parent_id
+             WHERE {SESSION_FILTER_WHERE}
+             ORDER BY s.opened_at, s.id, sa.sold_at, sa.created_at, sa.id, i.position",
+            paid("cash"),
+            paid("card"),
+            paid("check"),
+            paid("free"),
+        );
+        self.0.stream(&sql, filter_params(f), out).await
     }
 }

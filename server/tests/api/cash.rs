@@ -1,4 +1,7 @@
 //! Cash: sites, registers, till sessions, sales, the close, and the audit list.
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 
@@ -13,6 +16,8 @@ both_backends!(
     sales_racing_the_close_are_all_or_nothing,
     deferred_sessions_date_their_sales_on_the_session_day,
     the_audit_filters_alone_and_combined,
+    the_export_applies_every_filter_with_typed_cells,
+    live_stats_carry_the_days_cash_block,
 );
 
 impl TestApp {
@@ -442,4 +447,113 @@ async fn the_audit_filters_alone_and_combined(db: Db) {
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{q}");
         assert_eq!(r.json::<Value>().await.unwrap()["field"], field, "{q}");
     }
+}
+
+/// The audit export: the filter applies to every sheet, numbers and dates are typed
+/// cells, user text is neutralised, CSV is the "Détails" table in the French profile.
+async fn the_export_applies_every_filter_with_typed_cells(db: Db) {
+    let app = spawn_app(db).await;
+    app.login_admin().await;
+    let reg = app.register("Centre", "Caisse =1+1").await;
+    let mobilier = app.category_id("Mobilier").await;
+    let petit = app.category_id("Petit électroménager").await;
+    // A balanced session, then one 2,50 € short with a formula-looking comment.
+    let ok = app.open_cash(&app.client, &reg, 1000).await;
+    assert_eq!(app.sell(&app.client, &ok, &mobilier, (1, 700), json!([{"method": "cash", "amount_cents": 700}]), 0).await.status(), StatusCode::CREATED);
+    assert_eq!(app.close_cash(&app.client, &ok, json!({"counted_cash_cents": 1700})).await.status(), StatusCode::OK);
+    let short = app.open_cash(&app.client, &reg, 1000).await;
+    let body = json!({"items": [{"category_id": petit, "quantity": 2, "weight_kg": "1,250", "unit_price_cents": 1250}, {"category_id": mobilier, "quantity": 1, "unit_price_cents": 99}],
+                      "payments": [{"method": "cash", "amount_cents": 1000}, {"method": "card", "amount_cents": 1699}], "donation_cents": 100});
+    assert_eq!(app.post_json(&app.client, &format!("/v1/cash-sessions/{short}/sales"), body).await.status(), StatusCode::CREATED);
+    assert_eq!(app.close_cash(&app.client, &short, json!({"counted_cash_cents": 1750, "comment": "=HYPERLINK(\"x\")"})).await.status(), StatusCode::OK);
+
+    let export = |body: Value| app.client.post(app.url("/v1/admin/reports/cash-sessions/export-bulk")).json(&body).send();
+    let r = export(json!({"filters": {"has_variance": true, "period": "today"}, "format": "xlsx"})).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-disposition"], "attachment; filename=\"caisse-sessions-2026-03-15_2026-03-15.xlsx\"");
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(r.bytes().await.unwrap().to_vec())).expect("a valid xlsx");
+    assert_eq!(book.sheet_names(), ["Résumé", "Détails", "Détails Tickets"]);
+    let rows = |book: &mut Xlsx<Cursor<Vec<u8>>>, name: &str| -> Vec<Vec<Data>> { book.worksheet_range(name).unwrap().rows().map(|r| r.to_vec()).collect() };
+    let summary = rows(&mut book, "Résumé");
+    assert_eq!(summary.len(), 3, "header, the one session with a variance, the total");
+    assert!(matches!(summary[1][0], Data::Float(_) | Data::DateTime(_)), "opening as a date cell: {:?}", summary[1][0]);
+    assert_eq!(summary[1][1], Data::String("Caisse =1+1".into()), "register names as typed");
+    assert_eq!((summary[1][7].clone(), summary[1][8].clone(), summary[1][9].clone()), (Data::Float(25.99), Data::Float(1.0), Data::Float(-2.5)));
+    assert_eq!(summary[2][0], Data::String("TOTAL".into()));
+    assert_eq!((summary[2][4].clone(), summary[2][7].clone()), (Data::Float(1.0), Data::Float(25.99)));
+    let details = rows(&mut book, "Détails");
+    assert_eq!(details.len(), 2);
+    assert_eq!(details[0][14], Data::String("Espèces attendues (€)".into()));
+    assert_eq!((details[1][5].clone(), details[1][10].clone(), details[1][11].clone()), (Data::Float(10.0), Data::Float(10.0), Data::Float(16.99)));
+    assert_eq!((details[1][14].clone(), details[1][15].clone(), details[1][16].clone()), (Data::Float(20.0), Data::Float(17.5), Data::Float(-2.5)));
+    assert_eq!(details[1][22], Data::String(short.clone()));
+    assert_eq!(details[1][19], Data::String("'=HYPERLINK(\"x\")".into()), "a formula-looking comment stays text");
+    let items = rows(&mut book, "Détails Tickets");
+    assert_eq!(items.len(), 3, "the two items of the session with a variance only");
+    let petit_row = items.iter().find(|r| r[5] == Data::String("Petit électroménager".into())).unwrap();
+    assert_eq!(petit_row[6], Data::String("Électroménager (DEEE)".into()));
+    assert_eq!((petit_row[7].clone(), petit_row[8].clone(), petit_row[9].clone(), petit_row[10].clone()), (Data::Float(2.0), Data::Float(1.25), Data::Float(12.5), Data::Float(25.0)));
+    assert_eq!(petit_row[11], Data::String("cash,card".into()));
+
+    // CSV: the Détails rows in the French profile, every filter applied.
+    let r = export(json!({"filters": {"has_variance": false}, "format": "csv"})).await.unwrap();
+    assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = r.text().await.unwrap();
+    let lines: Vec<&str> = csv.split("\r\n").collect();
+    assert!(lines[0].starts_with("\u{feff}Ouverture;Fermeture;Opérateur;Caisse;Site;Fond de caisse (€);Total ventes (€);"), "{csv}");
+    assert_eq!(lines.len(), 3, "header, the balanced session, and the final line end: {csv}");
+    assert!(lines[1].starts_with("2026-03-15 11:00:00;2026-03-15 11:00:00;Administrateur;Caisse =1+1;Centre;10,00;7,00;1;1;0,00;7,00;0,00;0,00;0,00;17,00;17,00;0,00;;;;closed;non;"), "{}", lines[1]);
+    assert!(lines[1].ends_with(&ok), "{}", lines[1]);
+    // The comment is neutralised in CSV.
+    let r = export(json!({"filters": {"has_variance": true}, "format": "csv", "dialect": "standard"})).await.unwrap();
+    let csv = r.text().await.unwrap();
+    assert!(csv.contains(",\"'=HYPERLINK(\"\"x\"\")\",closed,false,"), "{csv}");
+    // Bad input names its field.
+    for (body, field) in [(json!({"filters": {"status": "perdu"}}), "status"), (json!({"format": "pdf"}), "format"), (json!({"filtres": {}}), "filtres"), (json!({"sort": 3}), "sort")] {
+        let r = export(body.clone()).await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(r.json::<Value>().await.unwrap()["field"], field, "{body}");
+    }
+    let (cashier, _) = app.user_client("lea", &["caisse.access"]).await;
+    assert_eq!(cashier.post(app.url("/v1/admin/reports/cash-sessions/export-bulk")).json(&json!({})).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+}
+
+/// `GET /v1/stats/live`: the cash block for cashiers, the reception block for reception
+/// users, both for admins; sales dated today in Paris only.
+async fn live_stats_carry_the_days_cash_block(db: Db) {
+    use chrono::{Duration, TimeZone, Utc};
+    let app = spawn_app(db).await;
+    app.login_admin().await;
+    let reg = app.register("Centre", "Caisse 1").await;
+    let cat = app.category_id("Mobilier").await;
+    let (lea, _) = app.user_client("lea", &["caisse.access"]).await;
+    let (paul, _) = app.user_client("paul", &["reception.access"]).await;
+    // Yesterday evening (22:30 Paris), then today.
+    app.clock.set(Utc.with_ymd_and_hms(2026, 3, 14, 21, 30, 0).unwrap());
+    assert_eq!(app.login_with(&lea, "lea", "motdepasse-lea").await.status(), StatusCode::OK);
+    let session = app.open_cash(&lea, &reg, 0).await;
+    assert_eq!(app.sell(&lea, &session, &cat, (1, 999), json!([{"method": "cash", "amount_cents": 999}]), 0).await.status(), StatusCode::CREATED);
+    app.clock.set(Utc.with_ymd_and_hms(2026, 3, 14, 23, 30, 0).unwrap());
+    assert_eq!(app.login_with(&lea, "lea", "motdepasse-lea").await.status(), StatusCode::OK);
+    let body = json!({"items": [{"category_id": cat, "quantity": 2, "weight_kg": 1.5, "unit_price_cents": 500}], "payments": [{"method": "card", "amount_cents": 800}, {"method": "cash", "amount_cents": 300}], "donation_cents": 100});
+    assert_eq!(app.post_json(&lea, &format!("/v1/cash-sessions/{session}/sales"), body).await.status(), StatusCode::CREATED);
+    app.clock.advance(Duration::minutes(30));
+    assert_eq!(app.sell(&lea, &session, &cat, (1, 200), json!([{"method": "free", "amount_cents": 200}]), 0).await.status(), StatusCode::CREATED);
+
+    let cash = app.get_json(&lea, "/v1/stats/live").await;
+    assert!(cash.get("reception").is_none(), "{cash}");
+    let c = &cash["cash"];
+    assert_eq!(c["day"], "2026-03-15");
+    assert_eq!((c["sessions_open"].as_i64(), c["sales_count"].as_i64(), c["items_count"].as_i64()), (Some(1), Some(2), Some(3)));
+    assert_eq!((c["total_cents"].as_i64(), c["donation_cents"].as_i64()), (Some(1200), Some(100)));
+    assert_eq!((c["cash_cents"].as_i64(), c["card_cents"].as_i64(), c["check_cents"].as_i64(), c["free_cents"].as_i64()), (Some(300), Some(800), Some(0), Some(200)));
+    assert_eq!(c["weight_sold_kg"], 3.0);
+    assert_eq!(app.login_with(&paul, "paul", "motdepasse-paul").await.status(), StatusCode::OK);
+    let reception = app.get_json(&paul, "/v1/stats/live").await;
+    assert!(reception.get("cash").is_none() && reception.get("reception").is_some(), "{reception}");
+    app.login_admin().await;
+    let both = app.get_json(&app.client, "/v1/stats/live").await;
+    assert!(both.get("cash").is_some() && both.get("reception").is_some());
+    let (nobody, _) = app.user_client("zoe", &[]).await;
+    assert_eq!(nobody.get(app.url("/v1/stats/live")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
 }

@@ -273,9 +273,10 @@ async fn reception_routes_check_auth_and_permissions(db: Db) {
         format!("/v1/reception/tickets/{t}/export-csv"),
         "/v1/reception/lignes/export-csv?date_from=2026-03-01&date_to=2026-03-31".into(),
         "/v1/reception/stats/live".into(),
-        "/v1/stats/live".into(),
         "/v1/categories".into(),
     ];
+    // `/v1/stats/live` serves cashiers their own block (see cash.rs): anonymous only here.
+    assert_detail(anon.get(app.url("/v1/stats/live")).send().await.unwrap(), StatusCode::UNAUTHORIZED, "Authentification requise").await;
     let posts = [
         "/v1/reception/postes/open".to_string(),
         "/v1/reception/tickets".into(),

@@ -33,6 +33,8 @@ pub struct Settings {
     pub login_lockout: Duration,
     /// A cash variance above this (either way) needs a comment to close a session.
     pub cash_variance_tolerance: app::money::Cents,
+    /// How often expired sessions and download tokens are purged.
+    pub purge_interval: Duration,
 }
 
 impl Settings {
@@ -58,6 +60,7 @@ impl Settings {
             login_max_failures: number("RECYCLIQUE_LOGIN_MAX_FAILURES", 5)? as u32,
             login_lockout: Duration::from_secs(60 * number("RECYCLIQUE_LOGIN_LOCKOUT_MINUTES", 15)?),
             cash_variance_tolerance: app::money::Cents(number("CASH_VARIANCE_TOLERANCE_CENTS", 5)? as i64),
+            purge_interval: Duration::from_secs(number("RECYCLIQUE_PURGE_INTERVAL_SECS", 3600)?.max(1)),
         })
     }
 
@@ -81,6 +84,7 @@ impl Settings {
             login_max_failures: 5,
             login_lockout: Duration::from_secs(15 * 60),
             cash_variance_tolerance: app::money::Cents(5),
+            purge_interval: Duration::from_secs(3600),
         }
     }
 

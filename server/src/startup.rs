@@ -49,10 +49,23 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The HTTP server and the background workers, stopped together.
 pub struct Application {
     listener: tokio::net::TcpListener,
     router: Router,
     state: AppState,
+    shutdown: tokio::sync::watch::Sender<bool>,
+}
+
+/// Stops a running [`Application`]: the server drains its requests, each worker
+/// finishes its current step, then `run_until_stopped` returns.
+#[derive(Clone)]
+pub struct ShutdownHandle(tokio::sync::watch::Sender<bool>);
+
+impl ShutdownHandle {
+    pub fn shutdown(&self) {
+        let _ = self.0.send(true);
+    }
 }
 
 impl Application {
@@ -76,7 +89,8 @@ impl Application {
         prepare_tmp_dir(&state.settings.tmp_dir())?;
         let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
         let router = router(state.clone());
-        Ok(Self { listener, router, state })
+        let (shutdown, _) = tokio::sync::watch::channel(false);
+        Ok(Self { listener, router, state, shutdown })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -87,9 +101,41 @@ impl Application {
         &self.state
     }
 
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        ShutdownHandle(self.shutdown.clone())
+    }
+
+    /// The background workers this application runs.
+    fn workers(&self) -> Vec<Arc<dyn crate::worker::Worker>> {
+        vec![Arc::new(crate::worker::Purge { interval: self.state.settings.purge_interval })]
+    }
+
+    /// Serves HTTP and runs the workers until Ctrl-C, SIGTERM or the shutdown handle.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         tracing::info!("RecyClique listening on http://{} ({} database)", self.local_addr(), self.state.store.backend());
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await
+        let workers: Vec<_> = self
+            .workers()
+            .into_iter()
+            .map(|w| tokio::spawn(crate::worker::run(w, self.state.clone(), self.shutdown.subscribe())))
+            .collect();
+        let signals = ShutdownHandle(self.shutdown.clone());
+        let on_signal = tokio::spawn(async move {
+            shutdown_signal().await;
+            signals.shutdown();
+        });
+        let mut stop = self.shutdown.subscribe();
+        let served = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(async move {
+                let _ = stop.wait_for(|s| *s).await;
+            })
+            .await;
+        // The server may also stop on an error: the workers stop with it.
+        let _ = self.shutdown.send(true);
+        on_signal.abort();
+        for w in workers {
+            let _ = w.await;
+        }
+        served
     }
 }
 

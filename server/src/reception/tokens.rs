@@ -27,7 +27,6 @@ pub async fn issue_download_token(state: &AppState, actor: &UserView, ticket_id:
     let now = state.clock.now();
     let expires_at = now + Duration::minutes(TOKEN_TTL_MINUTES);
     state.store.insert_download_token(&hash(&token), ticket_id, actor.id, now, expires_at).await?;
-    state.store.delete_expired_tokens(now).await?;
     Ok(DownloadToken { token, expires_at })
 }
 

@@ -70,6 +70,10 @@ pub struct TestApp {
     pub client: Client,
     pub clock: Arc<ManualClock>,
     pub state: server::state::AppState,
+    /// Stops the server and its workers.
+    pub shutdown: server::startup::ShutdownHandle,
+    /// The running application: done once it has stopped.
+    pub running: tokio::task::JoinHandle<std::io::Result<()>>,
     /// Held so the temporary directory lives as long as the app.
     pub _data_dir: tempfile::TempDir,
 }
@@ -110,8 +114,9 @@ async fn build_app(url: String, data_dir: tempfile::TempDir, opts: Options) -> T
     let application = Application::build(settings, leptos, clock.clone()).await.expect("build application");
     let addr = format!("http://{}", application.local_addr());
     let state = application.state().clone();
-    tokio::spawn(application.run_until_stopped());
-    TestApp { addr, client: new_client(), clock, state, _data_dir: data_dir }
+    let shutdown = application.shutdown_handle();
+    let running = tokio::spawn(application.run_until_stopped());
+    TestApp { addr, client: new_client(), clock, state, shutdown, running, _data_dir: data_dir }
 }
 
 pub fn new_client() -> Client {

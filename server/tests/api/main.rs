@@ -11,3 +11,4 @@ mod reception;
 mod reception_exports;
 mod snapshot;
 mod users;
+mod worker;

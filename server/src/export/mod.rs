@@ -136,9 +136,15 @@ impl ParisClock {
 /// not stop them (CWE-1236).
 const FORMULA_TRIGGERS: [char; 8] = ['=', '+', '-', '@', '\t', '\r', '\n', '\0'];
 
-/// Prefixes `'` to user text that a spreadsheet would take for a formula.
+/// Whether a spreadsheet would take `text` for a formula: the one rule that both the
+/// CSV writer (a leading `'`) and the XLSX writer (Excel's quote-prefix style) apply.
+pub fn formula_like(text: &str) -> bool {
+    text.starts_with(FORMULA_TRIGGERS)
+}
+
+/// Prefixes `'` to user text that a spreadsheet would take for a formula (CSV).
 pub fn neutralize(text: &str) -> Cow<'_, str> {
-    if text.starts_with(FORMULA_TRIGGERS) {
+    if formula_like(text) {
         Cow::Owned(format!("'{text}"))
     } else {
         Cow::Borrowed(text)

@@ -1,5 +1,6 @@
 //! The XLSX writer: real numeric and date cells, strings written as strings (never as
-//! formulas) and neutralised like in CSV. Worksheets use rust_xlsxwriter's constant
+//! formulas); user text that looks like a formula keeps its text exactly and gets
+//! Excel's quote-prefix style, so it stays text even when a user edits the cell. Worksheets use rust_xlsxwriter's constant
 //! memory mode and the workbook goes to a temporary file that is then streamed, so
 //! memory stays flat whatever the row count.
 use std::path::Path;
@@ -8,7 +9,7 @@ use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_xlsxwriter::{Format, Workbook, Worksheet};
 
-use super::{neutralize, Cell, Column, ParisClock};
+use super::{formula_like, Cell, Column, ParisClock};
 
 /// Excel's last row is 1,048,576; the header takes one.
 const MAX_DATA_ROWS: u32 = 1_048_575;
@@ -18,6 +19,8 @@ struct Formats {
     weight: Format,
     money: Format,
     datetime: Format,
+    /// Text shown as typed that can never become a formula.
+    quoted: Format,
 }
 
 /// Excel's serial date: days since 1899-12-30, in Paris wall-clock time.
@@ -42,7 +45,8 @@ fn write_row(ws: &mut Worksheet, row: u32, cells: &[Cell<'_>], f: &Formats, cloc
     for (i, cell) in cells.iter().enumerate() {
         let c = i as u16;
         match cell {
-            Cell::UserText(t) => ws.write_string(row, c, neutralize(t).as_ref())?,
+            Cell::UserText(t) if formula_like(t) => ws.write_string_with_format(row, c, t.as_ref(), &f.quoted)?,
+            Cell::UserText(t) => ws.write_string(row, c, t.as_ref())?,
             Cell::Code(t) => ws.write_string(row, c, t.as_ref())?,
             Cell::Weight(w) => ws.write_number_with_format(row, c, w.as_kg_f64(), &f.weight)?,
             // Whole cents / 100 prints back as the same 2-decimal number.
@@ -75,6 +79,7 @@ impl XlsxWriter {
             header: Format::new().set_bold(),
             weight: Format::new().set_num_format("0.000"),
             money: Format::new().set_num_format("0.00"),
+            quoted: Format::new().set_quote_prefix(),
             datetime: Format::new().set_num_format("yyyy-mm-dd hh:mm:ss"),
         };
         Ok(Self { wb, formats, clock: ParisClock::default(), current: None, rows: 0 })

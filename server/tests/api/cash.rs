@@ -471,7 +471,10 @@ async fn the_export_applies_every_filter_with_typed_cells(db: Db) {
     let r = export(json!({"filters": {"has_variance": true, "period": "today"}, "format": "xlsx"})).await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["content-disposition"], "attachment; filename=\"caisse-sessions-2026-03-15_2026-03-15.xlsx\"");
-    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(r.bytes().await.unwrap().to_vec())).expect("a valid xlsx");
+    let bytes = r.bytes().await.unwrap().to_vec();
+    // The comment =HYPERLINK(...) (Détails, column T) is the only quote-prefixed cell.
+    assert_eq!((quote_prefixed_cells(&bytes, 1), quote_prefixed_cells(&bytes, 2), quote_prefixed_cells(&bytes, 3)), (vec![], vec!["T2".to_string()], vec![]));
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).expect("a valid xlsx");
     assert_eq!(book.sheet_names(), ["Résumé", "Détails", "Détails Tickets"]);
     let rows = |book: &mut Xlsx<Cursor<Vec<u8>>>, name: &str| -> Vec<Vec<Data>> { book.worksheet_range(name).unwrap().rows().map(|r| r.to_vec()).collect() };
     let summary = rows(&mut book, "Résumé");
@@ -487,7 +490,7 @@ async fn the_export_applies_every_filter_with_typed_cells(db: Db) {
     assert_eq!((details[1][5].clone(), details[1][10].clone(), details[1][11].clone()), (Data::Float(10.0), Data::Float(10.0), Data::Float(16.99)));
     assert_eq!((details[1][14].clone(), details[1][15].clone(), details[1][16].clone()), (Data::Float(20.0), Data::Float(17.5), Data::Float(-2.5)));
     assert_eq!(details[1][22], Data::String(short.clone()));
-    assert_eq!(details[1][19], Data::String("'=HYPERLINK(\"x\")".into()), "a formula-looking comment stays text");
+    assert_eq!(details[1][19], Data::String("=HYPERLINK(\"x\")".into()), "a formula-looking comment is a string cell, exactly as typed");
     let items = rows(&mut book, "Détails Tickets");
     assert_eq!(items.len(), 3, "the two items of the session with a variance only");
     let petit_row = items.iter().find(|r| r[5] == Data::String("Petit électroménager".into())).unwrap();

@@ -220,3 +220,32 @@ impl TestApp {
         (c, user)
     }
 }
+
+/// The cells of worksheet `sheet` (1-based, workbook order) styled with Excel's
+/// quote-prefix (text shown as typed, never a formula), e.g. `["N2"]`.
+pub fn quote_prefixed_cells(xlsx: &[u8], sheet: usize) -> Vec<String> {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).expect("an xlsx is a zip");
+    let mut read = |name: &str| {
+        let mut s = String::new();
+        zip.by_name(name).unwrap_or_else(|_| panic!("{name} in the xlsx")).read_to_string(&mut s).unwrap();
+        s
+    };
+    let styles = read("xl/styles.xml");
+    let xfs = &styles[styles.find("<cellXfs").expect("cellXfs")..];
+    let xfs = &xfs[..xfs.find("</cellXfs>").expect("end of cellXfs")];
+    let quoted: Vec<usize> = xfs.split("<xf ").skip(1).enumerate().filter(|(_, xf)| xf.contains("quotePrefix=\"1\"")).map(|(i, _)| i).collect();
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let start = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        Some(tag[start..start + tag[start..].find('"')?].to_string())
+    };
+    read(&format!("xl/worksheets/sheet{sheet}.xml"))
+        .split("<c ")
+        .skip(1)
+        .filter_map(|c| {
+            let tag = format!(" {}", &c[..c.find('>')?]);
+            let style: usize = attr(&tag, "s")?.parse().ok()?;
+            quoted.contains(&style).then(|| attr(&tag, "r")).flatten()
+        })
+        .collect()
+}

@@ -217,6 +217,9 @@ async fn bulk_export_xlsx_zip_and_csv(db: Db) {
     assert_eq!(r.headers()["content-type"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
     assert_eq!(r.headers()["content-disposition"], "attachment; filename=\"reception-tickets-2026-03-01_2026-03-31.xlsx\"");
     let bytes = r.bytes().await.unwrap().to_vec();
+    // The formula-looking note (=1+1) reads as typed, styled quote-prefix; nothing else is.
+    assert_eq!(quote_prefixed_cells(&bytes, 3), ["N2"]);
+    assert!(quote_prefixed_cells(&bytes, 1).is_empty() && quote_prefixed_cells(&bytes, 2).is_empty());
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).expect("a valid xlsx");
     assert_eq!(book.sheet_names(), ["Synthèse", "Tickets", "Lignes"]);
 
@@ -234,7 +237,7 @@ async fn bulk_export_xlsx_zip_and_csv(db: Db) {
     assert_eq!(lines.height(), 5, "header + 4 lines");
     let first: Vec<Data> = lines.rows().nth(1).unwrap().to_vec();
     assert_eq!(first[10], Data::Float(12.345));
-    assert_eq!(first[13], Data::String("'=1+1".into()), "a formula-looking note is a neutralised string");
+    assert_eq!(first[13], Data::String("=1+1".into()), "a formula-looking note is a string cell, exactly as typed");
     match &first[1] {
         Data::Float(serial) => assert!((serial - 46091.416666).abs() < 1e-4, "2026-03-10 10:00 Paris as a date cell, got {serial}"),
         Data::DateTime(d) => assert!((d.as_f64() - 46091.416666).abs() < 1e-4),

@@ -75,6 +75,9 @@ impl XlsxWriter {
     pub fn new(tempdir: &Path) -> anyhow::Result<Self> {
         let mut wb = Workbook::new();
         wb.set_tempdir(tempdir)?;
+        // Deflate level 1: saving a million rows is several times faster than the
+        // default level 6, for a file about a quarter larger.
+        wb.set_zip_compression_level(1);
         let formats = Formats {
             header: Format::new().set_bold(),
             weight: Format::new().set_num_format("0.000"),

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 
 use crate::auth::{CreateUserRequest, LoginRequest, Permission, UpdateUserRequest, UserView};
 use crate::error::AppError;
-use crate::mail::{MailStatus, OutboxEntry, OutboxMessage};
+use crate::mail::{MailStatus, OutboxEntry};
 use crate::ids::{CategoryId, LigneId, PosteId, TicketId, UserId};
 use crate::reception::{
     Category, CategoryInput, CategoryUpdate, DownloadToken, Ligne, LigneInput, LigneUpdate, OpenPosteRequest, Poste, ReceptionFilter, ReceptionLiveStats,
@@ -31,7 +31,6 @@ pub trait Backend: Send + Sync + 'static {
 
     async fn mail_status(&self, actor: &UserView) -> Result<MailStatus, AppError>;
     async fn list_outbox(&self, actor: &UserView) -> Result<Vec<OutboxEntry>, AppError>;
-    async fn read_outbox(&self, actor: &UserView, id: &str) -> Result<OutboxMessage, AppError>;
     /// Sends a short test message, to check the mail configuration end to end.
     async fn send_test_mail(&self, actor: &UserView, to: &str) -> Result<(), AppError>;
 

@@ -3,7 +3,7 @@
 use app::auth::{CreateUserRequest, LoginRequest, Permission, UpdateUserRequest, UserView};
 use app::backend::Backend;
 use app::error::AppError;
-use app::mail::{MailStatus, OutboxEntry, OutboxMessage};
+use app::mail::{MailStatus, OutboxEntry};
 use app::ids::{CategoryId, LigneId, PosteId, TicketId, UserId};
 use app::reception::{
     Category, CategoryInput, CategoryUpdate, DownloadToken, Ligne, LigneInput, LigneUpdate, OpenPosteRequest, Poste, ReceptionFilter, ReceptionLiveStats,
@@ -42,10 +42,6 @@ impl Backend for AppState {
     async fn list_outbox(&self, actor: &UserView) -> Result<Vec<OutboxEntry>, AppError> {
         require(actor, Permission::Admin)?;
         crate::mail::list_outbox(self.mailer.outbox_dir()).await
-    }
-    async fn read_outbox(&self, actor: &UserView, id: &str) -> Result<OutboxMessage, AppError> {
-        require(actor, Permission::Admin)?;
-        crate::mail::read_outbox(self.mailer.outbox_dir(), id).await
     }
     async fn send_test_mail(&self, actor: &UserView, to: &str) -> Result<(), AppError> {
         crate::mail::send_test_mail(self, actor, to).await

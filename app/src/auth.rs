@@ -41,7 +41,7 @@ impl Permission {
         Self::ALL
             .into_iter()
             .find(|p| p.as_str() == s.trim())
-            .ok_or_else(|| AppError::invalid(format!("Permission inconnue : « {} ».", s.trim())))
+            .ok_or_else(|| AppError::invalid(format!("Permission inconnue : « {} ».", crate::error::truncate(s.trim()))))
     }
 
     /// Parses a list from a client, dropping duplicates; the result is sorted.

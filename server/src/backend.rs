@@ -20,8 +20,8 @@ impl Backend for AppState {
     async fn authenticate(&self, headers: &HeaderMap) -> Result<Option<UserView>, AppError> {
         crate::auth::authenticate(self, headers).await
     }
-    async fn login(&self, headers: &HeaderMap, req: LoginRequest) -> Result<(UserView, HeaderValue), AppError> {
-        crate::auth::login(self, headers, req).await
+    async fn login(&self, headers: &HeaderMap, client: Option<std::net::IpAddr>, req: LoginRequest) -> Result<(UserView, HeaderValue), AppError> {
+        crate::auth::login(self, headers, client, req).await
     }
     async fn logout(&self, headers: &HeaderMap) -> Result<HeaderValue, AppError> {
         crate::auth::logout(self, headers).await

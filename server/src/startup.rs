@@ -41,12 +41,25 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
     let handle = BackendHandle(Arc::new(state.clone()));
     let shell_options = state.leptos_options.clone();
-    Router::new()
+    // What every page render and server function finds in context; the fallback (a
+    // page not found renders the app too) gets the same.
+    let context = move || {
+        provide_context(handle.clone());
+        crate::http::headers::provide_page_policy();
+    };
+    let routes = Router::new()
         .merge(crate::rest::router())
-        .leptos_routes_with_context(&state, routes, move || provide_context(handle.clone()), move || app::shell(shell_options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
-        .layer(TraceLayer::new_for_http())
+        .leptos_routes_with_context(&state, routes, context.clone(), move || app::shell(shell_options.clone()))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell));
+    crate::http::security_layers(routes, &state)
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
+}
+
+/// The request's span: method and path, cut short, never the query (download tokens
+/// travel there).
+fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    tracing::debug_span!("request", method = %req.method(), path = %app::error::truncate(req.uri().path()))
 }
 
 pub struct Application {
@@ -89,7 +102,8 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         tracing::info!("RecyClique listening on http://{} ({} database)", self.local_addr(), self.state.store.backend());
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await
+        let header_timeout = self.state.settings.header_timeout;
+        crate::http::serve(self.listener, self.router, header_timeout, shutdown_signal()).await
     }
 }
 

@@ -8,7 +8,6 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use super::password::verify_password;
-use crate::config::CookieSecure;
 use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "recyclique_session";
@@ -34,19 +33,8 @@ pub fn session_token(headers: &HeaderMap) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-fn is_secure(state: &AppState, headers: &HeaderMap) -> bool {
-    match state.settings.cookie_secure {
-        CookieSecure::Always => true,
-        CookieSecure::Never => false,
-        CookieSecure::Auto => headers
-            .get("x-forwarded-proto")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.eq_ignore_ascii_case("https")),
-    }
-}
-
 fn cookie(state: &AppState, headers: &HeaderMap, value: &str, max_age_secs: i64) -> HeaderValue {
-    let secure = if is_secure(state, headers) { "; Secure" } else { "" };
+    let secure = if crate::http::headers::is_https(headers, state.settings.cookie_secure) { "; Secure" } else { "" };
     let text = format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}");
     HeaderValue::from_str(&text).expect("cookie made of ASCII")
 }
@@ -57,7 +45,7 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Optio
     Ok(record.map(|r| r.user).filter(|u| u.active))
 }
 
-pub async fn login(state: &AppState, headers: &HeaderMap, req: LoginRequest) -> Result<(UserView, HeaderValue), AppError> {
+pub async fn login(state: &AppState, headers: &HeaderMap, client: Option<std::net::IpAddr>, req: LoginRequest) -> Result<(UserView, HeaderValue), AppError> {
     let username = req.username.trim().to_lowercase();
     if username.is_empty() || req.password.is_empty() {
         return Err(AppError::invalid("Saisissez l'identifiant et le mot de passe."));
@@ -91,7 +79,7 @@ pub async fn login(state: &AppState, headers: &HeaderMap, req: LoginRequest) -> 
         Some(r) if ok => r,
         _ => {
             // Already counted by register_login_attempt.
-            tracing::warn!(username, attempts = throttle.failures, "failed login");
+            tracing::warn!(username, client = ?client, attempts = throttle.failures, "failed login");
             return Err(AppError::Unauthorized("Identifiant ou mot de passe incorrect.".into()));
         }
     };

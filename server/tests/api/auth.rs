@@ -161,9 +161,9 @@ async fn server_functions_check_permissions(db: Db) {
 async fn bad_login_bodies_get_french_errors(db: Db) {
     let app = spawn_app(db).await;
     let r = app.client.post(app.url("/v1/auth/login")).header("content-type", "application/json").body("{pas du json").send().await.unwrap();
-    assert_detail(r, StatusCode::UNPROCESSABLE_ENTITY, "n'est pas un JSON valide").await;
+    assert_detail(r, StatusCode::BAD_REQUEST, "Le corps de la requête n'est pas un JSON valide.").await;
     let r = app.client.post(app.url("/v1/auth/login")).json(&json!({"username": "admin"})).send().await.unwrap();
-    assert_detail(r, StatusCode::UNPROCESSABLE_ENTITY, "Données invalides").await;
+    assert_detail(r, StatusCode::UNPROCESSABLE_ENTITY, "Données invalides : champ manquant : « password ».").await;
     let r = app.login_with(&app.client, " ", "").await;
     assert_detail(r, StatusCode::UNPROCESSABLE_ENTITY, "Saisissez l'identifiant et le mot de passe.").await;
     // A NUL byte reaches no database (PostgreSQL would refuse it): just a failed login.

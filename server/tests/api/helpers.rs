@@ -83,24 +83,29 @@ pub async fn spawn_app(db: Db) -> TestApp {
 }
 
 pub async fn spawn_app_with(db: Db, opts: Options) -> TestApp {
+    spawn_app_configured(db, move |s| s.smtp_url = opts.smtp_url).await
+}
+
+/// The application with some settings changed from the tests' defaults.
+pub async fn spawn_app_configured(db: Db, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let url = match db {
         Db::Sqlite => format!("sqlite://{}/test.db", data_dir.path().display()),
         Db::Postgres => fresh_postgres_url().await,
     };
-    build_app(url, data_dir, opts).await
+    build_app(url, data_dir, configure).await
 }
 
 /// The application on an existing database (made by the CLI, say).
 pub async fn spawn_app_on(url: String) -> TestApp {
-    build_app(url, tempfile::tempdir().expect("temp dir"), Options { smtp_url: None }).await
+    build_app(url, tempfile::tempdir().expect("temp dir"), |_| {}).await
 }
 
-async fn build_app(url: String, data_dir: tempfile::TempDir, opts: Options) -> TestApp {
+async fn build_app(url: String, data_dir: tempfile::TempDir, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let mut settings = Settings::for_tests(url, data_dir.path().join("data"));
     settings.admin_username = Some(ADMIN.into());
     settings.admin_password = Some(ADMIN_PASSWORD.into());
-    settings.smtp_url = opts.smtp_url;
+    configure(&mut settings);
     let mut leptos = LeptosOptions::builder().output_name("recyclique").build();
     leptos.site_addr = "127.0.0.1:0".parse().unwrap();
     // A fixed instant: 2026-03-15 10:00 UTC (11:00 in Paris).

@@ -8,5 +8,6 @@ mod cli;
 mod mail;
 mod reception;
 mod reception_exports;
+mod security;
 mod snapshot;
 mod users;

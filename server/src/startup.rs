@@ -23,7 +23,8 @@ pub async fn build_state(settings: Settings, leptos_options: LeptosOptions, cloc
         .await
         .with_context(|| format!("cannot open the database {}", redact(&settings.database_url)))?;
     let mailer = Mailer::from_settings(&settings)?;
-    Ok(AppState { store, mailer: Arc::new(mailer), clock, settings: Arc::new(settings), leptos_options })
+    let login_limits = Arc::new(crate::auth::LoginLimits::from_settings(&settings));
+    Ok(AppState { store, mailer: Arc::new(mailer), clock, settings: Arc::new(settings), leptos_options, login_limits })
 }
 
 /// The URL without its password, for logs.
@@ -87,7 +88,7 @@ impl Application {
             }
         }
         prepare_tmp_dir(&state.settings.tmp_dir())?;
-        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+        let listener = crate::http::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
         let router = router(state.clone());
         Ok(Self { listener, router, state })
     }

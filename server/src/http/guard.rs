@@ -254,6 +254,10 @@ async fn finish_api_response(response: Response, scope: Scope, settings: &Settin
             response.headers_mut().insert(header::ALLOW, allow);
         }
     }
+    if status == StatusCode::SERVICE_UNAVAILABLE && !response.headers().contains_key(header::RETRY_AFTER) {
+        // Saturated for now (the login gate): a client may come back shortly.
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    }
     if scope == Scope::Api {
         keep_redirect_on_site(&mut response, host, settings);
     }

@@ -7,7 +7,7 @@ mod serve;
 
 use axum::Router;
 
-pub use serve::serve;
+pub use serve::{bind, serve};
 
 use crate::state::AppState;
 

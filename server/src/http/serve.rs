@@ -18,6 +18,18 @@ use tower::ServiceExt;
 /// (431 or 414) before they reach the application.
 const MAX_HEAD_BYTES: usize = 64 * 1024;
 
+/// Connections the kernel holds for us before `accept`: a burst of a few hundred
+/// clients fits (the default, 128, made the excess retry their SYN a second later).
+const BACKLOG: u32 = 1024;
+
+/// Listens on `addr` (port 0 picks a free port), with room for bursts of connections.
+pub fn bind(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(BACKLOG)
+}
+
 /// Serves `router` on `listener` until `shutdown` resolves, then stops accepting, lets
 /// idle connections close and waits for the requests in progress.
 pub async fn serve(listener: TcpListener, router: Router, header_timeout: Duration, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {

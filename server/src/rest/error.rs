@@ -35,11 +35,7 @@ impl IntoResponse for ApiError {
             Some(field) => serde_json::json!({ "detail": self.0.to_string(), "field": field }),
             None => serde_json::json!({ "detail": self.0.to_string() }),
         };
-        let mut response = (status, Json(body)).into_response();
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("5"));
-        }
-        response
+        (status, Json(body)).into_response()
     }
 }
 

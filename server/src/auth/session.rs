@@ -129,7 +129,10 @@ pub async fn login(state: &AppState, headers: &HeaderMap, client: Option<std::ne
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let token = hex::encode(bytes);
     let ttl = Duration::from_std(settings.session_ttl).unwrap_or(Duration::hours(12));
-    state.store.insert_session(&token_hash(&token), record.user.id, now, now + ttl).await?;
+    let hash = token_hash(&token);
+    state.store.insert_session(&hash, record.user.id, now, now + ttl).await?;
+    // One more session than allowed closes the user's oldest.
+    state.store.cap_user_sessions(record.user.id, &hash, settings.max_sessions_per_user).await?;
     // Expired sessions are dropped here rather than by a timer: logins are frequent enough.
     state.store.delete_expired_sessions(now).await?;
     tracing::info!(username, address, "login");

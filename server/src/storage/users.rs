@@ -82,6 +82,11 @@ pub trait UserStore: Send + Sync {
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
     async fn delete_user_sessions(&self, user_id: UserId) -> StoreResult<()>;
     async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64>;
+    /// Keeps the `max` newest sessions of `user_id`, `newest` always among them, and
+    /// deletes the others. Returns how many were deleted.
+    async fn cap_user_sessions(&self, user_id: UserId, newest: &str, max: u32) -> StoreResult<u64>;
+    /// Sessions `user_id` holds, expired ones included (until purged).
+    async fn count_sessions(&self, user_id: UserId) -> StoreResult<i64>;
 
     /// Counts one login attempt for `username` from `address`, before its password is
     /// checked (so parallel guesses are all counted): once for the pair, then once for
@@ -230,6 +235,21 @@ impl<D: Database> UserStore for SqlStore<D> {
 
     async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64> {
         self.db.execute("DELETE FROM sessions WHERE expires_at <= $1", vec![p(now)]).await
+    }
+
+    async fn cap_user_sessions(&self, user_id: UserId, newest: &str, max: u32) -> StoreResult<u64> {
+        self.db
+            .execute(
+                "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2 AND token_hash NOT IN (
+                    SELECT token_hash FROM sessions WHERE user_id = $1 AND token_hash <> $2
+                    ORDER BY created_at DESC, token_hash DESC LIMIT $3)",
+                vec![p(user_id), p(newest), p(i64::from(max.max(1)) - 1)],
+            )
+            .await
+    }
+
+    async fn count_sessions(&self, user_id: UserId) -> StoreResult<i64> {
+        self.db.fetch_one("SELECT COUNT(*) FROM sessions WHERE user_id = $1", vec![p(user_id)]).await
     }
 
     async fn register_login_attempt(&self, username: &str, address: &str, now: DateTime<Utc>, window_start: DateTime<Utc>) -> StoreResult<LoginAttempt> {

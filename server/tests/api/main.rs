@@ -4,6 +4,7 @@ mod helpers;
 mod smtp;
 
 mod auth;
+mod bounded_tables;
 mod cli;
 mod login_limits;
 mod mail;

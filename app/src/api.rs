@@ -67,8 +67,8 @@ pub async fn create_user(req: CreateUserRequest) -> Result<UserView, AppError> {
 #[server(prefix = "/api", endpoint = "update_user", input = Json)]
 pub async fn update_user(id: UserId, req: UpdateUserRequest) -> Result<UserView, AppError> {
     with_status(async move {
-        let (backend, actor) = authorize(Some(Permission::Admin)).await?;
-        backend.update_user(&actor, id, req).await
+        let (backend, headers, actor) = crate::backend::authorize_with_headers(Some(Permission::Admin)).await?;
+        backend.update_user(&headers, &actor, id, req).await
     }.await)
 }
 

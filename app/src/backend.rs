@@ -28,7 +28,9 @@ pub trait Backend: Send + Sync + 'static {
 
     async fn list_users(&self, actor: &UserView) -> Result<Vec<UserView>, AppError>;
     async fn create_user(&self, actor: &UserView, req: CreateUserRequest) -> Result<UserView, AppError>;
-    async fn update_user(&self, actor: &UserView, id: UserId, req: UpdateUserRequest) -> Result<UserView, AppError>;
+    /// `headers` name the caller's session: changing one's own password closes one's
+    /// other sessions, not this one.
+    async fn update_user(&self, headers: &HeaderMap, actor: &UserView, id: UserId, req: UpdateUserRequest) -> Result<UserView, AppError>;
 
     async fn mail_status(&self, actor: &UserView) -> Result<MailStatus, AppError>;
     async fn list_outbox(&self, actor: &UserView) -> Result<Vec<OutboxEntry>, AppError>;
@@ -86,12 +88,18 @@ pub async fn backend_and_headers() -> Result<(Arc<dyn Backend>, HeaderMap), AppE
 /// Authenticates the caller and checks `permission` (admin implies all).
 /// `None` only requires a valid session.
 pub async fn authorize(permission: Option<Permission>) -> Result<(Arc<dyn Backend>, UserView), AppError> {
+    let (backend, _, user) = authorize_with_headers(permission).await?;
+    Ok((backend, user))
+}
+
+/// [`authorize`], keeping the request headers for calls that need the session.
+pub async fn authorize_with_headers(permission: Option<Permission>) -> Result<(Arc<dyn Backend>, HeaderMap, UserView), AppError> {
     let (backend, headers) = backend_and_headers().await?;
     let user = backend.authenticate(&headers).await?.ok_or_else(AppError::unauthenticated)?;
     if let Some(p) = permission {
         crate::auth::require(&user, p)?;
     }
-    Ok((backend, user))
+    Ok((backend, headers, user))
 }
 
 /// Whether the call is a plain HTML form post (no JavaScript): such a caller is

@@ -32,8 +32,8 @@ impl Backend for AppState {
     async fn create_user(&self, actor: &UserView, req: CreateUserRequest) -> Result<UserView, AppError> {
         crate::auth::create_user(self, actor, req).await
     }
-    async fn update_user(&self, actor: &UserView, id: UserId, req: UpdateUserRequest) -> Result<UserView, AppError> {
-        crate::auth::update_user(self, actor, id, req).await
+    async fn update_user(&self, headers: &HeaderMap, actor: &UserView, id: UserId, req: UpdateUserRequest) -> Result<UserView, AppError> {
+        crate::auth::update_user(self, actor, crate::auth::session_hash(headers).as_deref(), id, req).await
     }
     async fn mail_status(&self, actor: &UserView) -> Result<MailStatus, AppError> {
         require(actor, Permission::Admin)?;

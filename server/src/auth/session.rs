@@ -39,6 +39,11 @@ fn cookie(state: &AppState, headers: &HeaderMap, value: &str, max_age_secs: i64)
     HeaderValue::from_str(&text).expect("cookie made of ASCII")
 }
 
+/// The stored form (hash) of the session token in `headers`, if any.
+pub fn session_hash(headers: &HeaderMap) -> Option<String> {
+    session_token(headers).map(|t| token_hash(&t))
+}
+
 pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<UserView>, AppError> {
     let Some(token) = session_token(headers) else { return Ok(None) };
     let record = state.store.session_user(&token_hash(&token), state.clock.now()).await?;
@@ -65,7 +70,8 @@ fn minutes_until(now: DateTime<Utc>, until: DateTime<Utc>) -> i64 {
 /// - all this happens within a turn of the login gate (503 when the server is
 ///   saturated), which bounds the logins in progress and the password hashes.
 ///
-/// A wrong password and an unknown username get the same answer.
+/// A wrong password, an unknown username and a deactivated account get the same answer
+/// (and count alike).
 pub async fn login(state: &AppState, headers: &HeaderMap, client: Option<std::net::IpAddr>, req: LoginRequest) -> Result<(UserView, HeaderValue), AppError> {
     let username = req.username.trim().to_lowercase();
     if username.is_empty() || req.password.is_empty() {
@@ -113,16 +119,19 @@ pub async fn login(state: &AppState, headers: &HeaderMap, client: Option<std::ne
     let (password, hash) = (req.password.clone(), record.as_ref().map_or(DUMMY_HASH, |r| r.password_hash.as_str()).to_string());
     let ok = turn.hash(move || verify_password(&password, &hash)).await?;
     let record = match record {
-        Some(r) if ok => r,
+        Some(r) if ok && r.user.active => r,
+        // A deactivated account answers like a wrong password: the answer must not
+        // tell that the password was right.
+        Some(_) if ok => {
+            tracing::warn!(username, address, "login refused: account deactivated");
+            return Err(wrong_credentials());
+        }
         _ => {
             // Already counted by register_login_attempt.
             tracing::warn!(username, address, attempts = throttle.failures, "failed login");
             return Err(wrong_credentials());
         }
     };
-    if !record.user.active {
-        return Err(AppError::Forbidden("Ce compte est désactivé. Contactez un administrateur.".into()));
-    }
     state.store.clear_login_failures(&username, &address, now).await?;
 
     let mut bytes = [0u8; 32];

@@ -57,7 +57,9 @@ async fn insert_user(state: &AppState, req: CreateUserRequest) -> Result<UserVie
     state.store.user_by_id(new.id).await?.map(|r| r.user).ok_or_else(not_found)
 }
 
-pub async fn update_user(state: &AppState, actor: &UserView, id: UserId, req: UpdateUserRequest) -> Result<UserView, AppError> {
+/// `current_session` is the stored hash of the caller's session token: changing one's
+/// own password closes one's other sessions and keeps this one.
+pub async fn update_user(state: &AppState, actor: &UserView, current_session: Option<&str>, id: UserId, req: UpdateUserRequest) -> Result<UserView, AppError> {
     require(actor, Permission::Admin)?;
     let current = state.store.user_by_id(id).await?.ok_or_else(not_found)?.user;
     let mut changes = UserChanges {
@@ -88,10 +90,13 @@ pub async fn update_user(state: &AppState, actor: &UserView, id: UserId, req: Up
         Err(StoreError::NotFound) => return Err(not_found()),
         other => other?,
     }
-    // A deactivated account, or one whose password an admin reset, loses its open sessions.
+    // A deactivated account, or one whose password changed, loses its open sessions;
+    // whoever changed their own password keeps the one they did it from.
     let deactivated = current.active && changes.active == Some(false);
-    if deactivated || (changes.password_hash.is_some() && actor.id != id) {
-        state.store.delete_user_sessions(id).await?;
+    match (deactivated, changes.password_hash.is_some(), actor.id == id) {
+        (true, _, _) | (false, true, false) => state.store.delete_user_sessions(id, None).await?,
+        (false, true, true) => state.store.delete_user_sessions(id, current_session).await?,
+        (false, false, _) => {}
     }
     tracing::info!(user = %id, by = actor.username, "user updated");
     state.store.user_by_id(id).await?.map(|r| r.user).ok_or_else(not_found)
@@ -103,7 +108,7 @@ pub async fn reset_password(state: &AppState, username: &str, password: &str) ->
     let user = state.store.user_by_username(username.as_str()).await?.ok_or_else(not_found)?.user;
     let changes = UserChanges { password_hash: Some(hash(state, NewPassword::parse(password)?).await?), ..Default::default() };
     state.store.update_user(user.id, &changes, state.clock.now()).await?;
-    state.store.delete_user_sessions(user.id).await?;
+    state.store.delete_user_sessions(user.id, None).await?;
     Ok(user)
 }
 

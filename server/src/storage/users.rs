@@ -80,7 +80,8 @@ pub trait UserStore: Send + Sync {
     /// The user of a session that has not expired at `now`.
     async fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<UserRecord>>;
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
-    async fn delete_user_sessions(&self, user_id: UserId) -> StoreResult<()>;
+    /// Deletes the sessions of `user_id`, except `keep` (a token hash) if given.
+    async fn delete_user_sessions(&self, user_id: UserId, keep: Option<&str>) -> StoreResult<()>;
     async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64>;
     /// Keeps the `max` newest sessions of `user_id`, `newest` always among them, and
     /// deletes the others. Returns how many were deleted.
@@ -228,8 +229,10 @@ impl<D: Database> UserStore for SqlStore<D> {
         Ok(())
     }
 
-    async fn delete_user_sessions(&self, user_id: UserId) -> StoreResult<()> {
-        self.db.execute("DELETE FROM sessions WHERE user_id = $1", vec![p(user_id)]).await?;
+    async fn delete_user_sessions(&self, user_id: UserId, keep: Option<&str>) -> StoreResult<()> {
+        self.db
+            .execute("DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR token_hash <> $2)", vec![p(user_id), p(keep)])
+            .await?;
         Ok(())
     }
 

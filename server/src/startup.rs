@@ -17,6 +17,18 @@ use crate::config::Settings;
 use crate::mail::Mailer;
 use crate::state::AppState;
 
+/// Files and directories the server creates are its user's alone: the database, the
+/// mail outbox, and the temporary files of exports, rust_xlsxwriter's included (the
+/// `tempfile` crate opens its unnamed files with the default mode, 0644 under the usual
+/// umask). Called before anything is created, by every command.
+pub fn keep_new_files_private() {
+    #[cfg(unix)]
+    // SAFETY: umask only replaces the process's file creation mask; it cannot fail.
+    unsafe {
+        libc::umask(0o077);
+    }
+}
+
 /// Opens the database (applying migrations) and the mailer.
 pub async fn build_state(settings: Settings, leptos_options: LeptosOptions, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
     let store = crate::storage::connect(&settings.database_url)
@@ -72,6 +84,7 @@ pub struct Application {
 impl Application {
     /// Binds `leptos_options.site_addr` (port 0 picks a free port) and prepares the app.
     pub async fn build(settings: Settings, leptos_options: LeptosOptions, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        keep_new_files_private();
         let addr = leptos_options.site_addr;
         let state = build_state(settings, leptos_options, clock).await?;
         match crate::auth::ensure_initial_admin(&state).await.map_err(|e| anyhow::anyhow!("{e}"))? {

@@ -1,6 +1,7 @@
 //! Integration tests: the real application on port 0, with a fresh database per test,
 //! run once against SQLite and once against PostgreSQL (see `both_backends!`).
 mod helpers;
+mod export_files;
 mod smtp;
 
 mod auth;

@@ -19,14 +19,20 @@ pub async fn current_user() -> Result<Option<UserView>, AppError> {
     }.await)
 }
 
-#[server(prefix = "/api", endpoint = "login", input = Json)]
+/// Form-encoded (not JSON) so that the login form also works without JavaScript: the
+/// browser posts it here and is sent on to `/` (or back to `/login` with the error).
+#[server(prefix = "/api", endpoint = "login")]
 pub async fn login(username: String, password: String) -> Result<UserView, AppError> {
     with_status(async move {
         use crate::auth::LoginRequest;
         let (backend, headers) = crate::backend::backend_and_headers().await?;
-        let (user, cookie) = backend.login(&headers, LoginRequest { username, password }).await?;
+        let client = crate::backend::client_addr();
+        let (user, cookie) = backend.login(&headers, client, LoginRequest { username, password }).await?;
         let response = expect_context::<leptos_axum::ResponseOptions>();
         response.append_header(http::header::SET_COOKIE, cookie);
+        if crate::backend::is_form_post(&headers) {
+            leptos_axum::redirect("/");
+        }
         Ok(user)
     }.await)
 }
@@ -61,8 +67,8 @@ pub async fn create_user(req: CreateUserRequest) -> Result<UserView, AppError> {
 #[server(prefix = "/api", endpoint = "update_user", input = Json)]
 pub async fn update_user(id: UserId, req: UpdateUserRequest) -> Result<UserView, AppError> {
     with_status(async move {
-        let (backend, actor) = authorize(Some(Permission::Admin)).await?;
-        backend.update_user(&actor, id, req).await
+        let (backend, headers, actor) = crate::backend::authorize_with_headers(Some(Permission::Admin)).await?;
+        backend.update_user(&headers, &actor, id, req).await
     }.await)
 }
 

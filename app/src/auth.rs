@@ -41,7 +41,7 @@ impl Permission {
         Self::ALL
             .into_iter()
             .find(|p| p.as_str() == s.trim())
-            .ok_or_else(|| AppError::invalid(format!("Permission inconnue : « {} ».", s.trim())))
+            .ok_or_else(|| AppError::invalid(format!("Permission inconnue : « {} ».", crate::error::truncate(s.trim()))))
     }
 
     /// Parses a list from a client, dropping duplicates; the result is sorted.
@@ -123,6 +123,11 @@ impl DisplayName {
         }
         if s.chars().any(char::is_control) {
             return Err(AppError::invalid("Le nom affiché contient des caractères invalides."));
+        }
+        // Bidirectional overrides and isolates reorder the text around them: a name
+        // could make a table row or a log line read as something else.
+        if s.chars().any(|c| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')) {
+            return Err(AppError::invalid("Le nom affiché ne peut pas contenir de caractères de contrôle de direction du texte."));
         }
         Ok(Self(s.to_string()))
     }

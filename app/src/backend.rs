@@ -20,14 +20,17 @@ use crate::reception::{
 pub trait Backend: Send + Sync + 'static {
     /// The user behind the session cookie in `headers`, if the session is valid.
     async fn authenticate(&self, headers: &HeaderMap) -> Result<Option<UserView>, AppError>;
-    /// Checks credentials and opens a session; returns the `Set-Cookie` value.
-    async fn login(&self, headers: &HeaderMap, req: LoginRequest) -> Result<(UserView, HeaderValue), AppError>;
+    /// Checks credentials and opens a session; returns the `Set-Cookie` value. `client`
+    /// is the caller's address, for the per-address limits.
+    async fn login(&self, headers: &HeaderMap, client: Option<std::net::IpAddr>, req: LoginRequest) -> Result<(UserView, HeaderValue), AppError>;
     /// Ends the session in `headers` (if any); returns the `Set-Cookie` that clears it.
     async fn logout(&self, headers: &HeaderMap) -> Result<HeaderValue, AppError>;
 
     async fn list_users(&self, actor: &UserView) -> Result<Vec<UserView>, AppError>;
     async fn create_user(&self, actor: &UserView, req: CreateUserRequest) -> Result<UserView, AppError>;
-    async fn update_user(&self, actor: &UserView, id: UserId, req: UpdateUserRequest) -> Result<UserView, AppError>;
+    /// `headers` name the caller's session: changing one's own password closes one's
+    /// other sessions, not this one.
+    async fn update_user(&self, headers: &HeaderMap, actor: &UserView, id: UserId, req: UpdateUserRequest) -> Result<UserView, AppError>;
 
     async fn mail_status(&self, actor: &UserView) -> Result<MailStatus, AppError>;
     async fn list_outbox(&self, actor: &UserView) -> Result<Vec<OutboxEntry>, AppError>;
@@ -54,6 +57,16 @@ pub trait Backend: Send + Sync + 'static {
     async fn update_category(&self, actor: &UserView, id: CategoryId, input: CategoryUpdate) -> Result<Category, AppError>;
 }
 
+/// The client's address, resolved by the server's request gate (the peer, or a trusted
+/// proxy's header) and kept in the request's extensions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientAddr(pub std::net::IpAddr);
+
+/// The client address of the current server function call.
+pub fn client_addr() -> Option<std::net::IpAddr> {
+    use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<ClientAddr>().map(|c| c.0))
+}
+
 /// What the server puts in context for server functions.
 #[derive(Clone)]
 pub struct BackendHandle(pub Arc<dyn Backend>);
@@ -74,20 +87,34 @@ pub async fn backend_and_headers() -> Result<(Arc<dyn Backend>, HeaderMap), AppE
 /// Authenticates the caller and checks `permission` (admin implies all).
 /// `None` only requires a valid session.
 pub async fn authorize(permission: Option<Permission>) -> Result<(Arc<dyn Backend>, UserView), AppError> {
+    let (backend, _, user) = authorize_with_headers(permission).await?;
+    Ok((backend, user))
+}
+
+/// [`authorize`], keeping the request headers for calls that need the session.
+pub async fn authorize_with_headers(permission: Option<Permission>) -> Result<(Arc<dyn Backend>, HeaderMap, UserView), AppError> {
     let (backend, headers) = backend_and_headers().await?;
     let user = backend.authenticate(&headers).await?.ok_or_else(AppError::unauthenticated)?;
     if let Some(p) = permission {
         crate::auth::require(&user, p)?;
     }
-    Ok((backend, user))
+    Ok((backend, headers, user))
+}
+
+/// Whether the call is a plain HTML form post (no JavaScript): such a caller is
+/// answered with a redirect, never with JSON.
+pub fn is_form_post(headers: &HeaderMap) -> bool {
+    headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
 }
 
 /// Runs a server function body and, on error, sets the HTTP status the REST API would
 /// use for the same error (401, 403, 422...), so that clients and logs see the truth
-/// instead of a blanket 500.
+/// instead of a blanket 500. A plain form post keeps its redirect (back to the page,
+/// the error in the URL): a browser does not follow a redirect with an error status.
 pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     if let Err(e) = &result {
-        if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
+        let form_post = use_context::<http::request::Parts>().is_some_and(|p| is_form_post(&p.headers));
+        if let (Some(options), false) = (use_context::<leptos_axum::ResponseOptions>(), form_post) {
             options.set_status(http::StatusCode::from_u16(e.status_code()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
         }
     }

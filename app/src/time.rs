@@ -82,7 +82,7 @@ pub fn parse_instant(raw: &str) -> Result<DateTime<Utc>, AppError> {
             .from_local_datetime(&n)
             .earliest()
             .map(|t| t.with_timezone(&Utc))
-            .ok_or_else(|| AppError::invalid(format!("L'heure « {s} » n'existe pas à Paris (changement d'heure).")))?
+            .ok_or_else(|| AppError::invalid(format!("L'heure « {} » n'existe pas à Paris (changement d'heure).", crate::error::truncate(s))))?
     };
     check_year(parsed.year(), "Date")?;
     Ok(parsed)

@@ -20,8 +20,8 @@ impl Backend for AppState {
     async fn authenticate(&self, headers: &HeaderMap) -> Result<Option<UserView>, AppError> {
         crate::auth::authenticate(self, headers).await
     }
-    async fn login(&self, headers: &HeaderMap, req: LoginRequest) -> Result<(UserView, HeaderValue), AppError> {
-        crate::auth::login(self, headers, req).await
+    async fn login(&self, headers: &HeaderMap, client: Option<std::net::IpAddr>, req: LoginRequest) -> Result<(UserView, HeaderValue), AppError> {
+        crate::auth::login(self, headers, client, req).await
     }
     async fn logout(&self, headers: &HeaderMap) -> Result<HeaderValue, AppError> {
         crate::auth::logout(self, headers).await
@@ -32,8 +32,8 @@ impl Backend for AppState {
     async fn create_user(&self, actor: &UserView, req: CreateUserRequest) -> Result<UserView, AppError> {
         crate::auth::create_user(self, actor, req).await
     }
-    async fn update_user(&self, actor: &UserView, id: UserId, req: UpdateUserRequest) -> Result<UserView, AppError> {
-        crate::auth::update_user(self, actor, id, req).await
+    async fn update_user(&self, headers: &HeaderMap, actor: &UserView, id: UserId, req: UpdateUserRequest) -> Result<UserView, AppError> {
+        crate::auth::update_user(self, actor, crate::auth::session_hash(headers).as_deref(), id, req).await
     }
     async fn mail_status(&self, actor: &UserView) -> Result<MailStatus, AppError> {
         require(actor, Permission::Admin)?;

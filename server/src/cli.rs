@@ -73,6 +73,7 @@ fn password_or_stdin(p: Option<String>) -> anyhow::Result<String> {
 }
 
 pub async fn run(cli: Cli, settings: Settings, leptos_options: LeptosOptions) -> anyhow::Result<()> {
+    crate::startup::keep_new_files_private();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => Application::build(settings, leptos_options, Arc::new(SystemClock)).await?.run_until_stopped().await?,
         Command::Migrate => {

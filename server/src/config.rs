@@ -28,13 +28,35 @@ pub struct Settings {
     pub mail_from: String,
     pub session_ttl: Duration,
     pub cookie_secure: CookieSecure,
-    /// Consecutive failed logins for one username before it is locked.
+    /// Failed logins for one username (within `login_lockout`) before it is locked.
     pub login_max_failures: u32,
     pub login_lockout: Duration,
     /// A cash variance above this (either way) needs a comment to close a session.
     pub cash_variance_tolerance: app::money::Cents,
     /// How often expired sessions and download tokens are purged.
     pub purge_interval: Duration,
+    /// Failed logins from one client address (within `login_lockout`, all usernames
+    /// together) before that address is refused.
+    pub login_max_failures_per_address: u32,
+    /// Password hashes (argon2, about 19 MiB each) computed at once; more wait.
+    pub login_concurrency: usize,
+    /// How long a login waits for a hashing slot before a 503, and how many may wait.
+    pub login_queue_timeout: Duration,
+    pub login_queue_max: usize,
+    /// Sessions one user may hold; opening one more closes the oldest.
+    pub max_sessions_per_user: u32,
+    /// Origins, besides the one the request was addressed to (`Host`), whose pages may
+    /// send state-changing requests: the public address behind a reverse proxy.
+    pub allowed_origins: Vec<String>,
+    /// The request header holding the client's address, set by a trusted reverse proxy
+    /// (`X-Forwarded-For`: its last entry; `X-Real-IP`). `None`: the peer's address.
+    pub client_address_header: Option<http::HeaderName>,
+    /// Largest request body accepted (413 beyond).
+    pub max_body_bytes: usize,
+    /// Longest wait for a request's headers, on a new or a kept-alive idle connection.
+    pub header_timeout: Duration,
+    /// Longest time to receive a request's body.
+    pub body_timeout: Duration,
 }
 
 impl Settings {
@@ -61,6 +83,21 @@ impl Settings {
             login_lockout: Duration::from_secs(60 * number("RECYCLIQUE_LOGIN_LOCKOUT_MINUTES", 15)?),
             cash_variance_tolerance: app::money::Cents(number("CASH_VARIANCE_TOLERANCE_CENTS", 5)? as i64),
             purge_interval: Duration::from_secs(number("RECYCLIQUE_PURGE_INTERVAL_SECS", 3600)?.max(1)),
+            login_max_failures_per_address: number("RECYCLIQUE_LOGIN_MAX_FAILURES_PER_ADDRESS", 30)? as u32,
+            login_concurrency: match number("RECYCLIQUE_LOGIN_CONCURRENCY", 0)? {
+                0 => default_concurrency(),
+                n => n as usize,
+            },
+            login_queue_timeout: Duration::from_millis(number("RECYCLIQUE_LOGIN_QUEUE_TIMEOUT_MS", 3000)?),
+            login_queue_max: number("RECYCLIQUE_LOGIN_QUEUE_MAX", 64)? as usize,
+            max_sessions_per_user: number("RECYCLIQUE_MAX_SESSIONS_PER_USER", 10)?.max(1) as u32,
+            allowed_origins: var("RECYCLIQUE_ALLOWED_ORIGINS").map(|v| parse_origins(&v)).transpose()?.unwrap_or_default(),
+            client_address_header: var("RECYCLIQUE_CLIENT_ADDRESS_HEADER")
+                .map(|v| http::HeaderName::from_bytes(v.trim().as_bytes()).with_context(|| format!("RECYCLIQUE_CLIENT_ADDRESS_HEADER: {v:?} is not a header name")))
+                .transpose()?,
+            max_body_bytes: number("RECYCLIQUE_MAX_BODY_BYTES", 64 * 1024)? as usize,
+            header_timeout: Duration::from_secs(number("RECYCLIQUE_HEADER_TIMEOUT_SECS", 10)?.max(1)),
+            body_timeout: Duration::from_secs(number("RECYCLIQUE_BODY_TIMEOUT_SECS", 30)?.max(1)),
         })
     }
 
@@ -85,12 +122,44 @@ impl Settings {
             login_lockout: Duration::from_secs(15 * 60),
             cash_variance_tolerance: app::money::Cents(5),
             purge_interval: Duration::from_secs(3600),
+            login_max_failures_per_address: 30,
+            login_concurrency: default_concurrency(),
+            login_queue_timeout: Duration::from_secs(3),
+            login_queue_max: 64,
+            max_sessions_per_user: 10,
+            allowed_origins: Vec::new(),
+            client_address_header: None,
+            max_body_bytes: 64 * 1024,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
         }
     }
 
     pub fn outbox_dir(&self) -> PathBuf {
         self.data_dir.join("outbox")
     }
+}
+
+/// One password hash per core: more would only queue inside the CPU.
+fn default_concurrency() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+}
+
+/// `https://a.example, http://b.example:8080` → normalised origins (scheme, host and
+/// port only, lowercase, no trailing slash).
+fn parse_origins(v: &str) -> anyhow::Result<Vec<String>> {
+    v.split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(|o| {
+            let origin = o.trim_end_matches('/').to_ascii_lowercase();
+            let rest = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
+            match rest {
+                Some(host) if !host.is_empty() && !host.contains(['/', '?', '#', '@']) => Ok(origin),
+                _ => bail!("RECYCLIQUE_ALLOWED_ORIGINS: {o:?} is not an origin like https://recyclique.example.org"),
+            }
+        })
+        .collect()
 }
 
 fn var(name: &str) -> Option<String> {
@@ -101,5 +170,15 @@ fn number(name: &str, default: u64) -> anyhow::Result<u64> {
     match var(name) {
         None => Ok(default),
         Some(v) => v.trim().parse().with_context(|| format!("{name} must be a whole number, not {v:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn origins_are_normalised_and_checked() {
+        assert_eq!(super::parse_origins(" https://Recyclique.example.org/ , http://10.0.0.2:8080").unwrap(), vec!["https://recyclique.example.org", "http://10.0.0.2:8080"]);
+        assert!(super::parse_origins("recyclique.example.org").is_err());
+        assert!(super::parse_origins("https://a.example/path").is_err());
     }
 }

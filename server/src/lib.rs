@@ -8,6 +8,7 @@ pub mod config;
 pub mod error;
 pub mod export;
 pub mod generate;
+pub mod http;
 pub mod mail;
 pub mod reception;
 pub mod reports;

@@ -17,13 +17,26 @@ use crate::config::Settings;
 use crate::mail::Mailer;
 use crate::state::AppState;
 
+/// Files and directories the server creates are its user's alone: the database, the
+/// mail outbox, and the temporary files of exports, rust_xlsxwriter's included (the
+/// `tempfile` crate opens its unnamed files with the default mode, 0644 under the usual
+/// umask). Called before anything is created, by every command.
+pub fn keep_new_files_private() {
+    #[cfg(unix)]
+    // SAFETY: umask only replaces the process's file creation mask; it cannot fail.
+    unsafe {
+        libc::umask(0o077);
+    }
+}
+
 /// Opens the database (applying migrations) and the mailer.
 pub async fn build_state(settings: Settings, leptos_options: LeptosOptions, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
     let store = crate::storage::connect(&settings.database_url)
         .await
         .with_context(|| format!("cannot open the database {}", redact(&settings.database_url)))?;
     let mailer = Mailer::from_settings(&settings)?;
-    Ok(AppState { store, mailer: Arc::new(mailer), clock, settings: Arc::new(settings), leptos_options })
+    let login_limits = Arc::new(crate::auth::LoginLimits::from_settings(&settings));
+    Ok(AppState { store, mailer: Arc::new(mailer), clock, settings: Arc::new(settings), leptos_options, login_limits })
 }
 
 /// The URL without its password, for logs.
@@ -41,12 +54,25 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
     let handle = BackendHandle(Arc::new(state.clone()));
     let shell_options = state.leptos_options.clone();
-    Router::new()
+    // What every page render and server function finds in context; the fallback (a
+    // page not found renders the app too) gets the same.
+    let context = move || {
+        provide_context(handle.clone());
+        crate::http::headers::provide_page_policy();
+    };
+    let routes = Router::new()
         .merge(crate::rest::router())
-        .leptos_routes_with_context(&state, routes, move || provide_context(handle.clone()), move || app::shell(shell_options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
-        .layer(TraceLayer::new_for_http())
+        .leptos_routes_with_context(&state, routes, context.clone(), move || app::shell(shell_options.clone()))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell));
+    crate::http::security_layers(routes, &state)
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
+}
+
+/// The request's span: method and path, cut short, never the query (download tokens
+/// travel there).
+fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    tracing::debug_span!("request", method = %req.method(), path = %app::error::truncate(req.uri().path()))
 }
 
 /// The HTTP server and the background workers, stopped together.
@@ -71,6 +97,7 @@ impl ShutdownHandle {
 impl Application {
     /// Binds `leptos_options.site_addr` (port 0 picks a free port) and prepares the app.
     pub async fn build(settings: Settings, leptos_options: LeptosOptions, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        keep_new_files_private();
         let addr = leptos_options.site_addr;
         let state = build_state(settings, leptos_options, clock).await?;
         match crate::auth::ensure_initial_admin(&state).await.map_err(|e| anyhow::anyhow!("{e}"))? {
@@ -87,7 +114,7 @@ impl Application {
             }
         }
         prepare_tmp_dir(&state.settings.tmp_dir())?;
-        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+        let listener = crate::http::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
         let router = router(state.clone());
         let (shutdown, _) = tokio::sync::watch::channel(false);
         Ok(Self { listener, router, state, shutdown })
@@ -124,11 +151,11 @@ impl Application {
             signals.shutdown();
         });
         let mut stop = self.shutdown.subscribe();
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(async move {
-                let _ = stop.wait_for(|s| *s).await;
-            })
-            .await;
+        let header_timeout = self.state.settings.header_timeout;
+        let served = crate::http::serve(self.listener, self.router, header_timeout, async move {
+            let _ = stop.wait_for(|s| *s).await;
+        })
+        .await;
         // The server may also stop on an error: the workers stop with it.
         let _ = self.shutdown.send(true);
         on_signal.abort();

@@ -17,6 +17,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
     pub leptos_options: LeptosOptions,
+    /// The password hashing gate and the login throttle's housekeeping.
+    pub login_limits: Arc<crate::auth::LoginLimits>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -19,7 +19,9 @@ pub fn Login() -> impl IntoView {
     view! {
         <section class="card login">
             <h1>"Connexion"</h1>
-            <form on:submit=move |ev| {
+            // Without JavaScript the browser posts the form to the server function itself
+            // (form-encoded), which answers with a redirect.
+            <form method="post" action="/api/login" on:submit=move |ev| {
                 ev.prevent_default();
                 action.dispatch(LoginFn { username: username.get(), password: password.get() });
             }>

@@ -44,7 +44,7 @@ impl Destination {
     }
     pub fn parse(s: &str) -> Result<Self, AppError> {
         Self::ALL.into_iter().find(|d| d.as_str() == s.trim()).ok_or_else(|| {
-            AppError::invalid(format!("Destination inconnue : « {} » (recyclage, revente, destruction, don ou autre).", s.trim()))
+            AppError::invalid(format!("Destination inconnue : « {} » (recyclage, revente, destruction, don ou autre).", crate::error::truncate(s.trim())))
         })
     }
 }
@@ -137,7 +137,7 @@ impl Status {
         match s.trim() {
             "opened" | "open" => Ok(Status::Opened),
             "closed" => Ok(Status::Closed),
-            other => Err(AppError::invalid(format!("Statut inconnu : « {other} » (opened ou closed)."))),
+            other => Err(AppError::invalid(format!("Statut inconnu : « {} » (opened ou closed).", crate::error::truncate(other)))),
         }
     }
 }

@@ -2,13 +2,12 @@
 //! only their SHA-256, so a copy of the database does not let anyone in.
 use app::auth::{LoginRequest, UserView};
 use app::error::AppError;
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use http::{header, HeaderMap, HeaderValue};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use super::password::verify_password;
-use crate::config::CookieSecure;
 use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "recyclique_session";
@@ -34,21 +33,15 @@ pub fn session_token(headers: &HeaderMap) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-fn is_secure(state: &AppState, headers: &HeaderMap) -> bool {
-    match state.settings.cookie_secure {
-        CookieSecure::Always => true,
-        CookieSecure::Never => false,
-        CookieSecure::Auto => headers
-            .get("x-forwarded-proto")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.eq_ignore_ascii_case("https")),
-    }
-}
-
 fn cookie(state: &AppState, headers: &HeaderMap, value: &str, max_age_secs: i64) -> HeaderValue {
-    let secure = if is_secure(state, headers) { "; Secure" } else { "" };
+    let secure = if crate::http::headers::is_https(headers, state.settings.cookie_secure) { "; Secure" } else { "" };
     let text = format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}");
     HeaderValue::from_str(&text).expect("cookie made of ASCII")
+}
+
+/// The stored form (hash) of the session token in `headers`, if any.
+pub fn session_hash(headers: &HeaderMap) -> Option<String> {
+    session_token(headers).map(|t| token_hash(&t))
 }
 
 pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<UserView>, AppError> {
@@ -57,55 +50,100 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Optio
     Ok(record.map(|r| r.user).filter(|u| u.active))
 }
 
-pub async fn login(state: &AppState, headers: &HeaderMap, req: LoginRequest) -> Result<(UserView, HeaderValue), AppError> {
+fn wrong_credentials() -> AppError {
+    AppError::Unauthorized("Identifiant ou mot de passe incorrect.".into())
+}
+
+fn minutes_until(now: DateTime<Utc>, until: DateTime<Utc>) -> i64 {
+    ((until - now).num_seconds() + 59) / 60
+}
+
+/// Checks a login and opens a session. Every attempt is counted before its password is
+/// checked, for its username and for its client address (`client`):
+///
+/// - an address with too many attempts in the lockout period (all usernames together)
+///   is refused (429), which bounds guessing across unknown usernames;
+/// - a username with too many attempts is locked for the lockout period, but only for
+///   the addresses that tried it: an address with no attempt of its own on that
+///   username still gets its password checked, so nobody elsewhere can lock the admin
+///   out;
+/// - all this happens within a turn of the login gate (503 when the server is
+///   saturated), which bounds the logins in progress and the password hashes.
+///
+/// A wrong password, an unknown username and a deactivated account get the same answer
+/// (and count alike).
+pub async fn login(state: &AppState, headers: &HeaderMap, client: Option<std::net::IpAddr>, req: LoginRequest) -> Result<(UserView, HeaderValue), AppError> {
     let username = req.username.trim().to_lowercase();
     if username.is_empty() || req.password.is_empty() {
         return Err(AppError::invalid("Saisissez l'identifiant et le mot de passe."));
     }
     // No account has such a name (usernames are plain ASCII), and PostgreSQL refuses NUL.
     if username.chars().any(char::is_control) || username.chars().count() > 100 {
-        return Err(AppError::Unauthorized("Identifiant ou mot de passe incorrect.".into()));
+        return Err(wrong_credentials());
     }
+    let settings = &state.settings;
+    // One turn of the gate per login in progress: counting the attempt, then checking
+    // the password on a hashing thread.
+    let turn = state.login_limits.gate.enter().await?;
     let now = state.clock.now();
-    let throttle = state.store.register_login_attempt(&username, now).await?;
-    let locked = |until: chrono::DateTime<chrono::Utc>| {
-        let minutes = ((until - now).num_seconds() + 59) / 60;
-        AppError::TooManyRequests(format!("Trop de tentatives de connexion échouées. Réessayez dans {minutes} minute(s)."))
-    };
-    if let Some(until) = throttle.locked_until.filter(|t| *t > now) {
-        return Err(locked(until));
+    let lockout = Duration::from_std(settings.login_lockout).unwrap_or(Duration::minutes(15));
+    let window_start = now - lockout;
+    if state.login_limits.purge_due(now) {
+        state.store.purge_login_throttle(now, window_start).await?;
     }
-    if throttle.failures > i64::from(state.settings.login_max_failures) {
-        let until = now + Duration::from_std(state.settings.login_lockout).unwrap_or(Duration::minutes(15));
-        state.store.lock_login(&username, until).await?;
-        tracing::warn!(username, "login locked after repeated failures");
-        return Err(locked(until));
+    let address = super::address_key(client);
+    let attempt = state.store.register_login_attempt(&username, &address, now, window_start).await?;
+    if attempt.address_failures > i64::from(settings.login_max_failures_per_address) {
+        tracing::warn!(username, address, "login refused: too many attempts from this address");
+        return Err(AppError::TooManyRequests(format!(
+            "Trop de tentatives de connexion depuis votre adresse. Réessayez dans {} minute(s).",
+            lockout.num_minutes().max(1)
+        )));
+    }
+    let throttle = &attempt.username;
+    let locked = |until| AppError::TooManyRequests(format!("Trop de tentatives de connexion échouées. Réessayez dans {} minute(s).", minutes_until(now, until)));
+    match throttle.locked_until.filter(|t| *t > now) {
+        // A lock set before this attempt: only an address that has not tried this
+        // username (this attempt is its only one) gets through.
+        Some(until) if attempt.pair_failures > 1 => return Err(locked(until)),
+        Some(_) => tracing::info!(username, address, "locked username tried from a new address"),
+        None if throttle.failures > i64::from(settings.login_max_failures) => {
+            let until = now + lockout;
+            state.store.lock_login(&username, until).await?;
+            tracing::warn!(username, address, "login locked after repeated failures");
+            return Err(locked(until));
+        }
+        None => {}
     }
     let record = state.store.user_by_username(&username).await?;
     let (password, hash) = (req.password.clone(), record.as_ref().map_or(DUMMY_HASH, |r| r.password_hash.as_str()).to_string());
-    // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .map_err(crate::error::internal)?;
+    let ok = turn.hash(move || verify_password(&password, &hash)).await?;
     let record = match record {
-        Some(r) if ok => r,
+        Some(r) if ok && r.user.active => r,
+        // A deactivated account answers like a wrong password: the answer must not
+        // tell that the password was right.
+        Some(_) if ok => {
+            tracing::warn!(username, address, "login refused: account deactivated");
+            return Err(wrong_credentials());
+        }
         _ => {
             // Already counted by register_login_attempt.
-            tracing::warn!(username, attempts = throttle.failures, "failed login");
-            return Err(AppError::Unauthorized("Identifiant ou mot de passe incorrect.".into()));
+            tracing::warn!(username, address, attempts = throttle.failures, "failed login");
+            return Err(wrong_credentials());
         }
     };
-    if !record.user.active {
-        return Err(AppError::Forbidden("Ce compte est désactivé. Contactez un administrateur.".into()));
-    }
-    state.store.clear_login_failures(&username).await?;
+    state.store.clear_login_failures(&username, &address, now).await?;
 
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let token = hex::encode(bytes);
-    let ttl = Duration::from_std(state.settings.session_ttl).unwrap_or(Duration::hours(12));
-    state.store.insert_session(&token_hash(&token), record.user.id, now, now + ttl).await?;
-    tracing::info!(username, "login");
+    let ttl = Duration::from_std(settings.session_ttl).unwrap_or(Duration::hours(12));
+    let hash = token_hash(&token);
+    state.store.insert_session(&hash, record.user.id, now, now + ttl).await?;
+    // One more session than allowed closes the user's oldest; expired ones are purged
+    // by the background worker.
+    state.store.cap_user_sessions(record.user.id, &hash, settings.max_sessions_per_user).await?;
+    tracing::info!(username, address, "login");
     Ok((record.user, cookie(state, headers, &token, ttl.num_seconds())))
 }
 

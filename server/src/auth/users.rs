@@ -16,10 +16,9 @@ fn not_found() -> AppError {
     AppError::NotFound("Utilisateur introuvable.".into())
 }
 
-async fn hash(password: NewPassword) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || hash_password(password.expose()))
-        .await
-        .map_err(crate::error::internal)?
+/// Hashes through the login gate: user administration shares the bound on argon2.
+async fn hash(state: &AppState, password: NewPassword) -> Result<String, AppError> {
+    state.login_limits.gate.run(move || hash_password(password.expose())).await?
 }
 
 pub async fn list_users(state: &AppState, actor: &UserView) -> Result<Vec<UserView>, AppError> {
@@ -45,7 +44,7 @@ async fn insert_user(state: &AppState, req: CreateUserRequest) -> Result<UserVie
         id: UserId(Uuid::new_v4()),
         username: username.into_inner(),
         display_name: display_name.into_inner(),
-        password_hash: hash(password).await?,
+        password_hash: hash(state, password).await?,
         active: req.active.unwrap_or(true),
         permissions,
         now: state.clock.now(),
@@ -58,7 +57,9 @@ async fn insert_user(state: &AppState, req: CreateUserRequest) -> Result<UserVie
     state.store.user_by_id(new.id).await?.map(|r| r.user).ok_or_else(not_found)
 }
 
-pub async fn update_user(state: &AppState, actor: &UserView, id: UserId, req: UpdateUserRequest) -> Result<UserView, AppError> {
+/// `current_session` is the stored hash of the caller's session token: changing one's
+/// own password closes one's other sessions and keeps this one.
+pub async fn update_user(state: &AppState, actor: &UserView, current_session: Option<&str>, id: UserId, req: UpdateUserRequest) -> Result<UserView, AppError> {
     require(actor, Permission::Admin)?;
     let current = state.store.user_by_id(id).await?.ok_or_else(not_found)?.user;
     let mut changes = UserChanges {
@@ -82,17 +83,20 @@ pub async fn update_user(state: &AppState, actor: &UserView, id: UserId, req: Up
         _ => None,
     };
     if let Some(p) = new_password {
-        changes.password_hash = Some(hash(p).await?);
+        changes.password_hash = Some(hash(state, p).await?);
     }
     match state.store.update_user(id, &changes, state.clock.now()).await {
         Err(StoreError::Conflict(_)) => return Err(duplicate_username()),
         Err(StoreError::NotFound) => return Err(not_found()),
         other => other?,
     }
-    // A deactivated account, or one whose password an admin reset, loses its open sessions.
+    // A deactivated account, or one whose password changed, loses its open sessions;
+    // whoever changed their own password keeps the one they did it from.
     let deactivated = current.active && changes.active == Some(false);
-    if deactivated || (changes.password_hash.is_some() && actor.id != id) {
-        state.store.delete_user_sessions(id).await?;
+    match (deactivated, changes.password_hash.is_some(), actor.id == id) {
+        (true, _, _) | (false, true, false) => state.store.delete_user_sessions(id, None).await?,
+        (false, true, true) => state.store.delete_user_sessions(id, current_session).await?,
+        (false, false, _) => {}
     }
     tracing::info!(user = %id, by = actor.username, "user updated");
     state.store.user_by_id(id).await?.map(|r| r.user).ok_or_else(not_found)
@@ -102,9 +106,9 @@ pub async fn update_user(state: &AppState, actor: &UserView, id: UserId, req: Up
 pub async fn reset_password(state: &AppState, username: &str, password: &str) -> Result<UserView, AppError> {
     let username = Username::parse(username)?;
     let user = state.store.user_by_username(username.as_str()).await?.ok_or_else(not_found)?.user;
-    let changes = UserChanges { password_hash: Some(hash(NewPassword::parse(password)?).await?), ..Default::default() };
+    let changes = UserChanges { password_hash: Some(hash(state, NewPassword::parse(password)?).await?), ..Default::default() };
     state.store.update_user(user.id, &changes, state.clock.now()).await?;
-    state.store.delete_user_sessions(user.id).await?;
+    state.store.delete_user_sessions(user.id, None).await?;
     Ok(user)
 }
 

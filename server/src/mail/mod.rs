@@ -123,7 +123,7 @@ impl Mailer {
     fn build(&self, mail: OutgoingMail) -> Result<Message, MailError> {
         let mut builder = Message::builder().from(self.from.clone()).subject(mail.subject);
         for to in &mail.to {
-            let address = Address::from_str(to.trim()).map_err(|_| MailError::InvalidAddress(to.clone()))?;
+            let address = Address::from_str(to.trim()).map_err(|_| MailError::InvalidAddress(app::error::truncate(to).into_owned()))?;
             builder = builder.to(Mailbox::new(None, address));
         }
         let text = SinglePart::plain(mail.text);
@@ -168,15 +168,19 @@ pub async fn send_test_mail(state: &crate::state::AppState, actor: &app::auth::U
     state.mailer.send(mail).await.map_err(|e| user_error(&e))
 }
 
-/// The message shown to an admin when a send fails; the cause chain goes to the log.
+/// The message shown to an admin when a send fails; the cause chain goes to the log
+/// (an address typed wrong is the caller's doing: a warning, already cut short).
 pub fn user_error(e: &MailError) -> app::error::AppError {
     use app::error::AppError;
+    if let MailError::InvalidAddress(a) = e {
+        tracing::warn!(address = %a, "mail refused: invalid address");
+        return AppError::invalid(format!("Adresse e-mail invalide : « {a} »."));
+    }
     tracing::error!("mail send failed: {:#}", anyhow::anyhow!("{e}").context(format!("{:?}", e)));
     match e {
-        MailError::InvalidAddress(a) => AppError::invalid(format!("Adresse e-mail invalide : « {a} ».")),
         MailError::Transient(inner) => AppError::Internal(format!("Serveur SMTP momentanément indisponible ({inner}). Réessayez plus tard.")),
         MailError::Permanent(inner) => AppError::Internal(format!("Le serveur SMTP a refusé le message : {inner}.")),
         MailError::Config(inner) => AppError::Internal(format!("Configuration SMTP incorrecte : {inner}.")),
-        MailError::Build(_) | MailError::Outbox(_) => AppError::internal(),
+        MailError::InvalidAddress(_) | MailError::Build(_) | MailError::Outbox(_) => AppError::internal(),
     }
 }

@@ -14,6 +14,8 @@ use super::visible_ticket;
 use crate::state::AppState;
 
 pub const TOKEN_TTL_MINUTES: i64 = 5;
+/// Tokens one user may hold at once; asking for one more drops the oldest.
+pub const MAX_TOKENS_PER_USER: u32 = 20;
 
 fn hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
@@ -26,7 +28,10 @@ pub async fn issue_download_token(state: &AppState, actor: &UserView, ticket_id:
     let token = hex::encode(bytes);
     let now = state.clock.now();
     let expires_at = now + Duration::minutes(TOKEN_TTL_MINUTES);
-    state.store.insert_download_token(&hash(&token), ticket_id, actor.id, now, expires_at).await?;
+    let h = hash(&token);
+    state.store.insert_download_token(&h, ticket_id, actor.id, now, expires_at).await?;
+    // At most a few live tokens per user; expired ones are purged by the background worker.
+    state.store.cap_download_tokens(actor.id, &h, MAX_TOKENS_PER_USER).await?;
     Ok(DownloadToken { token, expires_at })
 }
 

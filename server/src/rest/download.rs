@@ -2,7 +2,8 @@
 //! response body, so bytes reach the socket while rows are still being read (XLSX once
 //! its workbook is assembled). The response waits for the first bytes, so a report that
 //! fails before producing anything is a proper error status; one that fails later
-//! aborts the body, and the client sees a failed download, never a truncated file.
+//! aborts the body, and the client sees a failed download, never a truncated file. A
+//! client that goes away cancels the report.
 use std::io::Write;
 
 use axum::body::Body;
@@ -61,12 +62,19 @@ pub async fn send(state: &AppState, report: Report) -> ApiResult<Response> {
     let store = state.store.clone();
     let tmp = state.settings.tmp_dir();
     tokio::spawn(async move {
-        match render(store, report, sink, tmp).await {
-            Ok(r) => tracing::debug!(rows = r.rows, bytes = r.bytes, "report sent"),
-            Err(e) => {
-                tracing::warn!("report aborted: {e:#}");
-                let _ = tx.send(Err(std::io::Error::other("export aborted"))).await;
-            }
+        tokio::select! {
+            rendered = render(store, report, sink, tmp) => match rendered {
+                Ok(r) => tracing::debug!(rows = r.rows, bytes = r.bytes, "report sent"),
+                Err(e) => {
+                    tracing::warn!("report aborted: {e:#}");
+                    let _ = tx.send(Err(std::io::Error::other("export aborted"))).await;
+                }
+            },
+            // The client went away (the body, or the handler waiting for the first
+            // bytes, was dropped): stop reading now. The writer then sees the end of
+            // its rows, fails to send, and drops its temporary files; an XLSX being
+            // assembled does not go on to the end for nobody.
+            () = tx.closed() => tracing::info!("report cancelled: the client went away"),
         }
     });
     let first = match rx.recv().await {

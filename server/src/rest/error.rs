@@ -42,7 +42,8 @@ impl IntoResponse for ApiError {
 pub type ApiResult<T> = Result<T, ApiError>;
 
 /// `Json<T>` whose rejections are `{"detail"}` in French: 422 for a body of the wrong
-/// shape, 400 for a body that is not JSON at all.
+/// shape, 400 for a body that is not JSON at all (the content type was checked before,
+/// see `crate::http::guard`).
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
@@ -58,13 +59,22 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 
 fn json_rejection(r: JsonRejection) -> AppError {
     match r {
-        JsonRejection::JsonDataError(e) => AppError::Invalid(format!("Données invalides : {}", e.body_text())),
-        JsonRejection::JsonSyntaxError(_) => AppError::Invalid("Le corps de la requête n'est pas un JSON valide.".into()),
-        JsonRejection::MissingJsonContentType(_) => {
-            AppError::Invalid("Le corps de la requête doit être du JSON (Content-Type: application/json).".into())
+        JsonRejection::JsonDataError(e) => {
+            let text = e.body_text();
+            AppError::undecodable(text.strip_prefix("Failed to deserialize the JSON body into the target type: ").unwrap_or(&text))
         }
-        other => AppError::Invalid(format!("Requête invalide : {}", other.body_text())),
+        JsonRejection::JsonSyntaxError(_) => AppError::BadRequest("Le corps de la requête n'est pas un JSON valide.".into()),
+        JsonRejection::MissingJsonContentType(_) => {
+            AppError::BadRequest("Le corps de la requête doit être du JSON (Content-Type: application/json).".into())
+        }
+        _ => AppError::BadRequest("Le corps de la requête n'a pas pu être lu.".into()),
     }
+}
+
+/// A JSON body read by hand (an optional one, say), with the same French errors as
+/// [`ApiJson`].
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| ApiError(AppError::undecodable(&e.to_string())))
 }
 
 /// The logged-in caller; anonymous requests are refused with 401.
@@ -131,7 +141,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
-            Err(r) => Err(ApiError(AppError::Invalid(format!("Paramètres invalides : {}", r.body_text())))),
+            Err(r) => {
+                let text = r.body_text();
+                let (_, message) = app::error::french_decode_error(text.strip_prefix("Failed to deserialize query string: ").unwrap_or(&text));
+                Err(ApiError(AppError::Invalid(message.replacen("Données invalides", "Paramètres invalides", 1))))
+            }
         }
     }
 }

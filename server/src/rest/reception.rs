@@ -44,7 +44,7 @@ pub async fn open_poste(State(s): State<AppState>, caller: Caller, body: axum::b
     let req: OpenPosteRequest = if body.iter().all(u8::is_ascii_whitespace) {
         OpenPosteRequest::default()
     } else {
-        serde_json::from_slice(&body).map_err(|e| ApiError(AppError::invalid(format!("Données invalides : {e}"))))?
+        super::error::parse_json(&body)?
     };
     Ok((StatusCode::CREATED, Json(crate::reception::open_poste(&s, reception(&caller)?, req).await?)))
 }
@@ -166,7 +166,7 @@ fn flag(v: Option<&str>) -> Result<bool, AppError> {
     match v.map(str::trim) {
         None | Some("") | Some("false") | Some("0") => Ok(false),
         Some("true") | Some("1") => Ok(true),
-        Some(other) => Err(AppError::invalid(format!("exclude_deferred doit valoir true ou false, pas « {other} »."))),
+        Some(other) => Err(AppError::invalid(format!("exclude_deferred doit valoir true ou false, pas « {} ».", app::error::truncate(other)))),
     }
 }
 

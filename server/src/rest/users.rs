@@ -25,10 +25,11 @@ pub async fn create(
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
+    headers: axum::http::HeaderMap,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<UpdateUserRequest>,
 ) -> ApiResult<Json<UserView>> {
     let actor = caller.require(Permission::Admin)?;
     let id: UserId = id.parse().map_err(|_| ApiError(AppError::NotFound("Utilisateur introuvable.".into())))?;
-    Ok(Json(crate::auth::update_user(&state, actor, id, req).await?))
+    Ok(Json(crate::auth::update_user(&state, actor, crate::auth::session_hash(&headers).as_deref(), id, req).await?))
 }

@@ -18,7 +18,7 @@ pub use postgres::PgDb;
 pub use reception::{ReceptionSnapshot, ReceptionStore};
 pub use sql::SqlStore;
 pub use sqlite::SqliteDb;
-pub use users::{NewUser, Throttle, UserChanges, UserRecord, UserStore};
+pub use users::{LoginAttempt, NewUser, Throttle, UserChanges, UserRecord, UserStore};
 
 use sql::Database;
 

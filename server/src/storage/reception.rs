@@ -169,6 +169,9 @@ pub trait ReceptionStore: Send + Sync {
     /// Marks the token used if it is unused and unexpired; false if someone was first.
     async fn consume_download_token(&self, hash: &str, now: DateTime<Utc>) -> StoreResult<bool>;
     async fn delete_expired_tokens(&self, now: DateTime<Utc>) -> StoreResult<u64>;
+    /// Keeps the `max` newest tokens of `user_id`, `newest` always among them.
+    async fn cap_download_tokens(&self, user_id: UserId, newest: &str, max: u32) -> StoreResult<u64>;
+    async fn count_download_tokens(&self, user_id: UserId) -> StoreResult<i64>;
 
     async fn day_stats(&self, day: UtcRange, exclude_deferred: bool) -> StoreResult<DayStats>;
 
@@ -613,6 +616,21 @@ impl<D: Database> ReceptionStore for SqlStore<D> {
     async fn delete_expired_tokens(&self, now: DateTime<Utc>) -> StoreResult<u64> {
         // Kept a day after expiry so that a late click still gets "expired", not "unknown".
         self.db.execute("DELETE FROM download_tokens WHERE expires_at < $1", vec![p(now - chrono::Duration::days(1))]).await
+    }
+
+    async fn cap_download_tokens(&self, user_id: UserId, newest: &str, max: u32) -> StoreResult<u64> {
+        self.db
+            .execute(
+                "DELETE FROM download_tokens WHERE user_id = $1 AND token_hash <> $2 AND token_hash NOT IN (
+                    SELECT token_hash FROM download_tokens WHERE user_id = $1 AND token_hash <> $2
+                    ORDER BY created_at DESC, token_hash DESC LIMIT $3)",
+                vec![p(user_id), p(newest), p(i64::from(max.max(1)) - 1)],
+            )
+            .await
+    }
+
+    async fn count_download_tokens(&self, user_id: UserId) -> StoreResult<i64> {
+        self.db.fetch_one("SELECT COUNT(*) FROM download_tokens WHERE user_id = $1", vec![p(user_id)]).await
     }
 
     async fn day_stats(&self, day: UtcRange, exclude_deferred: bool) -> StoreResult<DayStats> {

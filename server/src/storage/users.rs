@@ -34,11 +34,36 @@ pub struct UserChanges {
     pub active: Option<bool>,
 }
 
-/// Login attempts counted for one username since its last success or lock.
+/// Login attempts counted for one username since its last success, its last lock, or
+/// a quiet lockout period.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Throttle {
     pub failures: i64,
     pub locked_until: Option<DateTime<Utc>>,
+}
+
+/// What one login attempt finds once it is counted (see
+/// [`UserStore::register_login_attempt`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LoginAttempt {
+    /// The username's count, this attempt included, and its lock.
+    pub username: Throttle,
+    /// Attempts from this address, all usernames together, within the window.
+    pub address_failures: i64,
+    /// Attempts from this address for this username within the window, as they stand
+    /// once this attempt's username count is taken (so those made in parallel count).
+    pub pair_failures: i64,
+}
+
+struct AddressCounts {
+    address: i64,
+    pair: i64,
+}
+
+impl FromRow for AddressCounts {
+    fn from_row(r: &impl RowReader) -> StoreResult<Self> {
+        Ok(AddressCounts { address: r.int(0)?, pair: r.int(1)? })
+    }
 }
 
 #[async_trait::async_trait]
@@ -55,15 +80,28 @@ pub trait UserStore: Send + Sync {
     /// The user of a session that has not expired at `now`.
     async fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<UserRecord>>;
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
-    async fn delete_user_sessions(&self, user_id: UserId) -> StoreResult<()>;
+    /// Deletes the sessions of `user_id`, except `keep` (a token hash) if given.
+    async fn delete_user_sessions(&self, user_id: UserId, keep: Option<&str>) -> StoreResult<()>;
     async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64>;
+    /// Keeps the `max` newest sessions of `user_id`, `newest` always among them, and
+    /// deletes the others. Returns how many were deleted.
+    async fn cap_user_sessions(&self, user_id: UserId, newest: &str, max: u32) -> StoreResult<u64>;
+    /// Sessions `user_id` holds, expired ones included (until purged).
+    async fn count_sessions(&self, user_id: UserId) -> StoreResult<i64>;
 
-    /// Counts one login attempt for `username`, atomically, before its password is
-    /// checked (so parallel guesses are all counted); an expired lock starts the count
-    /// again. Returns the count and any lock still in force.
-    async fn register_login_attempt(&self, username: &str, now: DateTime<Utc>) -> StoreResult<Throttle>;
+    /// Counts one login attempt for `username` from `address`, before its password is
+    /// checked (so parallel guesses are all counted): once for the pair, then once for
+    /// the username (an expired lock, or no attempt since `window_start`, starts its
+    /// count again), then reads the address's and the pair's counts since
+    /// `window_start`. Each count is one atomic statement.
+    async fn register_login_attempt(&self, username: &str, address: &str, now: DateTime<Utc>, window_start: DateTime<Utc>) -> StoreResult<LoginAttempt>;
     async fn lock_login(&self, username: &str, until: DateTime<Utc>) -> StoreResult<()>;
-    async fn clear_login_failures(&self, username: &str) -> StoreResult<()>;
+    /// A successful login: the pair's attempts are forgotten, and the username's count
+    /// too unless a lock is in force (it stays for the addresses that failed).
+    async fn clear_login_failures(&self, username: &str, address: &str, now: DateTime<Utc>) -> StoreResult<()>;
+    /// Deletes throttle rows without an attempt since `window_start` and without a
+    /// lock in force at `now`. Returns the rows deleted.
+    async fn purge_login_throttle(&self, now: DateTime<Utc>, window_start: DateTime<Utc>) -> StoreResult<u64>;
 }
 
 /// Permissions are stored as sorted, comma-separated names.
@@ -191,8 +229,10 @@ impl<D: Database> UserStore for SqlStore<D> {
         Ok(())
     }
 
-    async fn delete_user_sessions(&self, user_id: UserId) -> StoreResult<()> {
-        self.db.execute("DELETE FROM sessions WHERE user_id = $1", vec![p(user_id)]).await?;
+    async fn delete_user_sessions(&self, user_id: UserId, keep: Option<&str>) -> StoreResult<()> {
+        self.db
+            .execute("DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR token_hash <> $2)", vec![p(user_id), p(keep)])
+            .await?;
         Ok(())
     }
 
@@ -200,17 +240,58 @@ impl<D: Database> UserStore for SqlStore<D> {
         self.db.execute("DELETE FROM sessions WHERE expires_at <= $1", vec![p(now)]).await
     }
 
-    async fn register_login_attempt(&self, username: &str, now: DateTime<Utc>) -> StoreResult<Throttle> {
+    async fn cap_user_sessions(&self, user_id: UserId, newest: &str, max: u32) -> StoreResult<u64> {
         self.db
-            .fetch_one(
-                "INSERT INTO login_throttle (username, failures, locked_until) VALUES ($1, 1, NULL)
-                 ON CONFLICT (username) DO UPDATE SET
-                    failures = CASE WHEN login_throttle.locked_until <= $2 THEN 1 ELSE login_throttle.failures + 1 END,
-                    locked_until = CASE WHEN login_throttle.locked_until <= $2 THEN NULL ELSE login_throttle.locked_until END
-                 RETURNING CAST(failures AS BIGINT) AS failures, locked_until",
-                vec![p(username), p(now)],
+            .execute(
+                "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2 AND token_hash NOT IN (
+                    SELECT token_hash FROM sessions WHERE user_id = $1 AND token_hash <> $2
+                    ORDER BY created_at DESC, token_hash DESC LIMIT $3)",
+                vec![p(user_id), p(newest), p(i64::from(max.max(1)) - 1)],
             )
             .await
+    }
+
+    async fn count_sessions(&self, user_id: UserId) -> StoreResult<i64> {
+        self.db.fetch_one("SELECT COUNT(*) FROM sessions WHERE user_id = $1", vec![p(user_id)]).await
+    }
+
+    async fn register_login_attempt(&self, username: &str, address: &str, now: DateTime<Utc>, window_start: DateTime<Utc>) -> StoreResult<LoginAttempt> {
+        let _: i64 = self
+            .db
+            .fetch_one(
+                "INSERT INTO login_failures (address, username, failures, updated_at) VALUES ($1, $2, 1, $3)
+                 ON CONFLICT (address, username) DO UPDATE SET
+                    failures = CASE WHEN login_failures.updated_at <= $4 THEN 1 ELSE login_failures.failures + 1 END,
+                    updated_at = $3
+                 RETURNING CAST(failures AS BIGINT)",
+                vec![p(address), p(username), p(now), p(window_start)],
+            )
+            .await?;
+        let throttle: Throttle = self
+            .db
+            .fetch_one(
+                "INSERT INTO login_throttle (username, failures, locked_until, updated_at) VALUES ($1, 1, NULL, $2)
+                 ON CONFLICT (username) DO UPDATE SET
+                    failures = CASE
+                        WHEN login_throttle.locked_until <= $2 THEN 1
+                        WHEN login_throttle.locked_until IS NULL AND login_throttle.updated_at <= $3 THEN 1
+                        ELSE login_throttle.failures + 1 END,
+                    locked_until = CASE WHEN login_throttle.locked_until <= $2 THEN NULL ELSE login_throttle.locked_until END,
+                    updated_at = $2
+                 RETURNING CAST(failures AS BIGINT) AS failures, locked_until",
+                vec![p(username), p(now), p(window_start)],
+            )
+            .await?;
+        let counts: AddressCounts = self
+            .db
+            .fetch_one(
+                "SELECT CAST(COALESCE(SUM(failures), 0) AS BIGINT),
+                        CAST(COALESCE(SUM(CASE WHEN username = $2 THEN failures ELSE 0 END), 0) AS BIGINT)
+                 FROM login_failures WHERE address = $1 AND updated_at > $3",
+                vec![p(address), p(username), p(window_start)],
+            )
+            .await?;
+        Ok(LoginAttempt { username: throttle, address_failures: counts.address, pair_failures: counts.pair })
     }
 
     async fn lock_login(&self, username: &str, until: DateTime<Utc>) -> StoreResult<()> {
@@ -218,8 +299,23 @@ impl<D: Database> UserStore for SqlStore<D> {
         Ok(())
     }
 
-    async fn clear_login_failures(&self, username: &str) -> StoreResult<()> {
-        self.db.execute("DELETE FROM login_throttle WHERE username = $1", vec![p(username)]).await?;
+    async fn clear_login_failures(&self, username: &str, address: &str, now: DateTime<Utc>) -> StoreResult<()> {
+        self.db.execute("DELETE FROM login_failures WHERE address = $1 AND username = $2", vec![p(address), p(username)]).await?;
+        self.db
+            .execute("DELETE FROM login_throttle WHERE username = $1 AND (locked_until IS NULL OR locked_until <= $2)", vec![p(username), p(now)])
+            .await?;
         Ok(())
+    }
+
+    async fn purge_login_throttle(&self, now: DateTime<Utc>, window_start: DateTime<Utc>) -> StoreResult<u64> {
+        let pairs = self.db.execute("DELETE FROM login_failures WHERE updated_at <= $1", vec![p(window_start)]).await?;
+        let names = self
+            .db
+            .execute(
+                "DELETE FROM login_throttle WHERE updated_at <= $1 AND (locked_until IS NULL OR locked_until <= $2)",
+                vec![p(window_start), p(now)],
+            )
+            .await?;
+        Ok(pairs + names)
     }
 }

@@ -85,11 +85,25 @@ async fn inactive_user_cannot_log_in_and_loses_sessions(db: Db) {
     assert_eq!(r.json::<Value>().await.unwrap()["active"], false);
 
     assert_eq!(marie.get(app.url("/v1/auth/me")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
-    let r = app.login_with(&marie, "marie", "motdepasse-marie").await;
-    assert_detail(r, StatusCode::FORBIDDEN, "Ce compte est désactivé").await;
-    // A wrong password on an inactive account says nothing about the account.
-    let r = app.login_with(&marie, "marie", "mauvais-mot").await;
-    assert_detail(r, StatusCode::UNAUTHORIZED, "Identifiant ou mot de passe incorrect.").await;
+    // The right password on an inactive account gets exactly the answer of a wrong
+    // one: nothing tells that it was right.
+    let right = app.login_with(&marie, "marie", "motdepasse-marie").await;
+    let wrong = app.login_with(&marie, "marie", "mauvais-mot").await;
+    assert_eq!((right.status(), wrong.status()), (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED));
+    assert!(right.headers().get("set-cookie").is_none());
+    let (right, wrong): (Value, Value) = (right.json().await.unwrap(), wrong.json().await.unwrap());
+    assert_eq!(right, json!({"detail": "Identifiant ou mot de passe incorrect."}));
+    assert_eq!(right, wrong);
+    // Through the server function too.
+    let r = marie
+        .post(app.url("/api/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("username=marie&password=motdepasse-marie")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(r.json::<Value>().await.unwrap()["detail"], "Identifiant ou mot de passe incorrect.");
 }
 
 async fn repeated_failures_lock_the_account_for_a_while(db: Db) {
@@ -161,9 +175,9 @@ async fn server_functions_check_permissions(db: Db) {
 async fn bad_login_bodies_get_french_errors(db: Db) {
     let app = spawn_app(db).await;
     let r = app.client.post(app.url("/v1/auth/login")).header("content-type", "application/json").body("{pas du json").send().await.unwrap();
-    assert_detail(r, StatusCode::UNPROCESSABLE_ENTITY, "n'est pas un JSON valide").await;
+    assert_detail(r, StatusCode::BAD_REQUEST, "Le corps de la requête n'est pas un JSON valide.").await;
     let r = app.client.post(app.url("/v1/auth/login")).json(&json!({"username": "admin"})).send().await.unwrap();
-    assert_detail(r, StatusCode::UNPROCESSABLE_ENTITY, "Données invalides").await;
+    assert_detail(r, StatusCode::UNPROCESSABLE_ENTITY, "Données invalides : champ manquant : « password ».").await;
     let r = app.login_with(&app.client, " ", "").await;
     assert_detail(r, StatusCode::UNPROCESSABLE_ENTITY, "Saisissez l'identifiant et le mot de passe.").await;
     // A NUL byte reaches no database (PostgreSQL would refuse it): just a failed login.

@@ -74,6 +74,8 @@ pub struct TestApp {
     pub shutdown: server::startup::ShutdownHandle,
     /// The running application: done once it has stopped.
     pub running: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// The database's URL, for tests that fill it directly.
+    pub db_url: String,
     /// Held so the temporary directory lives as long as the app.
     pub _data_dir: tempfile::TempDir,
 }
@@ -87,36 +89,42 @@ pub async fn spawn_app(db: Db) -> TestApp {
 }
 
 pub async fn spawn_app_with(db: Db, opts: Options) -> TestApp {
+    spawn_app_configured(db, move |s| s.smtp_url = opts.smtp_url).await
+}
+
+/// The application with some settings changed from the tests' defaults.
+pub async fn spawn_app_configured(db: Db, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let url = match db {
         Db::Sqlite => format!("sqlite://{}/test.db", data_dir.path().display()),
         Db::Postgres => fresh_postgres_url().await,
     };
-    build_app(url, data_dir, opts).await
+    build_app(url, data_dir, configure).await
 }
 
 /// The application on an existing database (made by the CLI, say).
 pub async fn spawn_app_on(url: String) -> TestApp {
-    build_app(url, tempfile::tempdir().expect("temp dir"), Options { smtp_url: None }).await
+    build_app(url, tempfile::tempdir().expect("temp dir"), |_| {}).await
 }
 
-async fn build_app(url: String, data_dir: tempfile::TempDir, opts: Options) -> TestApp {
+async fn build_app(url: String, data_dir: tempfile::TempDir, configure: impl FnOnce(&mut Settings)) -> TestApp {
     // Server logs go to the test's captured output: shown when a test fails.
     let _ = tracing_subscriber::fmt().with_env_filter("warn,server=info").with_test_writer().try_init();
     let mut settings = Settings::for_tests(url, data_dir.path().join("data"));
     settings.admin_username = Some(ADMIN.into());
     settings.admin_password = Some(ADMIN_PASSWORD.into());
-    settings.smtp_url = opts.smtp_url;
+    configure(&mut settings);
     let mut leptos = LeptosOptions::builder().output_name("recyclique").build();
     leptos.site_addr = "127.0.0.1:0".parse().unwrap();
     // A fixed instant: 2026-03-15 10:00 UTC (11:00 in Paris).
     let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 15, 10, 0, 0).unwrap()));
+    let db_url = settings.database_url.clone();
     let application = Application::build(settings, leptos, clock.clone()).await.expect("build application");
     let addr = format!("http://{}", application.local_addr());
     let state = application.state().clone();
     let shutdown = application.shutdown_handle();
     let running = tokio::spawn(application.run_until_stopped());
-    TestApp { addr, client: new_client(), clock, state, shutdown, running, _data_dir: data_dir }
+    TestApp { addr, client: new_client(), clock, state, shutdown, running, db_url, _data_dir: data_dir }
 }
 
 pub fn new_client() -> Client {
@@ -248,4 +256,73 @@ pub fn quote_prefixed_cells(xlsx: &[u8], sheet: usize) -> Vec<String> {
             quoted.contains(&style).then(|| attr(&tag, "r")).flatten()
         })
         .collect()
+}
+
+impl TestApp {
+    /// Inserts `n` reception lines dated now (8 per closed ticket, on one closed poste of
+    /// the admin) straight into the database: enough rows for a long export, in a
+    /// fraction of the time the API would take.
+    pub async fn fill_lines(&self, n: usize) {
+        use server::clock::Clock;
+        use sqlx::QueryBuilder;
+        use uuid::Uuid;
+        let admin = self.state.store.user_by_username(ADMIN).await.unwrap().unwrap().user.id.0;
+        let category = self.state.store.list_categories().await.unwrap()[0].id.0;
+        let now = self.clock.now();
+        let poste = Uuid::new_v4();
+        let tickets: Vec<Uuid> = (0..n.div_ceil(8)).map(|_| Uuid::new_v4()).collect();
+        let lines: Vec<(Uuid, Uuid, i64)> = (0..n).map(|i| (Uuid::new_v4(), tickets[i / 8], 100 + i as i64)).collect();
+        if self.db_url.starts_with("sqlite:") {
+            let pool = sqlx::SqlitePool::connect(&self.db_url).await.unwrap();
+            let t = now.timestamp_micros();
+            sqlx::query("INSERT INTO postes (id, opened_by, opened_at, closed_at, closed_by, is_deferred, created_at) VALUES ($1, $2, $3, $3, $2, 0, $3)")
+                .bind(poste.to_string())
+                .bind(admin.to_string())
+                .bind(t)
+                .execute(&pool)
+                .await
+                .unwrap();
+            for chunk in tickets.chunks(500) {
+                let mut q: QueryBuilder<sqlx::Sqlite> = QueryBuilder::new("INSERT INTO tickets (id, poste_id, benevole_id, status, ticket_at, created_at, closed_at) ");
+                q.push_values(chunk, |mut b, id| {
+                    b.push_bind(id.to_string()).push_bind(poste.to_string()).push_bind(admin.to_string()).push_bind("closed").push_bind(t).push_bind(t).push_bind(t);
+                });
+                q.build().execute(&pool).await.unwrap();
+            }
+            for chunk in lines.chunks(500) {
+                let mut q: QueryBuilder<sqlx::Sqlite> =
+                    QueryBuilder::new("INSERT INTO lignes (id, ticket_id, category_id, poids_g, destination, notes, is_exit, created_at, updated_at) ");
+                q.push_values(chunk, |mut b, (id, ticket, grams)| {
+                    b.push_bind(id.to_string()).push_bind(ticket.to_string()).push_bind(category.to_string()).push_bind(*grams).push_bind("don");
+                    b.push_bind(format!("Note {grams} : confidentiel")).push_bind(0).push_bind(t).push_bind(t);
+                });
+                q.build().execute(&pool).await.unwrap();
+            }
+        } else {
+            let pool = sqlx::PgPool::connect(&self.db_url).await.unwrap();
+            sqlx::query("INSERT INTO postes (id, opened_by, opened_at, closed_at, closed_by, is_deferred, created_at) VALUES ($1, $2, $3, $3, $2, FALSE, $3)")
+                .bind(poste)
+                .bind(admin)
+                .bind(now)
+                .execute(&pool)
+                .await
+                .unwrap();
+            for chunk in tickets.chunks(500) {
+                let mut q: QueryBuilder<sqlx::Postgres> = QueryBuilder::new("INSERT INTO tickets (id, poste_id, benevole_id, status, ticket_at, created_at, closed_at) ");
+                q.push_values(chunk, |mut b, id| {
+                    b.push_bind(*id).push_bind(poste).push_bind(admin).push_bind("closed").push_bind(now).push_bind(now).push_bind(now);
+                });
+                q.build().execute(&pool).await.unwrap();
+            }
+            for chunk in lines.chunks(500) {
+                let mut q: QueryBuilder<sqlx::Postgres> =
+                    QueryBuilder::new("INSERT INTO lignes (id, ticket_id, category_id, poids_g, destination, notes, is_exit, created_at, updated_at) ");
+                q.push_values(chunk, |mut b, (id, ticket, grams)| {
+                    b.push_bind(*id).push_bind(*ticket).push_bind(category).push_bind(*grams).push_bind("don");
+                    b.push_bind(format!("Note {grams} : confidentiel")).push_bind(false).push_bind(now).push_bind(now);
+                });
+                q.build().execute(&pool).await.unwrap();
+            }
+        }
+    }
 }

@@ -1,14 +1,18 @@
 //! Integration tests: the real application on port 0, with a fresh database per test,
 //! run once against SQLite and once against PostgreSQL (see `both_backends!`).
 mod helpers;
+mod export_files;
 mod smtp;
 
 mod auth;
 mod cash;
+mod bounded_tables;
 mod cli;
+mod login_limits;
 mod mail;
 mod reception;
 mod reception_exports;
+mod security;
 mod snapshot;
 mod users;
 mod worker;

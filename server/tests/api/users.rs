@@ -9,6 +9,8 @@ both_backends!(
     admin_creates_lists_and_updates_users,
     user_validation_errors,
     admins_cannot_lock_themselves_out,
+    changing_ones_own_password_closes_ones_other_sessions,
+    display_names_refuse_bidirectional_controls,
 );
 
 async fn admin_routes_refuse_anonymous_and_non_admins(db: Db) {
@@ -123,4 +125,75 @@ async fn admins_cannot_lock_themselves_out(db: Db) {
     let r = app.client.put(app.url(&format!("/v1/admin/users/{id}"))).json(&json!({"permissions": ["reception.access"]})).send().await.unwrap();
     assert_detail(r, StatusCode::UNPROCESSABLE_ENTITY, "propre permission d'administration").await;
     assert_eq!(app.client.get(app.url("/v1/admin/users")).send().await.unwrap().status(), StatusCode::OK);
+}
+
+async fn changing_ones_own_password_closes_ones_other_sessions(db: Db) {
+    let app = spawn_app(db).await;
+    let (here, elsewhere, server_fn, user) = (app.other_client(), app.other_client(), app.other_client(), app.other_client());
+    for c in [&here, &elsewhere, &server_fn] {
+        assert_eq!(app.login_with(c, ADMIN, ADMIN_PASSWORD).await.status(), StatusCode::OK);
+    }
+    let me = app.get_json(&here, "/v1/auth/me").await;
+    let admin_id = me["id"].as_str().unwrap().to_string();
+    // Another user's password changed by the admin: all of that user's sessions close.
+    let marie = app.create_user_with(&here, "marie", "motdepasse-marie").await;
+    assert_eq!(app.login_with(&user, "marie", "motdepasse-marie").await.status(), StatusCode::OK);
+    let r = here.put(app.url(&format!("/v1/admin/users/{}", marie["id"].as_str().unwrap()))).json(&json!({"password": "nouveau-marie"})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(user.get(app.url("/v1/auth/me")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+
+    // One's own password: the session it was changed from stays, the others close.
+    let r = here.put(app.url(&format!("/v1/admin/users/{admin_id}"))).json(&json!({"password": "un-nouveau-mot-de-passe"})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(here.get(app.url("/v1/auth/me")).send().await.unwrap().status(), StatusCode::OK);
+    for c in [&elsewhere, &server_fn] {
+        assert_detail(c.get(app.url("/v1/auth/me")).send().await.unwrap(), StatusCode::UNAUTHORIZED, "Authentification requise.").await;
+    }
+    // The same through the server function of the users page.
+    assert_eq!(app.login_with(&elsewhere, ADMIN, "un-nouveau-mot-de-passe").await.status(), StatusCode::OK);
+    assert_eq!(app.login_with(&server_fn, ADMIN, "un-nouveau-mot-de-passe").await.status(), StatusCode::OK);
+    let r = server_fn
+        .post(app.url("/api/update_user"))
+        .json(&json!({"id": admin_id, "req": {"password": "encore-un-autre-mot"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    assert_eq!(server_fn.get(app.url("/v1/auth/me")).send().await.unwrap().status(), StatusCode::OK);
+    for c in [&here, &elsewhere] {
+        assert_eq!(c.get(app.url("/v1/auth/me")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    }
+}
+
+async fn display_names_refuse_bidirectional_controls(db: Db) {
+    let app = spawn_app(db).await;
+    app.login_admin().await;
+    const REFUSED: &str = "Le nom affiché ne peut pas contenir de caractères de contrôle de direction du texte.";
+    for c in ['\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}'] {
+        let name = format!("Marie{c}eiram");
+        let r = app.post_json(&app.client, "/v1/admin/users", json!({"username": "marie", "display_name": name, "password": "motdepasse-marie"})).await;
+        assert_detail(r, StatusCode::UNPROCESSABLE_ENTITY, REFUSED).await;
+    }
+    let user = app.create_user("marie", "motdepasse-marie", &["reception.access"]).await;
+    let r = app.client.put(app.url(&format!("/v1/admin/users/{}", user["id"].as_str().unwrap()))).json(&json!({"display_name": "\u{2067}Marie"})).send().await.unwrap();
+    assert_detail(r, StatusCode::UNPROCESSABLE_ENTITY, REFUSED).await;
+    let r = app
+        .client
+        .post(app.url("/api/create_user"))
+        .json(&json!({"req": {"username": "paul", "display_name": "Paul\u{202E}", "password": "motdepasse-paul"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_detail(r, StatusCode::UNPROCESSABLE_ENTITY, REFUSED).await;
+    // Letters of right-to-left scripts are names like any other.
+    let r = app.post_json(&app.client, "/v1/admin/users", json!({"username": "samir", "display_name": "سمير", "password": "motdepasse-samir"})).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+}
+
+impl TestApp {
+    async fn create_user_with(&self, client: &reqwest::Client, username: &str, password: &str) -> Value {
+        let r = client.post(self.url("/v1/admin/users")).json(&json!({"username": username, "password": password, "permissions": ["reception.access"]})).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        r.json().await.unwrap()
+    }
 }

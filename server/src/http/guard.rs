@@ -39,13 +39,16 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     if let Some(ip) = client_ip(&req, settings) {
         req.extensions_mut().insert(ClientAddr(ip));
     }
-    if req.uri().to_string().len() > MAX_URI_BYTES {
+    if req.uri().path_and_query().map_or(0, |p| p.as_str().len()) > MAX_URI_BYTES {
         return detail(StatusCode::URI_TOO_LONG, "L'adresse demandée est trop longue.");
     }
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if unsafe_method {
         if let Err(origin) = check_origin(req.headers(), settings) {
-            tracing::warn!(origin = %truncate(&origin), path = %truncate(&path), "cross-origin request refused");
+            // Behind a reverse proxy that rewrites Host, the public origin belongs in
+            // RECYCLIQUE_ALLOWED_ORIGINS: the host is logged to make that plain.
+            let host = req.headers().get(header::HOST).map(|h| String::from_utf8_lossy(h.as_bytes()).into_owned()).unwrap_or_default();
+            tracing::warn!(origin = %truncate(&origin), host = %truncate(&host), path = %truncate(&path), "cross-origin request refused");
             return detail(StatusCode::FORBIDDEN, "Requête refusée : elle provient d'un autre site.");
         }
         if scope != Scope::Other {

@@ -25,18 +25,26 @@ pub enum StepOutcome {
 #[async_trait::async_trait]
 pub trait Worker: Send + Sync + 'static {
     fn name(&self) -> &'static str;
-    /// How long to wait after an idle step (and after a failed one).
+    /// How long to wait after an idle step, and at most after a failed one.
     fn interval(&self) -> Duration;
     async fn step(&self, state: &AppState) -> anyhow::Result<StepOutcome>;
 }
 
+/// The first retry after a failed step; each further failure in a row doubles it, up to
+/// the worker's interval.
+const FIRST_RETRY: Duration = Duration::from_secs(1);
+
 /// Runs `worker` until `shutdown` turns true; a step in progress finishes first.
 pub async fn run(worker: Arc<dyn Worker>, state: AppState, mut shutdown: watch::Receiver<bool>) {
     tracing::info!(worker = worker.name(), "worker started");
+    let mut retry = FIRST_RETRY;
     while !*shutdown.borrow() {
         // A panicking step is a failed step: without this the task would end, and the
         // worker with it, without a word in the log.
         let outcome = AssertUnwindSafe(worker.step(&state)).catch_unwind().await.unwrap_or_else(|panic| Err(panicked(panic)));
+        if outcome.is_ok() {
+            retry = FIRST_RETRY;
+        }
         let wait = match outcome {
             Ok(StepOutcome::Worked) => {
                 // Let the other tasks of this thread in between two steps.
@@ -45,9 +53,13 @@ pub async fn run(worker: Arc<dyn Worker>, state: AppState, mut shutdown: watch::
             }
             Ok(StepOutcome::Idle) => worker.interval(),
             Err(e) => {
-                // Never fatal: log the cause chain, back off, try again.
-                tracing::error!(worker = worker.name(), "worker step failed: {e:#}");
-                worker.interval()
+                // Never fatal: log the cause chain, back off (1 s, 2 s, 4 s… up to the
+                // interval: a passing outage delays the work by seconds, a lasting one
+                // is logged once per interval), try again.
+                let wait = retry.min(worker.interval());
+                retry = retry.saturating_mul(2);
+                tracing::error!(worker = worker.name(), retry_in_secs = wait.as_secs_f64(), "worker step failed: {e:#}");
+                wait
             }
         };
         tokio::select! {
@@ -213,6 +225,18 @@ mod tests {
         let (shutdown, watch) = watch::channel(false);
         let running = tokio::spawn(run(worker.clone(), state(&dir).await, watch));
         until("steps after the failures", || worker.steps() >= 6).await;
+        stop(shutdown, running).await;
+    }
+
+    #[tokio::test]
+    async fn a_failed_step_is_retried_within_seconds_not_after_the_interval() {
+        let dir = tempfile::tempdir().unwrap();
+        let worker = Scripted::new(vec![Script::Fail, Script::Idle], Duration::from_secs(3600));
+        let (shutdown, watch) = watch::channel(false);
+        let running = tokio::spawn(run(worker.clone(), state(&dir).await, watch));
+        until("the retry", || worker.steps() == 2).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(worker.steps(), 2, "after a success, the interval again");
         stop(shutdown, running).await;
     }
 

@@ -160,7 +160,9 @@ impl Application {
         let _ = self.shutdown.send(true);
         on_signal.abort();
         for w in workers {
-            let _ = w.await;
+            if let Err(e) = w.await {
+                tracing::error!("a worker task ended abnormally: {e}");
+            }
         }
         served
     }

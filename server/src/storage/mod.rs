@@ -12,7 +12,7 @@ pub mod users;
 use std::sync::Arc;
 
 pub use postgres::PgDb;
-pub use reception::{ReceptionSnapshot, ReceptionStore};
+pub use reception::{PastPoste, PastTicket, ReceptionHistory, ReceptionSnapshot, ReceptionStore};
 pub use sql::SqlStore;
 pub use sqlite::SqliteDb;
 pub use users::{NewUser, Throttle, UserChanges, UserRecord, UserStore};
@@ -49,6 +49,8 @@ pub trait Store: UserStore + ReceptionStore + Send + Sync + 'static {
     fn backend(&self) -> &'static str;
     async fn migrate(&self) -> StoreResult<()>;
     async fn ping(&self) -> StoreResult<()>;
+    /// Refreshes the query planner's statistics, after a bulk load.
+    async fn analyze(&self) -> StoreResult<()>;
 }
 
 #[async_trait::async_trait]
@@ -63,6 +65,10 @@ impl<D: Database> Store for SqlStore<D> {
 
     async fn ping(&self) -> StoreResult<()> {
         self.db.fetch_one::<i64>("SELECT CAST(1 AS BIGINT)", vec![]).await.map(|_| ())
+    }
+
+    async fn analyze(&self) -> StoreResult<()> {
+        self.db.execute("ANALYZE", vec![]).await.map(|_| ())
     }
 }
 

@@ -16,7 +16,7 @@ use sqlx::{Row, Sqlite, SqlitePool};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use super::sql::{parse_uuid, Database, FromRow, Param, Params, RowLock, RowReader, Snapshot, BATCH};
+use super::sql::{parse_uuid, Database, FromRow, Param, Params, RowLock, RowReader, Snapshot, Statement, BATCH};
 use super::{StoreError, StoreResult};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -79,6 +79,16 @@ impl Database for SqliteDb {
 
     async fn execute(&self, sql: &str, params: Params) -> StoreResult<u64> {
         Ok(query(sql, params).execute(&self.pool).await?.rows_affected())
+    }
+
+    async fn execute_all(&self, statements: Vec<Statement>) -> StoreResult<u64> {
+        let mut tx = self.pool.begin().await?;
+        let mut changed = 0;
+        for (sql, params) in statements {
+            changed += query(&sql, params).execute(&mut *tx).await?.rows_affected();
+        }
+        tx.commit().await?;
+        Ok(changed)
     }
 
     async fn fetch_all<T: FromRow>(&self, sql: &str, params: Params) -> StoreResult<Vec<T>> {

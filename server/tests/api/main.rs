@@ -5,6 +5,7 @@ mod smtp;
 
 mod auth;
 mod cli;
+mod generate;
 mod mail;
 mod reception;
 mod reception_exports;

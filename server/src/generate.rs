@@ -23,7 +23,7 @@ use crate::storage::{PastPoste, PastTicket, ReceptionHistory, Store};
 const LINES_PER_TICKET: u64 = 8;
 const POSTES_PER_DAY: u64 = 3;
 /// Lines written per transaction.
-const FLUSH_LINES: usize = 20_000;
+const FLUSH_LINES: usize = 100_000;
 const NOTES: [&str; 6] = ["Bon état", "À réparer", "Carton complet", "=HYPERLINK(\"x\")", "Don d'un particulier", "-50% bientôt"];
 
 /// What was written.
@@ -47,8 +47,13 @@ pub async fn generate(store: &dyn Store, lines: u64, days: u32, now: DateTime<Ut
     if lines == 0 || days == 0 {
         bail!("--lines et --days doivent être positifs");
     }
-    let users: Vec<UserId> = store.list_users().await?.into_iter().filter(|u| u.active).map(|u| u.id).collect();
-    let categories: Vec<CategoryId> = store.list_categories().await?.into_iter().filter(|c| !c.archived).map(|c| c.id).collect();
+    // Sorted here, not by the database, whose collations differ: the same choices on
+    // every backend.
+    let mut users: Vec<_> = store.list_users().await?.into_iter().filter(|u| u.active).map(|u| (u.username, u.id)).collect();
+    users.sort();
+    let users: Vec<UserId> = users.into_iter().map(|(_, id)| id).collect();
+    let mut categories: Vec<CategoryId> = store.list_categories().await?.into_iter().filter(|c| !c.archived).map(|c| c.id).collect();
+    categories.sort();
     if users.is_empty() || categories.is_empty() {
         bail!("la base doit contenir au moins un utilisateur actif et une catégorie");
     }

@@ -73,6 +73,11 @@ impl Database for PgDb {
         Ok(changed)
     }
 
+    fn push_placeholder(sql: &mut String, n: usize) {
+        use std::fmt::Write;
+        let _ = write!(sql, "${n}");
+    }
+
     async fn fetch_all<T: FromRow>(&self, sql: &str, params: Params) -> StoreResult<Vec<T>> {
         query(sql, params).fetch_all(&self.pool).await?.iter().map(T::from_row).collect()
     }

@@ -707,9 +707,9 @@ impl<D: Database> ReceptionStore for SqlStore<D> {
             .into_iter()
             .map(|l| vec![p(l.id), p(l.ticket_id), p(l.category_id), p(l.poids.grams()), p(l.destination.as_str()), p(l.notes), p(l.is_exit), p(l.now), p(l.now)])
             .collect();
-        let mut statements = insert_rows("postes", &["id", "opened_by", "opened_at", "closed_at", "closed_by", "is_deferred", "created_at"], postes);
-        statements.extend(insert_rows("tickets", &["id", "poste_id", "benevole_id", "status", "ticket_at", "created_at", "closed_at"], tickets));
-        statements.extend(insert_rows(
+        let mut statements = insert_rows::<D>("postes", &["id", "opened_by", "opened_at", "closed_at", "closed_by", "is_deferred", "created_at"], postes);
+        statements.extend(insert_rows::<D>("tickets", &["id", "poste_id", "benevole_id", "status", "ticket_at", "created_at", "closed_at"], tickets));
+        statements.extend(insert_rows::<D>(
             "lignes",
             &["id", "ticket_id", "category_id", "poids_g", "destination", "notes", "is_exit", "created_at", "updated_at"],
             lignes,

@@ -37,7 +37,7 @@ pub enum Command {
         #[arg(long, env = "RECYCLIQUE_NEW_PASSWORD", hide_env_values = true)]
         password: Option<String>,
     },
-    /// Generates realistic reception data (SQLite only), for benchmarks and demos.
+    /// Generates realistic reception data (SQLite or PostgreSQL), for benchmarks and demos.
     GenerateData {
         /// Number of lines to create.
         #[arg(long)]
@@ -88,10 +88,6 @@ pub async fn run(cli: Cli, settings: Settings, leptos_options: LeptosOptions) ->
             println!("Utilisateur « {} » créé (permissions : {}).", u.username, perms.join(", "));
         }
         Command::GenerateData { lines, days, users } => {
-            if !settings.database_url.starts_with("sqlite:") {
-                bail!("generate-data ne prend en charge que SQLite (DATABASE_URL={})", settings.database_url);
-            }
-            let url = settings.database_url.clone();
             let state = build_state(settings, leptos_options, Arc::new(SystemClock)).await?;
             // Seeding users into an empty base must not skip the initial administrator.
             if let crate::auth::InitialAdmin::Generated { username, password } =
@@ -110,15 +106,17 @@ pub async fn run(cli: Cli, settings: Settings, leptos_options: LeptosOptions) ->
                 // Existing ones are kept: the command can be run again on the same base.
                 let _ = crate::auth::create_user_unchecked(&state, req).await;
             }
-            let pool = sqlx::SqlitePool::connect(&url).await?;
             let started = std::time::Instant::now();
-            let g = crate::generate::generate(&pool, lines, days, chrono::Utc::now()).await?;
+            let g = crate::generate::generate(state.store.as_ref(), lines, days, state.clock.now()).await?;
             println!(
-                "{} lignes, {} tickets, {} postes générés en {:.1} s.",
+                "{} lignes, {} tickets, {} postes générés en {:.1} s ({}) ; poids : {} kg entrés, {} kg sortis.",
                 g.lines,
                 g.tickets,
                 g.postes,
-                started.elapsed().as_secs_f64()
+                started.elapsed().as_secs_f64(),
+                state.store.backend(),
+                g.entry_weight.to_comma_string(),
+                g.exit_weight.to_comma_string()
             );
         }
         Command::ResetPassword { username, password } => {

@@ -1,115 +1,131 @@
 //! Realistic reception data for benchmarks and demos: `N` lines over the last `days`
 //! days up to today, on three postes a day, several bénévoles, the seeded categories,
 //! all five destinations, some exits and some notes (a few of them formula-looking).
-//! SQLite only: written with multi-row inserts in large transactions, so that a million
-//! lines take seconds, not minutes.
-use anyhow::{bail, Context};
+//! Written through [`ReceptionStore::insert_history`] in batches (multi-row inserts in
+//! one transaction each), so it runs on every backend and a million lines take seconds
+//! on SQLite. The weights, destinations, notes and categories come from a fixed seed;
+//! the ids are random, so the command can run again on the same database.
+use std::collections::HashSet;
+
+use anyhow::bail;
 use chrono::{DateTime, Duration, Utc};
 use rand::{rngs::StdRng, Rng, SeedableRng};
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 use uuid::Uuid;
 
+use app::ids::{CategoryId, LigneId, PosteId, TicketId, UserId};
 use app::reception::Destination;
 use app::time::{paris_date, paris_midnight};
+use app::weight::Weight;
+
+use crate::storage::reception::NewLigne;
+use crate::storage::{PastPoste, PastTicket, ReceptionHistory, Store};
 
 const LINES_PER_TICKET: u64 = 8;
 const POSTES_PER_DAY: u64 = 3;
+/// Lines written per transaction.
+const FLUSH_LINES: usize = 100_000;
 const NOTES: [&str; 6] = ["Bon état", "À réparer", "Carton complet", "=HYPERLINK(\"x\")", "Don d'un particulier", "-50% bientôt"];
 
+/// What was written.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Generated {
     pub postes: u64,
     pub tickets: u64,
     pub lines: u64,
+    /// Total weight of the lines that are entries (not exits).
+    pub entry_weight: Weight,
+    /// Total weight of the exit lines.
+    pub exit_weight: Weight,
 }
 
-fn micros(t: DateTime<Utc>) -> i64 {
-    t.timestamp_micros()
-}
-
-pub async fn generate(pool: &SqlitePool, lines: u64, days: u32, now: DateTime<Utc>) -> anyhow::Result<Generated> {
+/// Writes `lines` lines over the `days` Paris days ending with the day of `now`: the
+/// tickets are spread evenly over the days, eight lines each, on three postes a day
+/// (postes are rotated over the active users). The postes of the past days are
+/// closed; today's stay open (unless their bénévole already has an open poste), with
+/// their last tickets open too.
+pub async fn generate(store: &dyn Store, lines: u64, days: u32, now: DateTime<Utc>) -> anyhow::Result<Generated> {
     if lines == 0 || days == 0 {
         bail!("--lines et --days doivent être positifs");
     }
-    let mut rng = StdRng::seed_from_u64(42);
-    let users: Vec<String> = sqlx::query_scalar("SELECT id FROM users ORDER BY username").fetch_all(pool).await?;
-    let categories: Vec<String> = sqlx::query_scalar("SELECT id FROM categories WHERE archived_at IS NULL").fetch_all(pool).await?;
+    // Sorted here, not by the database, whose collations differ: the same choices on
+    // every backend.
+    let mut users: Vec<_> = store.list_users().await?.into_iter().filter(|u| u.active).map(|u| (u.username, u.id)).collect();
+    users.sort();
+    let users: Vec<UserId> = users.into_iter().map(|(_, id)| id).collect();
+    let mut categories: Vec<CategoryId> = store.list_categories().await?.into_iter().filter(|c| !c.archived).map(|c| c.id).collect();
+    categories.sort();
     if users.is_empty() || categories.is_empty() {
-        bail!("la base doit contenir au moins un utilisateur et une catégorie");
+        bail!("la base doit contenir au moins un utilisateur actif et une catégorie");
     }
+    // One open poste per user: those who already have one keep theirs.
+    let mut has_open_poste = HashSet::new();
+    for &u in &users {
+        if store.current_poste(u).await?.is_some() {
+            has_open_poste.insert(u);
+        }
+    }
+
+    let mut rng = StdRng::seed_from_u64(42);
     let today = paris_date(now);
     let tickets_total = lines.div_ceil(LINES_PER_TICKET);
-    let tickets_per_day = tickets_total.div_ceil(u64::from(days));
-    let (mut made_lines, mut made_tickets, mut made_postes) = (0u64, 0u64, 0u64);
+    let days = u64::from(days);
+    let (mut g, mut entry_g, mut exit_g) = (Generated::default(), 0i64, 0i64);
+    let mut batch = ReceptionHistory::default();
 
-    for d in (0..days).rev() {
-        if made_lines >= lines {
-            break;
-        }
-        let day = today - Duration::days(i64::from(d));
+    for i in 0..days {
+        let days_ago = days - 1 - i;
+        let day = today - Duration::days(days_ago as i64);
         let start = paris_midnight(day) + Duration::hours(9);
-        let mut tx = pool.begin().await?;
         let mut postes = Vec::new();
         for p in 0..POSTES_PER_DAY {
-            let id = Uuid::new_v4().to_string();
-            let user = &users[(p as usize + d as usize) % users.len()];
+            let user = users[((p + days_ago) % users.len() as u64) as usize];
             // Today's postes stay open, like a real morning.
-            let closed = (d > 0).then(|| micros(start + Duration::hours(8)));
-            sqlx::query("INSERT INTO postes (id, opened_by, opened_at, closed_at, closed_by, is_deferred, created_at) VALUES ($1, $2, $3, $4, $5, 0, $3)")
-                .bind(&id)
-                .bind(user)
-                .bind(micros(start))
-                .bind(closed)
-                .bind(closed.map(|_| user.clone()))
-                .execute(&mut *tx)
-                .await?;
-            postes.push((id, user.clone()));
-            made_postes += 1;
+            let open = days_ago == 0 && has_open_poste.insert(user);
+            let id = PosteId(Uuid::new_v4());
+            batch.postes.push(PastPoste { id, opened_by: user, opened_at: start, closed_at: (!open).then(|| start + Duration::hours(8)), is_deferred: false });
+            postes.push((id, user, open));
+            g.postes += 1;
         }
-        let mut ticket_rows = Vec::new();
-        let mut line_rows = Vec::new();
-        for k in 0..tickets_per_day {
-            if made_lines >= lines {
-                break;
-            }
-            let (poste, user) = &postes[(k % POSTES_PER_DAY) as usize];
-            let at = start + Duration::seconds((k * 8 * 3600 / tickets_per_day.max(1)) as i64);
-            let tid = Uuid::new_v4().to_string();
-            let open = d == 0 && k + 3 >= tickets_per_day;
-            ticket_rows.push((tid.clone(), poste.clone(), user.clone(), micros(at), (!open).then(|| micros(at + Duration::minutes(10)))));
-            made_tickets += 1;
-            for j in 0..LINES_PER_TICKET.min(lines - made_lines) {
+        // Day i holds the tickets numbered total*i/days up to total*(i+1)/days.
+        let day_tickets = tickets_total * (i + 1) / days - tickets_total * i / days;
+        for k in 0..day_tickets {
+            let (poste, user, poste_open) = postes[(k % POSTES_PER_DAY) as usize];
+            let at = start + Duration::seconds((k * 8 * 3600 / day_tickets) as i64);
+            let ticket = TicketId(Uuid::new_v4());
+            let open = poste_open && k + 3 >= day_tickets;
+            batch.tickets.push(PastTicket { id: ticket, poste_id: poste, benevole_id: user, ticket_at: at, closed_at: (!open).then(|| at + Duration::minutes(10)) });
+            g.tickets += 1;
+            for j in 0..LINES_PER_TICKET.min(lines - g.lines) {
                 let grams: i64 = match rng.gen_range(0..10) {
                     0..=5 => rng.gen_range(100..15_000),
                     6..=8 => rng.gen_range(15_000..120_000),
                     _ => rng.gen_range(1..100),
                 };
-                let dest = Destination::ALL[rng.gen_range(0..Destination::ALL.len())];
-                let note = (rng.gen_range(0..5) == 0).then(|| NOTES[rng.gen_range(0..NOTES.len())]);
+                let destination = Destination::ALL[rng.gen_range(0..Destination::ALL.len())];
+                let notes = (rng.gen_range(0..5) == 0).then(|| NOTES[rng.gen_range(0..NOTES.len())].to_string());
                 let is_exit = rng.gen_range(0..12) == 0;
-                let cat = &categories[rng.gen_range(0..categories.len())];
-                line_rows.push((Uuid::new_v4().to_string(), tid.clone(), cat.clone(), grams, dest.as_str(), note, is_exit, micros(at + Duration::seconds(j as i64 * 30))));
-                made_lines += 1;
+                let category_id = categories[rng.gen_range(0..categories.len())];
+                *(if is_exit { &mut exit_g } else { &mut entry_g }) += grams;
+                batch.lignes.push(NewLigne {
+                    id: LigneId(Uuid::new_v4()),
+                    ticket_id: ticket,
+                    category_id,
+                    poids: Weight::from_grams(grams),
+                    destination,
+                    notes,
+                    is_exit,
+                    now: at + Duration::seconds(j as i64 * 30),
+                });
+                g.lines += 1;
+            }
+            if batch.lignes.len() >= FLUSH_LINES {
+                store.insert_history(std::mem::take(&mut batch)).await?;
             }
         }
-        for chunk in ticket_rows.chunks(500) {
-            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO tickets (id, poste_id, benevole_id, status, ticket_at, created_at, closed_at) ");
-            q.push_values(chunk, |mut b, (id, poste, user, at, closed)| {
-                b.push_bind(id).push_bind(poste).push_bind(user).push_bind(if closed.is_some() { "closed" } else { "opened" });
-                b.push_bind(at).push_bind(at).push_bind(closed);
-            });
-            q.build().execute(&mut *tx).await.context("insert tickets")?;
-        }
-        for chunk in line_rows.chunks(500) {
-            let mut q: QueryBuilder<Sqlite> =
-                QueryBuilder::new("INSERT INTO lignes (id, ticket_id, category_id, poids_g, destination, notes, is_exit, created_at, updated_at) ");
-            q.push_values(chunk, |mut b, (id, tid, cat, grams, dest, note, exit, at)| {
-                b.push_bind(id).push_bind(tid).push_bind(cat).push_bind(grams).push_bind(*dest).push_bind(*note).push_bind(exit);
-                b.push_bind(at).push_bind(at);
-            });
-            q.build().execute(&mut *tx).await.context("insert lines")?;
-        }
-        tx.commit().await?;
     }
-    sqlx::query("ANALYZE").execute(pool).await?;
-    Ok(Generated { postes: made_postes, tickets: made_tickets, lines: made_lines })
+    store.insert_history(batch).await?;
+    store.analyze().await?;
+    g.entry_weight = Weight::from_grams(entry_g);
+    g.exit_weight = Weight::from_grams(exit_g);
+    Ok(g)
 }

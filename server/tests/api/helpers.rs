@@ -236,6 +236,15 @@ impl TestApp {
 
 /// The cells of worksheet `sheet` (1-based, workbook order) styled with Excel's
 /// quote-prefix (text shown as typed, never a formula), e.g. `["N2"]`.
+/// The XML of worksheet `sheet` (from 1) of an XLSX file.
+pub fn sheet_xml(xlsx: &[u8], sheet: usize) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).expect("an xlsx is a zip");
+    let mut s = String::new();
+    zip.by_name(&format!("xl/worksheets/sheet{sheet}.xml")).expect("the worksheet").read_to_string(&mut s).unwrap();
+    s
+}
+
 pub fn quote_prefixed_cells(xlsx: &[u8], sheet: usize) -> Vec<String> {
     use std::io::Read;
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).expect("an xlsx is a zip");

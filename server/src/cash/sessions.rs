@@ -1,5 +1,6 @@
 use app::auth::{Permission, UserView};
-use app::cash::{clean_text, CashSession, CashSessionDetail, CloseOutcome, CloseSessionRequest, DeletedSession, OpenSessionRequest, Reconciliation};
+use app::text::clean_text;
+use app::cash::{CashSession, CashSessionDetail, CloseOutcome, CloseSessionRequest, DeletedSession, OpenSessionRequest, Reconciliation};
 use app::error::AppError;
 use app::ids::CashSessionId;
 use app::money::Cents;

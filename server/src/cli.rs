@@ -99,23 +99,15 @@ pub async fn run(cli: Cli, settings: Settings, leptos_options: LeptosOptions) ->
             {
                 println!("Administrateur initial créé : {username} / {password}");
             }
-            for i in 1..=users {
+            // Bénévoles and two cashiers; existing ones are kept, so the command can run
+            // again on the same base.
+            let seeded = (1..=users).map(|i| ("benevole", "Bénévole", "reception.access", i)).chain((1..=2).map(|i| ("caissier", "Caissier", "caisse.access", i)));
+            for (login, name, permission, i) in seeded {
                 let req = CreateUserRequest {
-                    username: format!("benevole{i:02}"),
-                    display_name: Some(format!("Bénévole {i:02}")),
-                    password: format!("benevole{i:02}-motdepasse"),
-                    permissions: vec!["reception.access".into()],
-                    active: Some(true),
-                };
-                // Existing ones are kept: the command can be run again on the same base.
-                let _ = crate::auth::create_user_unchecked(&state, req).await;
-            }
-            for i in 1..=2 {
-                let req = CreateUserRequest {
-                    username: format!("caissier{i:02}"),
-                    display_name: Some(format!("Caissier {i:02}")),
-                    password: format!("caissier{i:02}-motdepasse"),
-                    permissions: vec!["caisse.access".into()],
+                    username: format!("{login}{i:02}"),
+                    display_name: Some(format!("{name} {i:02}")),
+                    password: format!("{login}{i:02}-motdepasse"),
+                    permissions: vec![permission.into()],
                     active: Some(true),
                 };
                 let _ = crate::auth::create_user_unchecked(&state, req).await;

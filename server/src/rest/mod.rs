@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/outbox", get(mail::list))
         .route("/admin/outbox/{id}", get(mail::download))
         .route("/admin/mail/test", post(mail::send_test))
+        .route("/admin/mail/deliveries", get(mail::deliveries))
         .route("/admin/reports/reception-tickets/export-bulk", post(reception::bulk_export))
         .route("/admin/sites", get(cash::list_sites).post(cash::create_site))
         .route("/admin/registers", get(cash::list_registers_admin).post(cash::create_register))

@@ -8,6 +8,7 @@ mod auth;
 mod cash;
 mod bounded_tables;
 mod cli;
+mod deliveries;
 mod login_limits;
 mod mail;
 mod reception;

@@ -139,6 +139,7 @@ impl Application {
         let all: Vec<Arc<dyn crate::worker::Worker>> = vec![
             Arc::new(crate::worker::Purge { interval: self.state.settings.purge_interval }),
             Arc::new(crate::mail::delivery::Deliveries { interval: self.state.settings.mail_interval }),
+            Arc::new(crate::scheduled::Scheduler { interval: self.state.settings.scheduler_interval }),
         ];
         all.into_iter().filter(|w| !w.interval().is_zero()).collect()
     }

@@ -55,9 +55,14 @@ fn value(spec: &FieldSpec, raw: &str) -> Result<u32, AppError> {
     if let Some(i) = spec.names.iter().position(|n| *n == lower) {
         return Ok(spec.names_from + i as u32);
     }
-    let v: u32 = raw.parse().map_err(|_| bad(format!("Expression cron : « {raw} » n'est pas une valeur valide pour le champ {}.", spec.label)))?;
+    let v: u32 = raw
+        .parse()
+        .map_err(|_| bad(format!("Expression cron : « {raw} » n'est pas une valeur valide pour le champ {}.", spec.label)))?;
     if v < spec.min || v > spec.max {
-        return Err(bad(format!("Expression cron : {v} est hors limites pour le champ {} ({} à {}).", spec.label, spec.min, spec.max)));
+        return Err(bad(format!(
+            "Expression cron : {v} est hors limites pour le champ {} ({} à {}).",
+            spec.label, spec.min, spec.max
+        )));
     }
     Ok(v)
 }
@@ -70,7 +75,9 @@ fn field(spec: &FieldSpec, raw: &str) -> Result<Bits, AppError> {
         }
         let (range, step) = match part.split_once('/') {
             Some((r, s)) => {
-                let step: u32 = s.parse().map_err(|_| bad(format!("Expression cron : pas « {s} » invalide dans le champ {}.", spec.label)))?;
+                let step: u32 = s
+                    .parse()
+                    .map_err(|_| bad(format!("Expression cron : pas « {s} » invalide dans le champ {}.", spec.label)))?;
                 if step == 0 {
                     return Err(bad(format!("Expression cron : un pas de 0 dans le champ {}.", spec.label)));
                 }
@@ -109,7 +116,13 @@ impl Cron {
                 fields.len()
             )));
         }
-        let spec = |label, min, max, names: &'static [&'static str], names_from| FieldSpec { label, min, max, names, names_from };
+        let spec = |label, min, max, names: &'static [&'static str], names_from| FieldSpec {
+            label,
+            min,
+            max,
+            names,
+            names_from,
+        };
         let minutes = field(&spec("minute", 0, 59, &[], 0), fields[0])?;
         let hours = field(&spec("heure", 0, 23, &[], 0), fields[1])?;
         let days_of_month = field(&spec("jour du mois", 1, 31, &[], 0), fields[2])?;
@@ -129,7 +142,9 @@ impl Cron {
             text: fields.join(" "),
         };
         if !cron.can_ever_match() {
-            return Err(bad("Expression cron : ces jours n'existent dans aucun mois (elle ne se déclencherait jamais).".into()));
+            return Err(bad(
+                "Expression cron : ces jours n'existent dans aucun mois (elle ne se déclencherait jamais).".into()
+            ));
         }
         Ok(cron)
     }
@@ -160,7 +175,11 @@ impl Cron {
     /// The times of day, sorted.
     pub fn times(&self) -> Vec<(u32, u32)> {
         let minutes = self.minutes.values(0, 59);
-        self.hours.values(0, 23).into_iter().flat_map(|h| minutes.iter().map(move |m| (h, *m))).collect()
+        self.hours
+            .values(0, 23)
+            .into_iter()
+            .flat_map(|h| minutes.iter().map(move |m| (h, *m)))
+            .collect()
     }
 }
 

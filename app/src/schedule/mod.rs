@@ -50,10 +50,12 @@ impl Frequency {
     }
 
     pub fn parse(raw: &str) -> Result<Self, AppError> {
-        Self::ALL
-            .into_iter()
-            .find(|f| f.as_str() == raw.trim())
-            .ok_or_else(|| AppError::field("frequency", format!("Fréquence inconnue : « {} » (daily, weekly, monthly ou custom).", crate::error::truncate(raw))))
+        Self::ALL.into_iter().find(|f| f.as_str() == raw.trim()).ok_or_else(|| {
+            AppError::field(
+                "frequency",
+                format!("Fréquence inconnue : « {} » (daily, weekly, monthly ou custom).", crate::error::truncate(raw)),
+            )
+        })
     }
 }
 
@@ -98,12 +100,25 @@ pub const DEFAULT_TIMEZONE: &str = "Europe/Paris";
 /// Parses an IANA zone name (`Europe/Paris`).
 pub fn parse_timezone(raw: Option<&str>) -> Result<Tz, AppError> {
     let raw = raw.map(str::trim).filter(|s| !s.is_empty()).unwrap_or(DEFAULT_TIMEZONE);
-    raw.parse::<Tz>().map_err(|_| AppError::field("timezone", format!("Fuseau horaire inconnu : « {} » (par exemple Europe/Paris).", crate::error::truncate(raw))))
+    raw.parse::<Tz>().map_err(|_| {
+        AppError::field(
+            "timezone",
+            format!("Fuseau horaire inconnu : « {} » (par exemple Europe/Paris).", crate::error::truncate(raw)),
+        )
+    })
 }
 
 fn parse_time(raw: Option<&str>) -> Result<(u32, u32), AppError> {
-    let raw = raw.map(str::trim).filter(|s| !s.is_empty()).ok_or_else(|| AppError::field("time_of_day", "Indiquez l'heure d'envoi (HH:MM)."))?;
-    let t = NaiveTime::parse_from_str(raw, "%H:%M").map_err(|_| AppError::field("time_of_day", format!("Heure invalide : « {} » (HH:MM, par exemple 07:00).", crate::error::truncate(raw))))?;
+    let raw = raw
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| AppError::field("time_of_day", "Indiquez l'heure d'envoi (HH:MM)."))?;
+    let t = NaiveTime::parse_from_str(raw, "%H:%M").map_err(|_| {
+        AppError::field(
+            "time_of_day",
+            format!("Heure invalide : « {} » (HH:MM, par exemple 07:00).", crate::error::truncate(raw)),
+        )
+    })?;
     Ok((chrono::Timelike::hour(&t), chrono::Timelike::minute(&t)))
 }
 
@@ -122,10 +137,27 @@ pub fn weekday_name(w: Weekday) -> &'static str {
     }
 }
 
-const MONTH_NAMES: [&str; 12] = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"];
+const MONTH_NAMES: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
 
 fn last_day_of_month(year: i32, month: u32) -> u32 {
-    let first_next = if month == 12 { NaiveDate::from_ymd_opt(year + 1, 1, 1) } else { NaiveDate::from_ymd_opt(year, month + 1, 1) };
+    let first_next = if month == 12 {
+        NaiveDate::from_ymd_opt(year + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(year, month + 1, 1)
+    };
     first_next.and_then(|d| d.pred_opt()).map_or(28, |d| d.day())
 }
 
@@ -156,7 +188,10 @@ impl Schedule {
             Frequency::Weekly => {
                 let w = f.weekday.ok_or_else(|| AppError::field("weekday", "Choisissez le jour de la semaine."))?;
                 if !(1..=7).contains(&w) {
-                    return Err(AppError::field("weekday", format!("Jour de la semaine invalide : {w} (1 = lundi … 7 = dimanche).")));
+                    return Err(AppError::field(
+                        "weekday",
+                        format!("Jour de la semaine invalide : {w} (1 = lundi … 7 = dimanche)."),
+                    ));
                 }
                 (Days::Weekday(WEEKDAYS[w as usize - 1]), vec![parse_time(f.time_of_day.as_deref())?])
             }
@@ -313,11 +348,18 @@ mod tests {
     use chrono_tz::Europe::Paris;
 
     fn fields(frequency: &str) -> ScheduleFields {
-        ScheduleFields { frequency: frequency.into(), ..Default::default() }
+        ScheduleFields {
+            frequency: frequency.into(),
+            ..Default::default()
+        }
     }
 
     fn daily(time: &str) -> Schedule {
-        Schedule::from_fields(&ScheduleFields { time_of_day: Some(time.into()), ..fields("daily") }).unwrap()
+        Schedule::from_fields(&ScheduleFields {
+            time_of_day: Some(time.into()),
+            ..fields("daily")
+        })
+        .unwrap()
     }
 
     fn paris(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
@@ -356,7 +398,11 @@ mod tests {
         // Asking right after the first 02:30 does not give the second one.
         assert_eq!(s.next_run(utc(2026, 10, 25, 0, 30)), Some(utc(2026, 10, 26, 1, 30)));
         // Every 30 minutes through the repeated hour: each wall time once.
-        let c = Schedule::from_fields(&ScheduleFields { cron_expression: Some("*/30 1-3 * * *".into()), ..fields("custom") }).unwrap();
+        let c = Schedule::from_fields(&ScheduleFields {
+            cron_expression: Some("*/30 1-3 * * *".into()),
+            ..fields("custom")
+        })
+        .unwrap();
         let runs = c.next_runs(paris(2026, 10, 25, 0, 0), 6);
         let local: Vec<String> = runs.iter().map(|t| t.with_timezone(&Paris).format("%H:%M %Z").to_string()).collect();
         assert_eq!(local, ["01:00 CEST", "01:30 CEST", "02:00 CEST", "02:30 CEST", "03:00 CET", "03:30 CET"]);
@@ -368,26 +414,86 @@ mod tests {
 
     #[test]
     fn monthly_on_29_to_31_runs_on_the_last_day_of_shorter_months() {
-        let monthly = |d: u32| Schedule::from_fields(&ScheduleFields { day_of_month: Some(d), time_of_day: Some("06:00".into()), ..fields("monthly") }).unwrap();
-        let days = |s: &Schedule, from: DateTime<Utc>| -> Vec<String> { s.next_runs(from, 5).iter().map(|t| t.with_timezone(&Paris).format("%Y-%m-%d %H:%M").to_string()).collect() };
-        assert_eq!(days(&monthly(31), paris(2027, 12, 1, 0, 0)), ["2027-12-31 06:00", "2028-01-31 06:00", "2028-02-29 06:00", "2028-03-31 06:00", "2028-04-30 06:00"]);
-        assert_eq!(days(&monthly(30), paris(2026, 1, 1, 0, 0)), ["2026-01-30 06:00", "2026-02-28 06:00", "2026-03-30 06:00", "2026-04-30 06:00", "2026-05-30 06:00"]);
-        assert_eq!(days(&monthly(29), paris(2026, 1, 30, 0, 0)), ["2026-02-28 06:00", "2026-03-29 06:00", "2026-04-29 06:00", "2026-05-29 06:00", "2026-06-29 06:00"]);
-        assert_eq!(monthly(31).describe(), "le 31 de chaque mois (le dernier jour pour les mois plus courts) à 06:00");
+        let monthly = |d: u32| {
+            Schedule::from_fields(&ScheduleFields {
+                day_of_month: Some(d),
+                time_of_day: Some("06:00".into()),
+                ..fields("monthly")
+            })
+            .unwrap()
+        };
+        let days = |s: &Schedule, from: DateTime<Utc>| -> Vec<String> {
+            s.next_runs(from, 5)
+                .iter()
+                .map(|t| t.with_timezone(&Paris).format("%Y-%m-%d %H:%M").to_string())
+                .collect()
+        };
+        assert_eq!(
+            days(&monthly(31), paris(2027, 12, 1, 0, 0)),
+            [
+                "2027-12-31 06:00",
+                "2028-01-31 06:00",
+                "2028-02-29 06:00",
+                "2028-03-31 06:00",
+                "2028-04-30 06:00"
+            ]
+        );
+        assert_eq!(
+            days(&monthly(30), paris(2026, 1, 1, 0, 0)),
+            [
+                "2026-01-30 06:00",
+                "2026-02-28 06:00",
+                "2026-03-30 06:00",
+                "2026-04-30 06:00",
+                "2026-05-30 06:00"
+            ]
+        );
+        assert_eq!(
+            days(&monthly(29), paris(2026, 1, 30, 0, 0)),
+            [
+                "2026-02-28 06:00",
+                "2026-03-29 06:00",
+                "2026-04-29 06:00",
+                "2026-05-29 06:00",
+                "2026-06-29 06:00"
+            ]
+        );
+        assert_eq!(
+            monthly(31).describe(),
+            "le 31 de chaque mois (le dernier jour pour les mois plus courts) à 06:00"
+        );
         assert_eq!(monthly(1).describe(), "le 1er de chaque mois à 06:00");
     }
 
     #[test]
     fn weekly_and_custom_cron() {
-        let weekly = Schedule::from_fields(&ScheduleFields { weekday: Some(1), time_of_day: Some("07:00".into()), ..fields("weekly") }).unwrap();
+        let weekly = Schedule::from_fields(&ScheduleFields {
+            weekday: Some(1),
+            time_of_day: Some("07:00".into()),
+            ..fields("weekly")
+        })
+        .unwrap();
         assert_eq!(weekly.describe(), "tous les lundis à 07:00");
         // Wednesday 18 March 2026: the next Mondays, across the DST change.
-        assert_eq!(weekly.next_runs(paris(2026, 3, 18, 9, 0), 3), [utc(2026, 3, 23, 6, 0), utc(2026, 3, 30, 5, 0), utc(2026, 4, 6, 5, 0)]);
+        assert_eq!(
+            weekly.next_runs(paris(2026, 3, 18, 9, 0), 3),
+            [utc(2026, 3, 23, 6, 0), utc(2026, 3, 30, 5, 0), utc(2026, 4, 6, 5, 0)]
+        );
         assert_eq!(weekly.next_run(paris(2026, 3, 23, 7, 0)), Some(utc(2026, 3, 30, 5, 0)), "strictly after");
-        let cron = |e: &str| Schedule::from_fields(&ScheduleFields { cron_expression: Some(e.into()), ..fields("custom") }).unwrap();
+        let cron = |e: &str| {
+            Schedule::from_fields(&ScheduleFields {
+                cron_expression: Some(e.into()),
+                ..fields("custom")
+            })
+            .unwrap()
+        };
         let c = cron("30 8 * * 1-5");
         assert_eq!(c.describe(), "du lundi au vendredi à 08:30");
-        assert_eq!(c.next_runs(paris(2026, 3, 20, 9, 0), 2), [utc(2026, 3, 23, 7, 30), utc(2026, 3, 24, 7, 30)], "Friday after 08:30: Monday");
+        assert_eq!(
+            c.next_runs(paris(2026, 3, 20, 9, 0), 2),
+            [utc(2026, 3, 23, 7, 30), utc(2026, 3, 24, 7, 30)],
+            "Friday after 08:30: Monday"
+        );
         assert_eq!(cron("0 7 * * 1").describe(), "tous les lundis à 07:00");
         assert_eq!(cron("0 18 1,15 * *").describe(), "les 1er et 15 de chaque mois à 18:00");
         assert_eq!(cron("*/15 * * * *").describe(), "tous les jours toutes les 15 minutes");
@@ -397,7 +503,12 @@ mod tests {
         let leap = cron("0 0 29 2 *");
         assert_eq!(leap.next_run(paris(2026, 3, 1, 0, 0)), Some(paris(2028, 2, 29, 0, 0)));
         // In another zone, the wall clock of that zone.
-        let ny = Schedule::from_fields(&ScheduleFields { time_of_day: Some("07:00".into()), timezone: Some("America/New_York".into()), ..fields("daily") }).unwrap();
+        let ny = Schedule::from_fields(&ScheduleFields {
+            time_of_day: Some("07:00".into()),
+            timezone: Some("America/New_York".into()),
+            ..fields("daily")
+        })
+        .unwrap();
         assert_eq!(ny.next_run(utc(2026, 3, 15, 0, 0)), Some(utc(2026, 3, 15, 11, 0)));
     }
 
@@ -406,10 +517,41 @@ mod tests {
         let err = |f: ScheduleFields| Schedule::from_fields(&f).unwrap_err().field_name().map(str::to_string);
         assert_eq!(err(fields("hourly")).as_deref(), Some("frequency"));
         assert_eq!(err(fields("daily")).as_deref(), Some("time_of_day"));
-        assert_eq!(err(ScheduleFields { time_of_day: Some("25:00".into()), ..fields("daily") }).as_deref(), Some("time_of_day"));
-        assert_eq!(err(ScheduleFields { time_of_day: Some("07:00".into()), weekday: Some(8), ..fields("weekly") }).as_deref(), Some("weekday"));
-        assert_eq!(err(ScheduleFields { time_of_day: Some("07:00".into()), day_of_month: Some(0), ..fields("monthly") }).as_deref(), Some("day_of_month"));
+        assert_eq!(
+            err(ScheduleFields {
+                time_of_day: Some("25:00".into()),
+                ..fields("daily")
+            })
+            .as_deref(),
+            Some("time_of_day")
+        );
+        assert_eq!(
+            err(ScheduleFields {
+                time_of_day: Some("07:00".into()),
+                weekday: Some(8),
+                ..fields("weekly")
+            })
+            .as_deref(),
+            Some("weekday")
+        );
+        assert_eq!(
+            err(ScheduleFields {
+                time_of_day: Some("07:00".into()),
+                day_of_month: Some(0),
+                ..fields("monthly")
+            })
+            .as_deref(),
+            Some("day_of_month")
+        );
         assert_eq!(err(fields("custom")).as_deref(), Some("cron_expression"));
-        assert_eq!(err(ScheduleFields { time_of_day: Some("07:00".into()), timezone: Some("Europe/Lutece".into()), ..fields("daily") }).as_deref(), Some("timezone"));
+        assert_eq!(
+            err(ScheduleFields {
+                time_of_day: Some("07:00".into()),
+                timezone: Some("Europe/Lutece".into()),
+                ..fields("daily")
+            })
+            .as_deref(),
+            Some("timezone")
+        );
     }
 }

@@ -41,7 +41,13 @@ impl ReportType {
         match raw.trim() {
             "cash_session" => Ok(ReportType::CashSession),
             "reception_ticket" => Ok(ReportType::ReceptionTicket),
-            other => Err(AppError::field("type", format!("Type de rapport inconnu : « {} » (cash_session ou reception_ticket).", crate::error::truncate(other)))),
+            other => Err(AppError::field(
+                "type",
+                format!(
+                    "Type de rapport inconnu : « {} » (cash_session ou reception_ticket).",
+                    crate::error::truncate(other)
+                ),
+            )),
         }
     }
 }
@@ -51,7 +57,10 @@ pub fn parse_format(raw: &str) -> Result<&'static str, AppError> {
     match raw.trim() {
         "csv" => Ok("csv"),
         "excel" | "xlsx" => Ok("excel"),
-        other => Err(AppError::field("format", format!("Format inconnu : « {} » (csv ou excel).", crate::error::truncate(other)))),
+        other => Err(AppError::field(
+            "format",
+            format!("Format inconnu : « {} » (csv ou excel).", crate::error::truncate(other)),
+        )),
     }
 }
 
@@ -60,17 +69,27 @@ pub fn parse_format(raw: &str) -> Result<&'static str, AppError> {
 pub fn check_address(raw: &str) -> Result<String, AppError> {
     let a = raw.trim();
     let ok = a.len() <= 254
-        && !a.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, ',' | ';' | '<' | '>' | '"'))
+        && !a
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, ',' | ';' | '<' | '>' | '"'))
         && match a.split_once('@') {
             Some((local, domain)) => {
-                !local.is_empty() && !domain.contains('@') && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains("..")
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !domain.contains("..")
             }
             None => false,
         };
     if ok {
         Ok(a.to_string())
     } else {
-        Err(AppError::field("recipients", format!("Adresse e-mail invalide : « {} ».", crate::error::truncate(a))))
+        Err(AppError::field(
+            "recipients",
+            format!("Adresse e-mail invalide : « {} ».", crate::error::truncate(a)),
+        ))
     }
 }
 
@@ -80,7 +99,10 @@ pub fn check_recipients(list: &[String]) -> Result<Vec<String>, AppError> {
     for raw in list {
         let a = check_address(raw)?;
         if out.iter().any(|o| o.eq_ignore_ascii_case(&a)) {
-            return Err(AppError::field("recipients", format!("L'adresse « {} » est donnée deux fois.", crate::error::truncate(&a))));
+            return Err(AppError::field(
+                "recipients",
+                format!("L'adresse « {} » est donnée deux fois.", crate::error::truncate(&a)),
+            ));
         }
         out.push(a);
     }
@@ -104,7 +126,10 @@ pub fn check_filters(report_type: ReportType, filters: &serde_json::Value) -> Re
         ReportType::ReceptionTicket => {
             let f = ReceptionFilter::from_json(filters).map_err(wrap)?;
             if f.period.is_none() {
-                return Err(AppError::field("filters_json", "Filtres : une période est obligatoire pour un rapport de réception (period, ou date_from et date_to)."));
+                return Err(AppError::field(
+                    "filters_json",
+                    "Filtres : une période est obligatoire pour un rapport de réception (period, ou date_from et date_to).",
+                ));
             }
             f.to_json()
         }
@@ -129,6 +154,9 @@ pub struct ScheduledReportInput {
     pub format: Option<String>,
     pub filters_json: Option<serde_json::Value>,
     pub enabled: Option<bool>,
+    /// The owner's address for failure notices (at most one a day); empty: none, the
+    /// failure shows in the application only.
+    pub notify_email: Option<String>,
 }
 
 /// A checked configuration, ready to store.
@@ -142,6 +170,7 @@ pub struct ReportConfig {
     pub format: &'static str,
     pub filters_json: serde_json::Value,
     pub enabled: bool,
+    pub notify_email: Option<String>,
 }
 
 impl ScheduledReportInput {
@@ -160,6 +189,7 @@ impl ScheduledReportInput {
             format: self.format.or(base.format),
             filters_json: self.filters_json.or(base.filters_json),
             enabled: self.enabled.or(base.enabled),
+            notify_email: self.notify_email.or(base.notify_email),
         }
     }
 
@@ -175,7 +205,11 @@ impl ScheduledReportInput {
         if name.chars().any(char::is_control) {
             return Err(AppError::field("name", "Le nom du rapport contient des caractères de contrôle."));
         }
-        let report_type = ReportType::parse(self.report_type.as_deref().ok_or_else(|| AppError::field("type", "Choisissez le type de rapport."))?)?;
+        let report_type = ReportType::parse(
+            self.report_type
+                .as_deref()
+                .ok_or_else(|| AppError::field("type", "Choisissez le type de rapport."))?,
+        )?;
         let frequency = self.frequency.clone().ok_or_else(|| AppError::field("frequency", "Choisissez la fréquence."))?;
         let schedule_fields = ScheduleFields {
             frequency,
@@ -183,13 +217,36 @@ impl ScheduledReportInput {
             weekday: self.weekday,
             day_of_month: self.day_of_month,
             cron_expression: self.cron_expression.clone().filter(|s| !s.trim().is_empty()),
-            timezone: Some(self.timezone.clone().filter(|s| !s.trim().is_empty()).unwrap_or_else(|| super::DEFAULT_TIMEZONE.to_string())),
+            timezone: Some(
+                self.timezone
+                    .clone()
+                    .filter(|s| !s.trim().is_empty())
+                    .unwrap_or_else(|| super::DEFAULT_TIMEZONE.to_string()),
+            ),
         };
         let schedule = Schedule::from_fields(&schedule_fields)?;
         let recipients = check_recipients(self.recipients.as_deref().unwrap_or_default())?;
-        let format = parse_format(self.format.as_deref().ok_or_else(|| AppError::field("format", "Choisissez le format (csv ou excel)."))?)?;
+        let format = parse_format(
+            self.format
+                .as_deref()
+                .ok_or_else(|| AppError::field("format", "Choisissez le format (csv ou excel)."))?,
+        )?;
         let filters_json = check_filters(report_type, self.filters_json.as_ref().unwrap_or(&serde_json::Value::Null))?;
-        Ok(ReportConfig { name: name.to_string(), report_type, schedule_fields, schedule, recipients, format, filters_json, enabled: self.enabled.unwrap_or(true) })
+        let notify_email = match self.notify_email.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(a) => Some(check_address(a).map_err(|e| AppError::field("notify_email", e.to_string()))?),
+        };
+        Ok(ReportConfig {
+            name: name.to_string(),
+            report_type,
+            schedule_fields,
+            schedule,
+            recipients,
+            format,
+            filters_json,
+            enabled: self.enabled.unwrap_or(true),
+            notify_email,
+        })
     }
 }
 
@@ -212,6 +269,7 @@ pub struct ScheduledReport {
     pub format: String,
     pub filters_json: serde_json::Value,
     pub enabled: bool,
+    pub notify_email: Option<String>,
     /// Why the scheduler paused it (repeated failures), until it is enabled again.
     pub paused_reason: Option<String>,
     pub consecutive_failures: i64,
@@ -241,6 +299,7 @@ impl ScheduledReport {
             format: Some(self.format.clone()),
             filters_json: Some(self.filters_json.clone()),
             enabled: Some(self.enabled),
+            notify_email: self.notify_email.clone(),
         }
     }
 }
@@ -300,11 +359,23 @@ mod tests {
         assert_eq!(field(|i| i.name = Some("  ".into())).as_deref(), Some("name"));
         assert_eq!(field(|i| i.report_type = Some("stock".into())).as_deref(), Some("type"));
         assert_eq!(field(|i| i.recipients = Some(vec![])).as_deref(), Some("recipients"));
-        assert_eq!(field(|i| i.recipients = Some(vec!["compta@ressourcerie".into()])).as_deref(), Some("recipients"));
-        assert_eq!(field(|i| i.recipients = Some(vec!["a@b.org".into(), "A@b.org".into()])).as_deref(), Some("recipients"));
+        assert_eq!(
+            field(|i| i.recipients = Some(vec!["compta@ressourcerie".into()])).as_deref(),
+            Some("recipients")
+        );
+        assert_eq!(
+            field(|i| i.recipients = Some(vec!["a@b.org".into(), "A@b.org".into()])).as_deref(),
+            Some("recipients")
+        );
         assert_eq!(field(|i| i.format = Some("pdf".into())).as_deref(), Some("format"));
-        assert_eq!(field(|i| i.filters_json = Some(serde_json::json!({"period": "hier"}))).as_deref(), Some("filters_json"));
-        assert_eq!(field(|i| i.filters_json = Some(serde_json::json!({"couleur": "rouge"}))).as_deref(), Some("filters_json"));
+        assert_eq!(
+            field(|i| i.filters_json = Some(serde_json::json!({"period": "hier"}))).as_deref(),
+            Some("filters_json")
+        );
+        assert_eq!(
+            field(|i| i.filters_json = Some(serde_json::json!({"couleur": "rouge"}))).as_deref(),
+            Some("filters_json")
+        );
         assert_eq!(field(|i| i.filters_json = Some(serde_json::json!([1]))).as_deref(), Some("filters_json"));
         assert_eq!(
             field(|i| {
@@ -324,5 +395,6 @@ mod tests {
             Some("cron_expression")
         );
         assert_eq!(field(|i| i.timezone = Some("Mars/Olympus".into())).as_deref(), Some("timezone"));
+        assert_eq!(field(|i| i.notify_email = Some("chef".into())).as_deref(), Some("notify_email"));
     }
 }

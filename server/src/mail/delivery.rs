@@ -388,10 +388,8 @@ fn report_of(d: &DeliveryRow, attempt: i64, started: DateTime<Utc>, finished: Da
 /// undoes what was recorded about the send.
 async fn after_attempt(state: &AppState, report: &AttemptReport) {
     let outcome: anyhow::Result<()> = match report.kind.as_str() {
-        _ => {
-            let _ = state;
-            Ok(())
-        }
+        crate::scheduled::KIND => crate::scheduled::after_attempt(state, report).await,
+        _ => Ok(()),
     };
     if let Err(e) = outcome {
         tracing::error!(delivery = %report.delivery_id, "recording the outcome of a mail attempt failed: {e:#}");

@@ -8,6 +8,7 @@ pub mod cash;
 pub mod mail;
 mod postgres;
 pub mod reception;
+pub mod scheduled;
 pub mod sql;
 mod sqlite;
 pub mod users;
@@ -16,6 +17,7 @@ use std::sync::Arc;
 
 pub use cash::CashStore;
 pub use mail::MailStore;
+pub use scheduled::ScheduledStore;
 pub use postgres::PgDb;
 pub use reception::{ReceptionSnapshot, ReceptionStore};
 pub use sql::SqlStore;
@@ -49,7 +51,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Everything the application persists, over one backend.
 #[async_trait::async_trait]
-pub trait Store: UserStore + ReceptionStore + CashStore + MailStore + Send + Sync + 'static {
+pub trait Store: UserStore + ReceptionStore + CashStore + MailStore + ScheduledStore + Send + Sync + 'static {
     /// `"sqlite"` or `"postgres"`, for logs and health.
     fn backend(&self) -> &'static str;
     async fn migrate(&self) -> StoreResult<()>;

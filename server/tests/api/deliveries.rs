@@ -37,6 +37,8 @@ pub async fn app_with_smtp(db: Db, smtp_url: String, recipients: &[&str]) -> Tes
         s.cash_close_report_recipients = recipients;
         s.mail_interval = std::time::Duration::ZERO;
         s.scheduler_interval = std::time::Duration::ZERO;
+        // The tests move the clock by days: logins stay valid.
+        s.session_ttl = std::time::Duration::from_secs(30 * 86400);
     })
     .await
 }

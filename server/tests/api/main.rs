@@ -13,6 +13,7 @@ mod login_limits;
 mod mail;
 mod reception;
 mod reception_exports;
+mod scheduled_reports;
 mod security;
 mod snapshot;
 mod users;

@@ -1,40 +1,156 @@
 #!/usr/bin/env bash
 # Reception export and KPI benchmark (not part of the test suite: figures, not asserts).
 #
-# For each size (default: 100000 and 1000000 lines over a year) it generates data in a
-# fresh SQLite database, starts the release server, and prints:
-#   - lines CSV export of the whole year: time, and server peak RSS above idle;
-#   - the same query through `sqlite3 -csv` on the same file, and the ratio;
+# For each size (default: 100000 and 1000000 lines over a year) and each backend
+# (SQLite, then PostgreSQL), it generates data in a fresh database, starts the release
+# server on it, and prints:
+#   - the lines CSV export of the whole year: time, and server peak RSS above idle;
+#   - the engine alone running the same export query to completion without output
+#     (see engine_seconds), and the ratio CSV / engine;
+#   - the database's own CSV client on the same query (`sqlite3 -csv`, `psql \copy`),
+#     and the ratio CSV / client;
 #   - the XLSX bulk export: time and peak RSS above idle;
-#   - GET /v1/reception/stats/live: median and p99 over 2000 requests.
-# Targets: CSV <= 1.5x sqlite3; RSS flat between sizes (within 64 MB of idle);
-# stats/live p99 < 10 ms.
+#   - GET /v1/reception/stats/live: median and p99 over 2000 requests;
+#   - first, the browser bundle's raw and gzipped sizes (target: 400 KB gzipped);
+#   - cash, with as many sale items as lines (a session a day on two registers): the
+#     audit export of the year as CSV (its "Détails" table, a row per session) beside
+#     the database's CSV client on the same query, and as XLSX (a row per item on
+#     "Détails Tickets"): time and peak RSS above idle; the audit list's first page with
+#     the totals of the whole year (GET /v1/admin/cash-sessions): median and p99 over
+#     1000 requests.
+# Targets: CSV <= 1.2x the engine and <= 1.5x the client; RSS flat between sizes
+# (within 64 MB of idle); stats/live p99 < 10 ms; cash CSV <= 1.5x the client; audit
+# list p99 < 50 ms.
+#
+# PostgreSQL: BENCH_POSTGRES_URL, else TEST_POSTGRES_URL (a superuser URL: the engine
+# measure writes COPY output to the server's /dev/null), else a throwaway cluster
+# started for the run. Each size gets a database of its own, dropped afterwards.
 #
 # Usage: scripts/bench.sh [LINES ...]
+#   BENCH_BACKENDS="sqlite postgres" (default) selects the backends.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$RECYCLIQUE_ROOT"
 SIZES=("$@")
 [ ${#SIZES[@]} -gt 0 ] || SIZES=(100000 1000000)
+read -r -a BACKENDS <<<"${BENCH_BACKENDS:-sqlite postgres}"
 
-log "release build of the server"
-LEPTOS_OUTPUT_NAME=recyclique cargo build --release -p server --quiet
-BIN="$CARGO_TARGET_DIR/release/server"
 WORK="$(mktemp -d /tmp/recyclique-bench.XXXXXX)"
+BIN=""
 SERVER_PID=""
+BASE=""          # the running server's URL
+COOKIE=""        # the admin's session cookie on it
+PG_SERVER=""     # superuser URL of the PostgreSQL server the databases are made on
+PG_DATABASES=()  # databases this run created, dropped at exit
+ADMIN_PASSWORD=bench-admin-password
+
+# --- Set-up and clean-up -------------------------------------------------------
+
+build_server() {
+    log "release build of the server and the browser bundle (cargo leptos build --release)"
+    # The same flags as scripts/test.sh, so the compiled dependencies are shared.
+    LEPTOS_OUTPUT_NAME=recyclique RUSTFLAGS="--cfg erase_components" cargo leptos build --release >&2
+    BIN="$CARGO_TARGET_DIR/release/server"
+}
+
+# The browser bundle: what a tablet downloads before the page answers clicks.
+wasm_sizes() {
+    local wasm
+    wasm="$(site_dir)/pkg/recyclique.wasm"
+    [ -f "$wasm" ] || die "no WASM bundle at $wasm"
+    printf '\n%-40s %10s %10s\n' "browser bundle" "raw" "gzip -9"
+    printf '%-40s %7d KB %7d KB %s\n' "pkg/recyclique.wasm" "$(($(stat -c %s "$wasm") / 1024))" "$(($(gzip -9c "$wasm" | wc -c) / 1024))" "(target: gzip <= 400 KB)"
+    printf '%-40s %7d KB %7d KB\n' "pkg/recyclique.js" "$(($(stat -c %s "${wasm%.wasm}.js") / 1024))" "$(($(gzip -9c "${wasm%.wasm}.js" | wc -c) / 1024))"
+}
+
+setup_postgres() {
+    if [ -n "${BENCH_POSTGRES_URL:-}" ]; then
+        PG_SERVER="$BENCH_POSTGRES_URL"
+    elif [ -n "${TEST_POSTGRES_URL:-}" ]; then
+        PG_SERVER="$TEST_POSTGRES_URL"
+    elif start_postgres; then
+        PG_SERVER="$PG_URL"
+    else
+        die "PostgreSQL could not be started: set BENCH_POSTGRES_URL, or BENCH_BACKENDS=sqlite"
+    fi
+    have psql || die "psql is needed for the PostgreSQL figures (Debian package postgresql-client)"
+    log "PostgreSQL: $(psql "$PG_SERVER" -qAtc 'SHOW server_version')"
+}
+
 cleanup() {
-    [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
+    set +e
+    stop_server
+    local db
+    for db in "${PG_DATABASES[@]}"; do
+        psql "$PG_SERVER" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1
+    done
+    stop_postgres
     rm -rf "$WORK"
 }
 trap cleanup EXIT
 
+# Sets DATABASE_URL to a fresh database for backend $1 and size $2.
+create_database() {
+    case "$1" in
+        sqlite)
+            export DATABASE_URL="sqlite://$WORK/bench-$2.db" ;;
+        postgres)
+            local name="recyclique_bench_$2_$$"
+            psql "$PG_SERVER" -qc "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name" >/dev/null
+            PG_DATABASES+=("$name")
+            export DATABASE_URL
+            DATABASE_URL="$(pg_database_url "$PG_SERVER" "$name")" ;;
+    esac
+}
+
+drop_database() {
+    case "$1" in
+        sqlite) rm -f "$WORK/bench-$2.db" "$WORK/bench-$2.db-wal" "$WORK/bench-$2.db-shm" ;;
+        postgres) psql "$PG_SERVER" -qc "DROP DATABASE IF EXISTS recyclique_bench_$2_$$ WITH (FORCE)" >/dev/null ;;
+    esac
+}
+
+# Starts the server on DATABASE_URL on a free port and logs the admin in.
+start_server() {
+    local port
+    port="$(free_port)"
+    LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_OUTPUT_NAME=recyclique "$BIN" >"$WORK/server.log" 2>&1 &
+    SERVER_PID=$!
+    BASE="http://127.0.0.1:$port"
+    local _
+    for _ in $(seq 100); do curl -fsS "$BASE/health" >/dev/null 2>&1 && break; sleep 0.1; done
+    COOKIE="$(curl -fsS -D - -o /dev/null -H 'content-type: application/json' \
+        -d "{\"username\":\"admin\",\"password\":\"$ADMIN_PASSWORD\"}" "$BASE/v1/auth/login" | sed -n 's/^set-cookie: \([^;]*\).*/\1/Ip')"
+    [ -n "$COOKIE" ] || { tail -20 "$WORK/server.log" >&2; die "could not log in to the server"; }
+}
+
+stop_server() {
+    [ -n "$SERVER_PID" ] || return 0
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=""
+}
+
+# --- Measures --------------------------------------------------------------------
+
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
+# Runs "${@:2}" with its output to file $1; prints its wall time in seconds.
+seconds_of() {
+    local out="$1" start end
+    shift
+    start=$(date +%s.%N)
+    "$@" >"$out"
+    end=$(date +%s.%N)
+    echo "$end - $start" | bc -l
+}
 
 # Runs "$@" while sampling the server's RSS every 20 ms; prints "seconds peak_kb".
 measure() {
     local peak_file="$WORK/peak" start end
-    echo 0 > "$peak_file"
-    ( peak=0; while kill -0 "$SERVER_PID" 2>/dev/null; do r=$(rss_kb "$SERVER_PID"); [ "$r" -gt "$peak" ] && { peak=$r; echo "$peak" > "$peak_file"; }; sleep 0.02; done ) &
+    echo 0 >"$peak_file"
+    ( peak=0; while kill -0 "$SERVER_PID" 2>/dev/null; do r=$(rss_kb "$SERVER_PID"); [ "$r" -gt "$peak" ] && { peak=$r; echo "$peak" >"$peak_file"; }; sleep 0.02; done ) &
     local sampler=$!
     start=$(date +%s.%N)
     "$@"
@@ -43,50 +159,187 @@ measure() {
     echo "$(echo "$end - $start" | bc -l) $(cat "$peak_file")"
 }
 
-printf '\n%-9s %-28s %12s %14s\n' "lines" "measure" "value" "target"
-for n in "${SIZES[@]}"; do
-    db="$WORK/bench-$n.db"
-    export DATABASE_URL="sqlite://$db" RECYCLIQUE_DATA_DIR="$WORK/data-$n"
-    export RECYCLIQUE_ADMIN_USERNAME=admin RECYCLIQUE_ADMIN_PASSWORD=bench-admin-password RUST_LOG=warn
-    "$BIN" generate-data --lines "$n" --days 365 >&2
-    port="$(free_port)"
-    LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_OUTPUT_NAME=recyclique "$BIN" > "$WORK/server-$n.log" 2>&1 &
-    SERVER_PID=$!
-    base="http://127.0.0.1:$port"
-    for _ in $(seq 100); do curl -fsS "$base/health" >/dev/null 2>&1 && break; sleep 0.1; done
-    cookie="$(curl -fsS -D - -o /dev/null -H 'content-type: application/json' \
-        -d '{"username":"admin","password":"bench-admin-password"}' "$base/v1/auth/login" | sed -n 's/^set-cookie: \([^;]*\).*/\1/Ip')"
+# The server's export query (export_lines_sql in server/src/storage/reception.rs) for
+# backend $1 and the instants [$2, $3) in epoch seconds, with the filter's unused
+# conditions left out: the same rows and columns in the same order on both backends.
+export_sql() {
+    local from to
+    case "$1" in
+        sqlite) from="$(($2 * 1000000))"; to="$(($3 * 1000000))" ;;  # microseconds
+        postgres) from="to_timestamp($2)"; to="to_timestamp($3)" ;;
+    esac
+    echo "SELECT t.id, t.ticket_at, t.status, t.poste_id, p.is_deferred, u.display_name,
+                 l.id, l.created_at, c.name, pc.name, l.poids_g, l.destination, l.notes, l.is_exit
+          FROM lignes l
+          JOIN tickets t ON t.id = l.ticket_id
+          JOIN postes p ON p.id = t.poste_id
+          JOIN users u ON u.id = t.benevole_id
+          JOIN categories c ON c.id = l.category_id
+          LEFT JOIN categories pc ON pc.id = c.parent_id
+          WHERE t.ticket_at >= $from AND t.ticket_at < $to
+          ORDER BY t.ticket_at, t.id, l.created_at, l.id"
+}
+
+# The engine alone: query $2 run to completion, every value produced, nothing written
+# but no client either. SQLite: the sqlite3 shell in `.mode off` steps every row and
+# fetches each column (sqlite3_column_text) but formats and prints nothing.
+# PostgreSQL: `COPY (query) TO '/dev/null'` runs inside the server: the executor and
+# each column's output function, no wire protocol and no client-side parsing or
+# formatting (psql with `\o /dev/null` would time psql buffering and aligning the whole
+# result). Both therefore measure the database producing the rows as text, the floor
+# an export through a driver cannot beat. Prints the seconds; for PostgreSQL checks
+# the row count against $3.
+engine_seconds() {
+    local sql="$2" rows="$3"
+    case "$1" in
+        sqlite)
+            seconds_of /dev/null sqlite3 "$DB_FILE" ".mode off" "$sql;" ;;
+        postgres)
+            local out="$WORK/copy.out" s
+            s=$(seconds_of "$out" psql "$DATABASE_URL" -Atc "COPY ($sql) TO '/dev/null'")
+            grep -q "^COPY $rows\$" "$out" || warn "COPY counted $(head -1 "$out"), the CSV export $rows"
+            echo "$s" ;;
+    esac
+}
+
+# The database's own CSV client on query $2, to a file; prints the seconds and checks
+# the row count against $3.
+client_csv_seconds() {
+    local sql="$2" rows="$3" s
+    case "$1" in
+        sqlite) s=$(seconds_of "$WORK/client.csv" sqlite3 -csv "$DB_FILE" "$sql;") ;;
+        postgres) s=$(seconds_of /dev/null psql "$DATABASE_URL" -qc "\\copy ($(tr '\n' ' ' <<<"$sql")) TO '$WORK/client.csv' WITH (FORMAT csv)") ;;
+    esac
+    [ "$(wc -l <"$WORK/client.csv")" -eq "$rows" ] || warn "$1's client wrote $(wc -l <"$WORK/client.csv") rows, the CSV export $rows"
+    rm -f "$WORK/client.csv"
+    echo "$s"
+}
+
+# The cash audit CSV's query (SESSION_SELECT in server/src/storage/cash.rs, default
+# order) for backend $1 over the instants [$2, $3) in epoch seconds.
+cash_sql() {
+    local from to
+    case "$1" in
+        sqlite) from="$(($2 * 1000000))"; to="$(($3 * 1000000))" ;;
+        postgres) from="to_timestamp($2)"; to="to_timestamp($3)" ;;
+    esac
+    echo "SELECT s.id, s.register_id, r.name, r.site_id, si.name, s.operator_id, u.display_name,
+                 s.opened_at, s.closed_at, s.is_deferred, s.opening_float_cents,
+                 s.sales_count, s.items_count, s.total_cents, s.donation_cents,
+                 s.cash_cents, s.card_cents, s.check_cents, s.free_cents, s.weight_g,
+                 s.counted_cash_cents, s.counted_card_cents, s.counted_check_cents,
+                 s.expected_cash_cents, s.expected_card_cents, s.expected_check_cents,
+                 s.cash_variance_cents, s.comment
+          FROM cash_sessions s
+          JOIN registers r ON r.id = s.register_id
+          JOIN sites si ON si.id = r.site_id
+          JOIN users u ON u.id = s.operator_id
+          WHERE s.opened_at >= $from AND s.opened_at < $to
+          ORDER BY s.opened_at DESC, s.id DESC"
+}
+
+# --- Report ---------------------------------------------------------------------
+
+header() {
+    printf '\n%-9s %-9s %-30s %12s %10s\n' "lines" "backend" "measure" "value" "target"
+}
+
+# One figure: size, backend, what, printf format of the value, value, target.
+row() {
+    # shellcheck disable=SC2059
+    printf "%-9s %-9s %-30s $4 %10s\n" "$1" "$2" "$3" "$5" "${6:-}"
+}
+
+# --- One size on one backend ------------------------------------------------------
+
+bench_one() {
+    local backend="$1" n="$2"
+    export RECYCLIQUE_DATA_DIR="$WORK/data-$backend-$n" RUST_LOG=warn
+    export RECYCLIQUE_ADMIN_USERNAME=admin RECYCLIQUE_ADMIN_PASSWORD="$ADMIN_PASSWORD"
+    create_database "$backend" "$n"
+    DB_FILE="$WORK/bench-$n.db"
+    local gen_s
+    gen_s=$(seconds_of /dev/stderr "$BIN" generate-data --lines "$n" --sale-items "$n" --days 365)
+    start_server
+
+    local from to from_s to_s
     from="$(date -d '-365 days' +%F)"; to="$(date +%F)"
+    from_s="$(TZ=Europe/Paris date -d "$from 00:00" +%s)"
+    to_s="$(TZ=Europe/Paris date -d "$to 00:00 +1 day" +%s)"
     sleep 0.5
+    local idle
     idle=$(rss_kb "$SERVER_PID")
 
-    read -r csv_s csv_peak < <(measure curl -fsS -o "$WORK/out.csv" -H "Cookie: $cookie" "$base/v1/reception/lignes/export-csv?date_from=$from&date_to=$to")
-    rows=$(($(wc -l < "$WORK/out.csv") - 1))
-    # The same rows and columns straight from SQLite's own shell.
-    sql="SELECT t.id, t.ticket_at, t.status, t.poste_id, p.is_deferred, u.display_name, l.id, l.created_at, c.name, pc.name,
-                l.poids_g, l.destination, l.is_exit, l.notes
-         FROM lignes l JOIN tickets t ON t.id = l.ticket_id JOIN postes p ON p.id = t.poste_id JOIN users u ON u.id = t.benevole_id
-         JOIN categories c ON c.id = l.category_id LEFT JOIN categories pc ON pc.id = c.parent_id
-         ORDER BY t.ticket_at, t.id, l.created_at, l.id;"
-    s0=$(date +%s.%N); sqlite3 -csv "$db" "$sql" > "$WORK/sqlite.csv"; s1=$(date +%s.%N)
-    sqlite_s=$(echo "$s1 - $s0" | bc -l)
-    ratio=$(echo "$csv_s / $sqlite_s" | bc -l)
+    local csv_s csv_peak rows sql engine_s client_s
+    read -r csv_s csv_peak < <(measure curl -fsS -o "$WORK/out.csv" -H "Cookie: $COOKIE" \
+        "$BASE/v1/reception/lignes/export-csv?date_from=$from&date_to=$to")
+    rows=$(($(wc -l <"$WORK/out.csv") - 1))
+    sql="$(export_sql "$backend" "$from_s" "$to_s")"
+    engine_s=$(engine_seconds "$backend" "$sql" "$rows")
+    client_s=$(client_csv_seconds "$backend" "$sql" "$rows")
 
-    read -r xlsx_s xlsx_peak < <(measure curl -fsS -o "$WORK/out.xlsx" -H "Cookie: $cookie" -H 'content-type: application/json' \
-        -d "{\"date_from\":\"$from\",\"date_to\":\"$to\",\"format\":\"xlsx\"}" "$base/v1/admin/reports/reception-tickets/export-bulk")
-    read -r p50 p99 pmax < <(python3 bench/stats_latency.py "$base" "$cookie" 2000)
+    local xlsx_s xlsx_peak p50 p99 _pmax
+    read -r xlsx_s xlsx_peak < <(measure curl -fsS -o "$WORK/out.xlsx" -H "Cookie: $COOKIE" -H 'content-type: application/json' \
+        -d "{\"date_from\":\"$from\",\"date_to\":\"$to\",\"format\":\"xlsx\"}" "$BASE/v1/admin/reports/reception-tickets/export-bulk")
+    read -r p50 p99 _pmax < <(python3 bench/stats_latency.py "$BASE" "$COOKIE" 2000)
 
-    printf '%-9s %-28s %12s %14s\n' "$n" "CSV rows exported" "$rows" "$n"
-    printf '%-9s %-28s %11.2fs %14s\n' "$n" "CSV export time" "$csv_s" ""
-    printf '%-9s %-28s %11.2fs %14s\n' "$n" "sqlite3 -csv same query" "$sqlite_s" ""
-    printf '%-9s %-28s %11.2fx %14s\n' "$n" "CSV / sqlite3" "$ratio" "<= 1.50x"
-    printf '%-9s %-28s %10d MB %14s\n' "$n" "idle RSS" "$((idle / 1024))" ""
-    printf '%-9s %-28s %10d MB %14s\n' "$n" "CSV peak RSS above idle" "$(((csv_peak - idle) / 1024))" "<= 64 MB"
-    printf '%-9s %-28s %11.2fs %14s\n' "$n" "XLSX export time" "$xlsx_s" ""
-    printf '%-9s %-28s %10d MB %14s\n' "$n" "XLSX peak RSS above idle" "$(((xlsx_peak - idle) / 1024))" "<= 64 MB"
-    printf '%-9s %-28s %10s KB %14s\n' "$n" "XLSX size" "$(($(stat -c %s "$WORK/out.xlsx") / 1024))" ""
-    printf '%-9s %-28s %9.2f ms %14s\n' "$n" "stats/live median" "$p50" ""
-    printf '%-9s %-28s %9.2f ms %14s\n' "$n" "stats/live p99" "$p99" "< 10 ms"
-    kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
-    rm -f "$db" "$db-wal" "$db-shm" "$WORK"/out.* "$WORK/sqlite.csv"
+    local client
+    case "$backend" in sqlite) client="sqlite3 -csv" ;; postgres) client="psql \\copy csv" ;; esac
+    row "$n" "$backend" "generate-data" "%11.2fs" "$gen_s"
+    row "$n" "$backend" "CSV rows exported" "%12s" "$rows" "$n"
+    row "$n" "$backend" "CSV export time" "%11.2fs" "$csv_s"
+    row "$n" "$backend" "engine, same query" "%11.2fs" "$engine_s"
+    row "$n" "$backend" "CSV / engine" "%11.2fx" "$(echo "$csv_s / $engine_s" | bc -l)" "<= 1.20x"
+    row "$n" "$backend" "$client, same query" "%11.2fs" "$client_s"
+    row "$n" "$backend" "CSV / $client" "%11.2fx" "$(echo "$csv_s / $client_s" | bc -l)" "<= 1.50x"
+    row "$n" "$backend" "idle RSS" "%9d MB" "$((idle / 1024))"
+    row "$n" "$backend" "CSV peak RSS above idle" "%9d MB" "$(((csv_peak - idle) / 1024))" "<= 64 MB"
+    row "$n" "$backend" "XLSX export time" "%11.2fs" "$xlsx_s"
+    row "$n" "$backend" "XLSX peak RSS above idle" "%9d MB" "$(((xlsx_peak - idle) / 1024))" "<= 64 MB"
+    row "$n" "$backend" "XLSX size" "%9d KB" "$(($(stat -c %s "$WORK/out.xlsx") / 1024))"
+    row "$n" "$backend" "stats/live median" "%9.2f ms" "$p50"
+    row "$n" "$backend" "stats/live p99" "%9.2f ms" "$p99" "< 10 ms"
+
+    # Cash: the audit export of the year and the audit list.
+    local cash_body="{\"filters\":{\"date_from\":\"$from\",\"date_to\":\"$to\"},\"format\":\"FORMAT\"}"
+    local ccsv_s ccsv_peak crows cclient_s cxlsx_s cxlsx_peak a50 a99 _amax
+    read -r ccsv_s ccsv_peak < <(measure curl -fsS -o "$WORK/out.csv" -H "Cookie: $COOKIE" -H 'content-type: application/json' \
+        -d "${cash_body/FORMAT/csv}" "$BASE/v1/admin/reports/cash-sessions/export-bulk")
+    crows=$(($(wc -l <"$WORK/out.csv") - 1))
+    cclient_s=$(client_csv_seconds "$backend" "$(cash_sql "$backend" "$from_s" "$to_s")" "$crows")
+    read -r cxlsx_s cxlsx_peak < <(measure curl -fsS -o "$WORK/out.xlsx" -H "Cookie: $COOKIE" -H 'content-type: application/json' \
+        -d "${cash_body/FORMAT/xlsx}" "$BASE/v1/admin/reports/cash-sessions/export-bulk")
+    read -r a50 a99 _amax < <(python3 bench/stats_latency.py "$BASE" "$COOKIE" 1000 "/v1/admin/cash-sessions?date_from=$from&date_to=$to&page_size=50")
+    row "$n" "$backend" "cash: sessions (CSV rows)" "%12s" "$crows"
+    row "$n" "$backend" "cash CSV export time" "%11.3fs" "$ccsv_s"
+    row "$n" "$backend" "cash $client, same query" "%11.3fs" "$cclient_s"
+    row "$n" "$backend" "cash CSV / $client" "%11.2fx" "$(echo "$ccsv_s / $cclient_s" | bc -l)" "<= 1.50x"
+    row "$n" "$backend" "cash CSV peak RSS above idle" "%9d MB" "$(((ccsv_peak - idle) / 1024))" "<= 64 MB"
+    row "$n" "$backend" "cash XLSX export time" "%11.2fs" "$cxlsx_s"
+    row "$n" "$backend" "cash XLSX peak RSS above idle" "%9d MB" "$(((cxlsx_peak - idle) / 1024))" "<= 64 MB"
+    row "$n" "$backend" "cash XLSX size" "%9d KB" "$(($(stat -c %s "$WORK/out.xlsx") / 1024))"
+    row "$n" "$backend" "audit list median" "%9.2f ms" "$a50"
+    row "$n" "$backend" "audit list p99" "%9.2f ms" "$a99" "< 50 ms"
+
+    stop_server
+    drop_database "$backend" "$n"
+    rm -rf "$WORK"/out.* "$RECYCLIQUE_DATA_DIR"
+}
+
+# --- Main ---------------------------------------------------------------------------
+
+build_server
+wasm_sizes
+for b in "${BACKENDS[@]}"; do
+    case "$b" in
+        sqlite) ;;
+        postgres) setup_postgres ;;
+        *) die "unknown backend in BENCH_BACKENDS: $b" ;;
+    esac
+done
+header
+for n in "${SIZES[@]}"; do
+    for b in "${BACKENDS[@]}"; do
+        bench_one "$b" "$n"
+    done
 done

@@ -22,26 +22,7 @@ cd "$RECYCLIQUE_ROOT"
 # `site-root` in Cargo.toml ("CARGO_TARGET_DIR/..." is cargo-leptos's marker
 # for the target dir, a relative path is relative to the workspace root).
 SERVER_BIN="${RECYCLIQUE_SERVER_BIN:-$CARGO_TARGET_DIR/debug/server}"
-site_root_setting() {
-    python3 - Cargo.toml 2>/dev/null <<'PY' || true
-import sys, tomllib
-with open(sys.argv[1], "rb") as f:
-    leptos = tomllib.load(f).get("workspace", {}).get("metadata", {}).get("leptos", {})
-if isinstance(leptos, list):
-    leptos = leptos[0] if leptos else {}
-print(leptos.get("site-root", "CARGO_TARGET_DIR/site"))
-PY
-}
-SITE_DIR="${RECYCLIQUE_SITE_DIR:-}"
-if [ -z "$SITE_DIR" ]; then
-    SITE_DIR="$(site_root_setting)"
-    case "$SITE_DIR" in
-        "") SITE_DIR="$RECYCLIQUE_ROOT/target/site" ;;
-        CARGO_TARGET_DIR* | CARGO_BUILD_TARGET_DIR*) SITE_DIR="$CARGO_TARGET_DIR/${SITE_DIR#*/}" ;;
-        /*) ;;
-        *) SITE_DIR="$RECYCLIQUE_ROOT/$SITE_DIR" ;;
-    esac
-fi
+SITE_DIR="$(site_dir)"
 
 RUN_POSTGRES=1
 RUN_RUST=1
@@ -75,25 +56,9 @@ phase_end() {
     fi
 }
 
-PG_DIR=""        # our throwaway cluster, if we started one
-PG_BIN=""
-PG_STARTED=0
 E2E_DIR=""       # temp dir of the server under test
 SERVER_PID=""
 E2E_PASSED=0
-
-# Run a PostgreSQL binary as the cluster owner: initdb refuses root.
-as_pg_owner() {
-    if [ "$(id -u)" -eq 0 ]; then
-        if have runuser; then
-            runuser -u postgres -- "$@"
-        else
-            su postgres -s /bin/sh -c "$(printf '%q ' "$@")"
-        fi
-    else
-        "$@"
-    fi
-}
 
 stop_server() {
     [ -n "$SERVER_PID" ] || return 0
@@ -109,17 +74,6 @@ stop_server() {
     fi
     wait "$SERVER_PID" 2>/dev/null || true
     SERVER_PID=""
-}
-
-stop_postgres() {
-    if [ "$PG_STARTED" -eq 1 ]; then
-        as_pg_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
-        PG_STARTED=0
-    fi
-    if [ -n "$PG_DIR" ]; then
-        rm -rf "$PG_DIR"
-        PG_DIR=""
-    fi
 }
 
 # Whatever happens (failure, Ctrl-C), stop exactly what this script started.
@@ -166,44 +120,6 @@ use_toolchain
 
 # --- PostgreSQL --------------------------------------------------------------
 
-start_postgres() {
-    PG_BIN="$(compgen -G '/usr/lib/postgresql/*/bin' | sort -V | tail -n 1 || true)"
-    if [ -z "$PG_BIN" ] || [ ! -x "$PG_BIN/initdb" ]; then
-        warn "no PostgreSQL server binaries under /usr/lib/postgresql/*/bin"
-        return 1
-    fi
-    if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then
-        warn "running as root and there is no 'postgres' user to own the cluster"
-        return 1
-    fi
-    PG_DIR="$(mktemp -d -t recyclique-pg.XXXXXX)" || return 1
-    if [ "$(id -u)" -eq 0 ]; then
-        chown postgres: "$PG_DIR" || return 1
-    fi
-    local port
-    port="$(free_port)" || return 1
-    as_pg_owner "$PG_BIN/initdb" -D "$PG_DIR/data" -A trust -U postgres \
-        --encoding=UTF8 --locale=C >"$PG_DIR/initdb.log" 2>&1 || {
-        cat "$PG_DIR/initdb.log" >&2
-        return 1
-    }
-    # The socket lives in our dir (no clash with a system cluster); fsync off
-    # because the data is thrown away. -l keeps the server off our stdout,
-    # which a CI runner would otherwise wait on.
-    PG_STARTED=1
-    as_pg_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t 60 \
-        -o "-p $port -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" \
-        start >/dev/null || {
-        cat "$PG_DIR/postgres.log" >&2
-        return 1
-    }
-    export TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
-    if have psql; then
-        psql "$TEST_POSTGRES_URL" -qAtc 'select 1' >/dev/null || return 1
-    fi
-    log "PostgreSQL $(basename "$(dirname "$PG_BIN")") started for this run: $TEST_POSTGRES_URL"
-}
-
 if [ "$RUN_RUST" -eq 1 ]; then
     phase "postgresql"
     if [ "$RUN_POSTGRES" -eq 0 ]; then
@@ -211,7 +127,9 @@ if [ "$RUN_RUST" -eq 1 ]; then
         export RECYCLIQUE_SKIP_POSTGRES=1
     elif [ -n "${TEST_POSTGRES_URL:-}" ]; then
         log "using TEST_POSTGRES_URL from the environment"
-    elif ! start_postgres; then
+    elif start_postgres; then
+        export TEST_POSTGRES_URL="$PG_URL"
+    else
         stop_postgres
         cat >&2 <<'WARN'
 

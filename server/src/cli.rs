@@ -37,7 +37,7 @@ pub enum Command {
         #[arg(long, env = "RECYCLIQUE_NEW_PASSWORD", hide_env_values = true)]
         password: Option<String>,
     },
-    /// Generates realistic reception data (SQLite only), for benchmarks and demos.
+    /// Generates realistic reception data (SQLite or PostgreSQL), for benchmarks and demos.
     GenerateData {
         /// Number of lines to create.
         #[arg(long)]
@@ -48,6 +48,10 @@ pub enum Command {
         /// Bénévoles to create beside the existing users.
         #[arg(long, default_value_t = 5)]
         users: u32,
+        /// Cash sale items to create over the same days (default: a quarter of the
+        /// lines), on two registers, by two cashiers created beside the users.
+        #[arg(long)]
+        sale_items: Option<u64>,
     },
     /// Sets a new password and closes the user's sessions.
     ResetPassword {
@@ -87,11 +91,7 @@ pub async fn run(cli: Cli, settings: Settings, leptos_options: LeptosOptions) ->
             let perms: Vec<_> = u.permissions.iter().map(|p| p.as_str()).collect();
             println!("Utilisateur « {} » créé (permissions : {}).", u.username, perms.join(", "));
         }
-        Command::GenerateData { lines, days, users } => {
-            if !settings.database_url.starts_with("sqlite:") {
-                bail!("generate-data ne prend en charge que SQLite (DATABASE_URL={})", settings.database_url);
-            }
-            let url = settings.database_url.clone();
+        Command::GenerateData { lines, days, users, sale_items } => {
             let state = build_state(settings, leptos_options, Arc::new(SystemClock)).await?;
             // Seeding users into an empty base must not skip the initial administrator.
             if let crate::auth::InitialAdmin::Generated { username, password } =
@@ -110,15 +110,52 @@ pub async fn run(cli: Cli, settings: Settings, leptos_options: LeptosOptions) ->
                 // Existing ones are kept: the command can be run again on the same base.
                 let _ = crate::auth::create_user_unchecked(&state, req).await;
             }
-            let pool = sqlx::SqlitePool::connect(&url).await?;
+            for i in 1..=2 {
+                let req = CreateUserRequest {
+                    username: format!("caissier{i:02}"),
+                    display_name: Some(format!("Caissier {i:02}")),
+                    password: format!("caissier{i:02}-motdepasse"),
+                    permissions: vec!["caisse.access".into()],
+                    active: Some(true),
+                };
+                let _ = crate::auth::create_user_unchecked(&state, req).await;
+            }
             let started = std::time::Instant::now();
-            let g = crate::generate::generate(&pool, lines, days, chrono::Utc::now()).await?;
+            let g = crate::generate::generate(state.store.as_ref(), lines, days, state.clock.now()).await?;
             println!(
-                "{} lignes, {} tickets, {} postes générés en {:.1} s.",
+                "{} lignes, {} tickets, {} postes générés en {:.1} s ({}) ; poids : {} kg entrés, {} kg sortis.",
                 g.lines,
                 g.tickets,
                 g.postes,
-                started.elapsed().as_secs_f64()
+                started.elapsed().as_secs_f64(),
+                state.store.backend(),
+                g.entry_weight.to_comma_string(),
+                g.exit_weight.to_comma_string()
+            );
+            let started = std::time::Instant::now();
+            let store = state.store.as_ref();
+            // Cashiers only (not the admin), in a fixed order on every backend.
+            let mut cashiers: Vec<_> = store
+                .list_users()
+                .await?
+                .into_iter()
+                .filter(|u| u.active && u.permissions.contains(&app::auth::Permission::CaisseAccess))
+                .map(|u| (u.username, u.id))
+                .collect();
+            cashiers.sort();
+            let cashiers: Vec<_> = cashiers.into_iter().map(|(_, id)| id).collect();
+            let mut categories: Vec<_> = store.list_categories().await?.into_iter().filter(|c| !c.archived).map(|c| c.id).collect();
+            categories.sort();
+            let c = crate::generate::cash::generate_cash(store, sale_items.unwrap_or(lines / 4), days, &cashiers, &categories, state.clock.now()).await?;
+            store.analyze().await?;
+            println!(
+                "{} articles vendus, {} ventes, {} sessions de caisse générés en {:.1} s ; ventes : {} €, dons : {} €.",
+                c.items,
+                c.sales,
+                c.sessions,
+                started.elapsed().as_secs_f64(),
+                c.total.to_comma_string(),
+                c.donations.to_comma_string()
             );
         }
         Command::ResetPassword { username, password } => {

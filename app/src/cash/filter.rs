@@ -7,7 +7,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::{CashSessionId, PaymentMethod, RegisterId, SessionStatus, SiteId, UserId};
 use crate::auth::{Permission, UserView};
 use crate::error::AppError;
-use crate::filter::{period_fields, Fields, Filter, Scoped};
+use crate::filter::{id_words, period_fields, yes_no, Fields, Filter, Scoped};
 use crate::money::Cents;
 use crate::time::Period;
 
@@ -152,6 +152,33 @@ impl Filter for CashSessionFilter {
 
     fn period(&self) -> Option<Period> {
         self.period
+    }
+
+    fn describe(&self, name_of: &dyn Fn(uuid::Uuid) -> Option<String>) -> Vec<String> {
+        let euros = |c: Cents| format!("{} €", c.to_comma_string());
+        let mut out = Vec::new();
+        let mut put = |label: &str, v: Option<String>| {
+            if let Some(v) = v {
+                out.push(format!("{label} : {v}"));
+            }
+        };
+        put("Site", self.site_id.map(|v| id_words(name_of, v.0)));
+        put("Caisse", self.register_id.map(|v| id_words(name_of, v.0)));
+        put("Opérateur", self.operator_id.map(|v| id_words(name_of, v.0)));
+        put("Statut", self.status.map(|v| v.label().to_string()));
+        put("Montant minimum", self.amount_min_cents.map(euros));
+        put("Montant maximum", self.amount_max_cents.map(euros));
+        put("Avec écart de caisse", self.has_variance.map(|v| yes_no(v).to_string()));
+        put("Écart d'au moins", self.variance_threshold_cents.map(euros));
+        put("Durée minimum", self.duration_min_minutes.map(|v| format!("{v} min")));
+        put("Durée maximum", self.duration_max_minutes.map(|v| format!("{v} min")));
+        put(
+            "Moyens de paiement",
+            (!self.payment_methods.is_empty()).then(|| self.payment_methods.iter().map(|m| m.label()).collect::<Vec<_>>().join(", ")),
+        );
+        put("Avec don", self.has_donation.map(|v| yes_no(v).to_string()));
+        put("Recherche", self.search.as_ref().map(|v| format!("« {v} »")));
+        out
     }
 }
 

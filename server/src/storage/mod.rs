@@ -19,7 +19,7 @@ pub use cash::CashStore;
 pub use mail::MailStore;
 pub use scheduled::ScheduledStore;
 pub use postgres::PgDb;
-pub use reception::{ReceptionSnapshot, ReceptionStore};
+pub use reception::{PastPoste, PastTicket, ReceptionHistory, ReceptionSnapshot, ReceptionStore};
 pub use sql::SqlStore;
 pub use sqlite::SqliteDb;
 pub use users::{LoginAttempt, NewUser, Throttle, UserChanges, UserRecord, UserStore};
@@ -56,6 +56,8 @@ pub trait Store: UserStore + ReceptionStore + CashStore + MailStore + ScheduledS
     fn backend(&self) -> &'static str;
     async fn migrate(&self) -> StoreResult<()>;
     async fn ping(&self) -> StoreResult<()>;
+    /// Refreshes the query planner's statistics, after a bulk load.
+    async fn analyze(&self) -> StoreResult<()>;
 }
 
 #[async_trait::async_trait]
@@ -70,6 +72,10 @@ impl<D: Database> Store for SqlStore<D> {
 
     async fn ping(&self) -> StoreResult<()> {
         self.db.fetch_one::<i64>("SELECT CAST(1 AS BIGINT)", vec![]).await.map(|_| ())
+    }
+
+    async fn analyze(&self) -> StoreResult<()> {
+        self.db.execute("ANALYZE", vec![]).await.map(|_| ())
     }
 }
 

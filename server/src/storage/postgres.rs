@@ -11,7 +11,7 @@ use sqlx::{PgPool, Postgres, Row};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use super::sql::{Database, FromRow, LockMode, Param, Params, RowLock, RowReader, Snapshot, BATCH};
+use super::sql::{Database, FromRow, LockMode, Param, Params, RowLock, RowReader, Snapshot, Statement, BATCH};
 use super::StoreResult;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
@@ -73,6 +73,21 @@ impl Database for PgDb {
 
     async fn execute(&self, sql: &str, params: Params) -> StoreResult<u64> {
         Ok(query(sql, params).execute(&self.pool).await?.rows_affected())
+    }
+
+    async fn execute_all(&self, statements: Vec<Statement>) -> StoreResult<u64> {
+        let mut tx = self.pool.begin().await?;
+        let mut changed = 0;
+        for (sql, params) in statements {
+            changed += query(&sql, params).execute(&mut *tx).await?.rows_affected();
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    fn push_placeholder(sql: &mut String, n: usize) {
+        use std::fmt::Write;
+        let _ = write!(sql, "${n}");
     }
 
     async fn fetch_all<T: FromRow>(&self, sql: &str, params: Params) -> StoreResult<Vec<T>> {

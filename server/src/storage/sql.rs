@@ -32,6 +32,9 @@ pub fn p(v: impl Into<Param>) -> Param {
 
 pub type Params = Vec<Param>;
 
+/// One statement with its parameters, for [`Database::execute_all`].
+pub type Statement = (String, Params);
+
 /// A value that binds as one [`Param`]; `Option<T>` binds NULL for `None`.
 pub trait SqlValue: Sized {
     fn param(v: Option<Self>) -> Param;
@@ -222,6 +225,15 @@ pub trait Database: Send + Sync + 'static {
         self.fetch_optional(sql, params).await?.ok_or(StoreError::NotFound)
     }
 
+    /// Runs the statements in order in one transaction: all of them or none. Returns
+    /// the number of rows they changed. Bulk loads go through it (see [`insert_rows`]).
+    async fn execute_all(&self, statements: Vec<Statement>) -> StoreResult<u64>;
+
+    /// Appends the `n`th parameter (from 1) of a statement built at run time where each
+    /// parameter appears once, in order ([`insert_rows`]). The statements written by
+    /// hand use `$n` on both databases.
+    fn push_placeholder(sql: &mut String, n: usize);
+
     /// A write whose `WHERE` checks the state of a parent row (a ticket still open, a
     /// poste without open tickets...): in one transaction, the parent row is locked
     /// where the database needs it (PostgreSQL under READ COMMITTED would not see rows
@@ -253,6 +265,45 @@ pub trait Snapshot: Send + 'static {
 /// Rows per batch handed from a snapshot to an export writer.
 pub const BATCH: usize = 1024;
 
+/// The most parameters one statement may bind on both databases: SQLite's limit
+/// (`SQLITE_MAX_VARIABLE_NUMBER`, 32766 since 3.32); PostgreSQL's is 65535.
+pub const MAX_PARAMS: usize = 32766;
+
+/// Rows per multi-row `INSERT`: a few hundred rows already amortise the round trip and
+/// the statement's preparation; longer statements gain nothing.
+pub const ROWS_PER_INSERT: usize = 500;
+
+/// The multi-row `INSERT`s that write `rows` into `table`, each row giving one value
+/// per column of `columns`, in order: `INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)...`
+/// (placeholders as `D` writes them) with at most [`ROWS_PER_INSERT`] rows and
+/// [`MAX_PARAMS`] parameters per statement. Every statement but the last has the same
+/// text, so each driver prepares it once. Run them with [`Database::execute_all`].
+pub fn insert_rows<D: Database>(table: &str, columns: &[&str], rows: Vec<Params>) -> Vec<Statement> {
+    assert!(!columns.is_empty(), "insert_rows into {table}: no columns");
+    let per_statement = ROWS_PER_INSERT.min(MAX_PARAMS / columns.len()).max(1);
+    let head = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+    let mut out = Vec::with_capacity(rows.len().div_ceil(per_statement));
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let mut sql = head.clone();
+        let mut params = Vec::with_capacity(per_statement * columns.len());
+        for (i, row) in rows.by_ref().take(per_statement).enumerate() {
+            assert_eq!(row.len(), columns.len(), "insert_rows into {table}: a row of {} values for {} columns", row.len(), columns.len());
+            sql.push_str(if i == 0 { "(" } else { ", (" });
+            for c in 0..columns.len() {
+                if c > 0 {
+                    sql.push_str(", ");
+                }
+                D::push_placeholder(&mut sql, params.len() + c + 1);
+            }
+            sql.push(')');
+            params.extend(row);
+        }
+        out.push((sql, params));
+    }
+    out
+}
+
 /// The storage of every domain over one backend: the statements are written once, in
 /// `users.rs`, `reception.rs`..., as ordinary generic code over `D`.
 pub struct SqlStore<D: Database> {
@@ -279,5 +330,37 @@ pub fn unique_as_conflict(what: &'static str) -> impl FnOnce(StoreError) -> Stor
     move |e| match &e {
         StoreError::Database(sqlx::Error::Database(db)) if db.is_unique_violation() => StoreError::Conflict(what),
         _ => e,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::{PgDb, SqliteDb};
+
+    #[test]
+    fn insert_rows_numbers_parameters_and_splits_statements() {
+        let rows: Vec<Params> = (0..ROWS_PER_INSERT as i64 + 2).map(|i| vec![p(i), p("x")]).collect();
+        let stmts = insert_rows::<PgDb>("t", &["a", "b"], rows.clone());
+        assert_eq!(stmts.len(), 2);
+        assert!(stmts[0].0.starts_with("INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4), "), "{}", &stmts[0].0[..60]);
+        assert!(stmts[0].0.ends_with(&format!("(${}, ${})", 2 * ROWS_PER_INSERT - 1, 2 * ROWS_PER_INSERT)));
+        assert_eq!(stmts[0].1.len(), 2 * ROWS_PER_INSERT);
+        assert_eq!(stmts[1], ("INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)".to_string(), vec![p(500i64), p("x"), p(501i64), p("x")]));
+        assert!(insert_rows::<PgDb>("t", &["a"], vec![]).is_empty());
+        // SQLite: bare `?`, bound by position.
+        let stmts = insert_rows::<SqliteDb>("t", &["a", "b"], rows);
+        assert!(stmts[0].0.starts_with("INSERT INTO t (a, b) VALUES (?, ?), (?, ?), "));
+        assert_eq!(stmts[1].0, "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)");
+    }
+
+    #[test]
+    fn insert_rows_keeps_under_the_parameter_limit() {
+        let columns: Vec<String> = (0..100).map(|c| format!("c{c}")).collect();
+        let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+        let rows: Vec<Params> = (0..1000).map(|_| vec![p(1i64); 100]).collect();
+        let stmts = insert_rows::<PgDb>("t", &columns, rows);
+        assert!(stmts.iter().all(|(_, params)| params.len() <= MAX_PARAMS));
+        assert_eq!(stmts.iter().map(|(_, params)| params.len()).sum::<usize>(), 100_000);
     }
 }

@@ -6,12 +6,22 @@ use serde_json::Value;
 
 use crate::helpers::*;
 
+/// The CLI admin's password (the first run on an empty database creates it).
+pub const CLI_ADMIN_PASSWORD: &str = "admin-cli-motdepasse";
+
 fn server(data: &std::path::Path, args: &[&str], password: Option<&str>) -> (bool, String) {
+    server_on(&format!("sqlite://{}/cli.db", data.display()), data, args, password)
+}
+
+/// Runs the server binary with `args` on the database at `url`; returns whether it
+/// succeeded and its output.
+pub fn server_on(url: &str, data: &std::path::Path, args: &[&str], password: Option<&str>) -> (bool, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
     cmd.args(args)
-        .env("DATABASE_URL", format!("sqlite://{}/cli.db", data.display()))
+        .env("DATABASE_URL", url)
         .env("RECYCLIQUE_DATA_DIR", data)
-        .env("RECYCLIQUE_ADMIN_PASSWORD", "admin-cli-motdepasse")
+        .env("RECYCLIQUE_ADMIN_PASSWORD", CLI_ADMIN_PASSWORD)
+        .env_remove("RECYCLIQUE_ADMIN_USERNAME")
         .env("LEPTOS_OUTPUT_NAME", "recyclique")
         .env("RUST_LOG", "warn")
         .env_remove("RECYCLIQUE_NEW_PASSWORD");

@@ -46,6 +46,14 @@ pub fn postgres_enabled() -> bool {
     true
 }
 
+/// A new, empty database: a SQLite file in `dir`, or a new PostgreSQL database.
+pub async fn fresh_database_url(db: Db, dir: &std::path::Path) -> String {
+    match db {
+        Db::Sqlite => format!("sqlite://{}/test.db", dir.display()),
+        Db::Postgres => fresh_postgres_url().await,
+    }
+}
+
 async fn fresh_postgres_url() -> String {
     let base = std::env::var("TEST_POSTGRES_URL")
         .expect("TEST_POSTGRES_URL is not set: run scripts/test.sh, or set RECYCLIQUE_SKIP_POSTGRES=1 to skip PostgreSQL");
@@ -95,10 +103,7 @@ pub async fn spawn_app_with(db: Db, opts: Options) -> TestApp {
 /// The application with some settings changed from the tests' defaults.
 pub async fn spawn_app_configured(db: Db, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
-    let url = match db {
-        Db::Sqlite => format!("sqlite://{}/test.db", data_dir.path().display()),
-        Db::Postgres => fresh_postgres_url().await,
-    };
+    let url = fresh_database_url(db, data_dir.path()).await;
     build_app(url, data_dir, configure).await
 }
 
@@ -237,6 +242,15 @@ impl TestApp {
 
 /// The cells of worksheet `sheet` (1-based, workbook order) styled with Excel's
 /// quote-prefix (text shown as typed, never a formula), e.g. `["N2"]`.
+/// The XML of worksheet `sheet` (from 1) of an XLSX file.
+pub fn sheet_xml(xlsx: &[u8], sheet: usize) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).expect("an xlsx is a zip");
+    let mut s = String::new();
+    zip.by_name(&format!("xl/worksheets/sheet{sheet}.xml")).expect("the worksheet").read_to_string(&mut s).unwrap();
+    s
+}
+
 pub fn quote_prefixed_cells(xlsx: &[u8], sheet: usize) -> Vec<String> {
     use std::io::Read;
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).expect("an xlsx is a zip");

@@ -9,6 +9,7 @@ mod cash;
 mod bounded_tables;
 mod cli;
 mod deliveries;
+mod generate;
 mod login_limits;
 mod mail;
 mod reception;

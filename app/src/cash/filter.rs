@@ -178,6 +178,7 @@ impl Filter for CashSessionFilter {
         );
         put("Avec don", self.has_donation.map(|v| yes_no(v).to_string()));
         put("Recherche", self.search.as_ref().map(|v| format!("« {v} »")));
+        put("Session", self.session_id.map(|v| v.to_string()));
         out
     }
 }

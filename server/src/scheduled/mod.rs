@@ -73,17 +73,15 @@ fn fixed_filters(r: &ScheduledReport, tz: Tz, at: DateTime<Utc>) -> Result<(serd
     })
 }
 
-/// The filters in words, for the mail: `status : closed ; site_id : …`.
-fn filters_in_words(filters: &serde_json::Value) -> String {
-    let parts: Vec<String> = filters
-        .as_object()
-        .map(|o| {
-            o.iter()
-                .filter(|(k, _)| !matches!(k.as_str(), "date_from" | "date_to" | "period"))
-                .map(|(k, v)| format!("{k} = {}", v.as_str().map_or_else(|| v.to_string(), str::to_string)))
-                .collect()
-        })
-        .unwrap_or_default();
+/// The filters in words (`Statut : Fermée ; Site : Boutique`), as the sheets' caption
+/// says them.
+fn filters_in_words(report_type: ReportType, filters: &serde_json::Value, names: &std::collections::HashMap<Uuid, String>) -> String {
+    let name_of = |id: Uuid| names.get(&id).cloned();
+    let parts = match report_type {
+        ReportType::CashSession => CashSessionFilter::from_json(filters).map(|f| f.describe(&name_of)),
+        ReportType::ReceptionTicket => ReceptionFilter::from_json(filters).map(|f| f.describe(&name_of)),
+    }
+    .unwrap_or_default();
     if parts.is_empty() {
         "aucun (toutes les données de la période)".into()
     } else {
@@ -92,7 +90,7 @@ fn filters_in_words(filters: &serde_json::Value) -> String {
 }
 
 /// The mail of one run of `r`: its report's period is that of `period_at`.
-pub fn run_delivery(
+pub async fn run_delivery(
     state: &AppState,
     r: &ScheduledReport,
     run_id: Uuid,
@@ -113,7 +111,11 @@ pub fn run_delivery(
         "Bonjour,\n\nVoici le rapport programmé « {} » ({}).\n\nPériode : {period}\nFiltres : {}\nEnvoi : {} (fuseau {})\n",
         r.name,
         report_type.label(),
-        filters_in_words(&filters),
+        filters_in_words(
+            report_type,
+            &filters,
+            &crate::reports::names(&*state.store).await.map_err(crate::error::internal)?
+        ),
         schedule_of(r).map(|s| s.describe()).unwrap_or_default(),
         r.timezone,
     );
@@ -217,7 +219,7 @@ pub async fn run_due(state: &AppState) -> anyhow::Result<StepOutcome> {
             now,
         };
         let delivery = if catch_up {
-            Some(run_delivery(state, r, run.id, latest, now).map_err(|e| anyhow::anyhow!("{e}"))?)
+            Some(run_delivery(state, r, run.id, latest, now).await.map_err(|e| anyhow::anyhow!("{e}"))?)
         } else {
             None
         };

@@ -147,7 +147,7 @@ async fn start_run(
         origin,
         now,
     };
-    let delivery = run_delivery(state, r, run.id, period_at, now)?;
+    let delivery = run_delivery(state, r, run.id, period_at, now).await?;
     match state.store.insert_run(&run, &delivery).await {
         Err(crate::storage::StoreError::Conflict(_)) => {
             return Err(AppError::Conflict(

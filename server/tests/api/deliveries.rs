@@ -346,12 +346,18 @@ async fn the_close_report_reaches_its_recipients_with_the_session_report(db: Db)
     let mut book = Xlsx::new(Cursor::new(att.contents().to_vec())).unwrap();
     assert_eq!(book.sheet_names(), ["Résumé", "Détails", "Détails Tickets"]);
     let details = book.worksheet_range("Détails").unwrap();
-    let rows: Vec<_> = details.rows().skip(1).collect();
+    assert_eq!(
+        details.rows().nth(2).unwrap()[0],
+        Data::String(format!("Filtres : Opérateur : Bénévole lea ; Session : {session}")),
+        "scoped to the operator who closed it, and that session"
+    );
+    // Three caption lines, a blank one, the header, then the rows.
+    let rows: Vec<_> = details.rows().skip(5).collect();
     assert_eq!(rows.len(), 1, "only the closed session");
     let last = rows[0].len() - 1;
     assert_eq!(rows[0][last], Data::String(session.clone()));
     let items = book.worksheet_range("Détails Tickets").unwrap();
-    let items: Vec<_> = items.rows().skip(1).collect();
+    let items: Vec<_> = items.rows().skip(5).collect();
     assert_eq!(items.len(), 2, "one row per sale item");
     assert!(items.iter().all(|r| r[2] == Data::String(session.clone())));
     let d = &app.state.store.deliveries_of(Uuid::parse_str(&session).unwrap()).await.unwrap()[0];

@@ -25,6 +25,7 @@ both_backends!(
     send_now_and_retry_from_the_log,
     a_file_over_the_size_limit_is_zipped_or_the_run_fails_with_the_reason,
     two_instances_deliver_each_due_report_exactly_once,
+    the_application_runs_the_scheduler_and_the_mail_worker_in_the_background,
 );
 
 /// Monday 16 March 2026, 07:00 in Paris (CET).
@@ -247,7 +248,7 @@ async fn a_due_run_is_sent_once_with_the_report_of_its_period(db: Db) {
     for expected in [
         "« Caisse quotidienne » (Sessions de caisse)",
         "Période : du 15/03/2026 au 15/03/2026",
-        "status = closed",
+        "Filtres : Statut : Fermée",
         "tous les jours à 07:00",
         "Lignes de données :",
     ] {
@@ -257,7 +258,8 @@ async fn a_due_run_is_sent_once_with_the_report_of_its_period(db: Db) {
     assert_eq!(att.attachment_name(), Some("rapport-caisse-quotidienne-2026-03-15_2026-03-15.xlsx"));
     let mut book = Xlsx::new(Cursor::new(att.contents().to_vec())).unwrap();
     let details = book.worksheet_range("Détails").unwrap();
-    let rows: Vec<_> = details.rows().skip(1).collect();
+    // Three caption lines, a blank one, the header, then the rows.
+    let rows: Vec<_> = details.rows().skip(5).collect();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0][rows[0].len() - 1], calamine::Data::String(session));
 
@@ -612,4 +614,33 @@ async fn two_instances_deliver_each_due_report_exactly_once(db: Db) {
         assert_eq!(log.len(), 1, "{}", r["name"]);
         assert_eq!(log[0]["status"], "success");
     }
+}
+
+/// The steps are tested above with the manual clock; this checks that the application
+/// runs them, with their default intervals (1 and 2 s), so it waits (boundedly) on the
+/// wall clock.
+async fn the_application_runs_the_scheduler_and_the_mail_worker_in_the_background(db: Db) {
+    let smtp = SmtpServer::start_with_faults(&[]).await;
+    let url = smtp.url();
+    let app = spawn_app_configured(db, move |s| {
+        s.smtp_url = Some(url);
+        s.session_ttl = std::time::Duration::from_secs(30 * 86400);
+    })
+    .await;
+    app.login_admin().await;
+    let id = create(&app, weekly_cash()).await["id"].as_str().unwrap().to_string();
+    app.clock.set(monday_7am() + Duration::seconds(1));
+    let raw = smtp.wait_for_messages(1).await;
+    assert_eq!(MessageParser::default().parse(&raw[0]).unwrap().subject(), Some("Rapport programmé : Caisse quotidienne (du 15/03/2026 au 15/03/2026)"));
+    let logged = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            if logs(&app, &id).await.iter().any(|l| l["status"] == "success") {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    assert!(logged.is_ok(), "the success was not logged within 10 s");
+    assert_eq!(smtp.received(), 1);
 }

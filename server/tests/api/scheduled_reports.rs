@@ -26,6 +26,7 @@ both_backends!(
     a_file_over_the_size_limit_is_zipped_or_the_run_fails_with_the_reason,
     two_instances_deliver_each_due_report_exactly_once,
     the_application_runs_the_scheduler_and_the_mail_worker_in_the_background,
+    a_run_whose_server_died_during_smtp_ends_logged_and_is_not_sent_twice,
 );
 
 /// Monday 16 March 2026, 07:00 in Paris (CET).
@@ -631,7 +632,10 @@ async fn the_application_runs_the_scheduler_and_the_mail_worker_in_the_backgroun
     let id = create(&app, weekly_cash()).await["id"].as_str().unwrap().to_string();
     app.clock.set(monday_7am() + Duration::seconds(1));
     let raw = smtp.wait_for_messages(1).await;
-    assert_eq!(MessageParser::default().parse(&raw[0]).unwrap().subject(), Some("Rapport programmé : Caisse quotidienne (du 15/03/2026 au 15/03/2026)"));
+    assert_eq!(
+        MessageParser::default().parse(&raw[0]).unwrap().subject(),
+        Some("Rapport programmé : Caisse quotidienne (du 15/03/2026 au 15/03/2026)")
+    );
     let logged = tokio::time::timeout(std::time::Duration::from_secs(10), async {
         loop {
             if logs(&app, &id).await.iter().any(|l| l["status"] == "success") {
@@ -643,4 +647,39 @@ async fn the_application_runs_the_scheduler_and_the_mail_worker_in_the_backgroun
     .await;
     assert!(logged.is_ok(), "the success was not logged within 10 s");
     assert_eq!(smtp.received(), 1);
+}
+
+/// The state a server killed during the SMTP exchange of a run leaves behind (its claim
+/// and SMTP mark written, nothing after), then another instance (or the restarted one)
+/// once the lease has run out: the run ends logged as interrupted, counted as a
+/// failure, and is not sent; the next day's run goes out normally.
+async fn a_run_whose_server_died_during_smtp_ends_logged_and_is_not_sent_twice(db: Db) {
+    let smtp = SmtpServer::start_with_faults(&[]).await;
+    let app = app_with_smtp(db, smtp.url(), &[]).await;
+    app.login_admin().await;
+    let id = create(&app, weekly_cash()).await["id"].as_str().unwrap().to_string();
+    app.clock.set(monday_7am());
+    assert_eq!(schedule_step(&app).await, StepOutcome::Worked);
+    // The dying server: claimed the delivery and marked its SMTP phase.
+    let store = &app.state.store;
+    let lease = server::mail::delivery::LEASE;
+    let now = monday_7am();
+    let d = store.claim_delivery(now, now + lease).await.unwrap().expect("the run's delivery");
+    assert!(store.begin_smtp(d.id, 1, now, now + lease).await.unwrap());
+    assert_eq!(drain(&app).await, 0, "nobody touches it while the lease holds");
+    app.clock.advance(lease + Duration::seconds(1));
+    drain(&app).await;
+    let log = logs(&app, &id).await;
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0]["status"], "interrupted");
+    assert!(log[0]["error"].as_str().unwrap().contains("non renvoyé"), "{}", log[0]);
+    let r = report(&app, &id).await;
+    assert_eq!((r["last_status"].as_str(), r["consecutive_failures"].as_i64()), (Some("failed"), Some(1)));
+    assert_eq!(smtp.received(), 0);
+    // The next run is sent, once.
+    app.clock.set(monday_7am() + Duration::days(1));
+    schedule_step(&app).await;
+    assert_eq!(drain(&app).await, 1);
+    assert_eq!(smtp.wait_for_messages(1).await.len(), 1);
+    assert_eq!(report(&app, &id).await["consecutive_failures"], 0);
 }

@@ -16,6 +16,7 @@ pub mod mail;
 pub mod money;
 pub mod reception;
 pub mod reception_api;
+pub mod schedule;
 pub mod text;
 pub mod time;
 pub mod weight;

@@ -4,7 +4,7 @@
 //! AND; the period is on the opening day (Paris), end day included.
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::{PaymentMethod, RegisterId, SessionStatus, SiteId, UserId};
+use super::{CashSessionId, PaymentMethod, RegisterId, SessionStatus, SiteId, UserId};
 use crate::auth::{Permission, UserView};
 use crate::error::AppError;
 use crate::filter::{id_words, period_fields, yes_no, Fields, Filter, Scoped};
@@ -33,6 +33,8 @@ pub struct CashSessionFilter {
     pub has_donation: Option<bool>,
     /// Operator name, comment text, or the start of the session id.
     pub search: Option<String>,
+    /// Exactly this session (its close report).
+    pub session_id: Option<CashSessionId>,
 }
 
 fn non_negative(field: &'static str) -> impl Fn(&str) -> Result<i64, AppError> {
@@ -78,6 +80,7 @@ impl Filter for CashSessionFilter {
         "payment_methods",
         "has_donation",
         "search",
+        "session_id",
     ];
     const LIST_FIELDS: &'static [&'static str] = &["payment_methods"];
 
@@ -108,6 +111,7 @@ impl Filter for CashSessionFilter {
             payment_methods,
             has_donation: f.parse("has_donation", boolean("has_donation"))?,
             search,
+            session_id: f.id("session_id")?,
         };
         if let (Some(min), Some(max)) = (out.amount_min_cents, out.amount_max_cents) {
             if min > max {
@@ -142,6 +146,7 @@ impl Filter for CashSessionFilter {
         put("payment_methods", (!self.payment_methods.is_empty()).then(|| self.payment_methods.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(",")));
         put("has_donation", self.has_donation.map(|v| v.to_string()));
         put("search", self.search.clone());
+        put("session_id", self.session_id.map(|v| v.to_string()));
         out
     }
 
@@ -173,6 +178,7 @@ impl Filter for CashSessionFilter {
         );
         put("Avec don", self.has_donation.map(|v| yes_no(v).to_string()));
         put("Recherche", self.search.as_ref().map(|v| format!("« {v} »")));
+        put("Session", self.session_id.map(|v| v.to_string()));
         out
     }
 }

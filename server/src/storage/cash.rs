@@ -68,6 +68,8 @@ pub struct SessionClose {
     pub seen_cash: Cents,
     pub seen_card: Cents,
     pub seen_check: Cents,
+    /// The close report's mail, recorded with the close.
+    pub report: Option<super::mail::NewDelivery>,
 }
 
 /// A closed session written whole by `generate-data`: its running totals and its close
@@ -359,7 +361,7 @@ async fn sales_where<D: Database>(db: &D, condition: &str, param: Param) -> Stor
 /// $4 register, $5 operator, $6 status, $7..$8 total bounds, $9 has_variance,
 /// $10 variance threshold, $11..$12 duration bounds (seconds), $13 any payment method
 /// asked, $14..$17 cash, card, check, free asked, $18 has_donation, $19 search in names
-/// and comments (`%text%`), $20 search as an id prefix (`text%`).
+/// and comments (`%text%`), $20 search as an id prefix (`text%`), $21 one session.
 const SESSION_FILTER_WHERE: &str = "s.opened_at >= $1 AND s.opened_at < $2
      AND ($3 IS NULL OR r.site_id = $3)
      AND ($4 IS NULL OR s.register_id = $4)
@@ -378,7 +380,8 @@ const SESSION_FILTER_WHERE: &str = "s.opened_at >= $1 AND s.opened_at < $2
               OR (pa.method = 'check' AND $16 = TRUE) OR (pa.method = 'free' AND $17 = TRUE))))
      AND ($18 IS NULL OR ($18 = TRUE AND s.donation_cents > 0) OR ($18 = FALSE AND s.donation_cents = 0))
      AND ($19 IS NULL OR LOWER(u.display_name) LIKE $19 ESCAPE '\\' OR LOWER(COALESCE(s.comment, '')) LIKE $19 ESCAPE '\\'
-          OR LOWER(CAST(s.id AS TEXT)) LIKE $20 ESCAPE '\\')";
+          OR LOWER(CAST(s.id AS TEXT)) LIKE $20 ESCAPE '\\')
+     AND ($21 IS NULL OR s.id = $21)";
 
 /// `LIKE` pattern text with `%`, `_` and `\` taken literally.
 fn like_escape(s: &str) -> String {
@@ -410,6 +413,7 @@ fn filter_params(f: &Resolved<CashSessionFilter>) -> Params {
         p(x.has_donation),
         p(search.as_ref().map(|s| format!("%{s}%"))),
         p(search.as_ref().map(|s| format!("{s}%"))),
+        p(x.session_id),
     ]
 }
 
@@ -571,7 +575,10 @@ impl<D: Database> CashStore for SqlStore<D> {
             p(c.seen_card.0),
             p(c.seen_check.0),
         ];
-        Ok(self.db.guarded_write(RowLock::update("cash_sessions", c.id), sql, params).await? == 1)
+        // The close report's mail is recorded in the same transaction: a closed session
+        // always has its delivery, and a refused close leaves none.
+        let then: Vec<_> = c.report.iter().map(super::mail::insert_delivery_statement).collect();
+        self.db.guarded_batch(RowLock::update("cash_sessions", c.id), (sql.to_string(), params), then).await
     }
 
     async fn delete_empty_session(&self, id: CashSessionId) -> StoreResult<bool> {
@@ -580,7 +587,7 @@ impl<D: Database> CashStore for SqlStore<D> {
     }
 
     async fn list_sessions(&self, f: &Resolved<CashSessionFilter>, sort: SessionSort, limit: i64, offset: i64) -> StoreResult<Vec<CashSession>> {
-        let sql = format!("{SESSION_SELECT} WHERE {SESSION_FILTER_WHERE} ORDER BY {} LIMIT $21 OFFSET $22", order_by(sort));
+        let sql = format!("{SESSION_SELECT} WHERE {SESSION_FILTER_WHERE} ORDER BY {} LIMIT $22 OFFSET $23", order_by(sort));
         let mut params = filter_params(f);
         params.extend([p(limit), p(offset)]);
         self.db.fetch_all(&sql, params).await

@@ -112,6 +112,12 @@ pub async fn spawn_app_on(url: String) -> TestApp {
     build_app(url, tempfile::tempdir().expect("temp dir"), |_| {}).await
 }
 
+/// The application on an existing database, with some settings changed: a second
+/// instance beside another test app.
+pub async fn spawn_app_on_configured(url: String, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    build_app(url, tempfile::tempdir().expect("temp dir"), configure).await
+}
+
 async fn build_app(url: String, data_dir: tempfile::TempDir, configure: impl FnOnce(&mut Settings)) -> TestApp {
     // Server logs go to the test's captured output: shown when a test fails.
     let _ = tracing_subscriber::fmt().with_env_filter("warn,server=info").with_test_writer().try_init();

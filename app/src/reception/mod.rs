@@ -98,8 +98,10 @@ pub struct CategoryInput {
 pub struct CategoryUpdate {
     #[serde(default)]
     pub name: Option<String>,
-    /// `Some(None)` moves the category to the top level.
-    #[serde(default, deserialize_with = "double_option")]
+    /// `Some(None)` moves the category to the top level; `None` leaves the parent as
+    /// it is. Absent on the wire when `None`: a `null` there means "move to the top",
+    /// and archiving from the admin page (which sends this type) used to say so.
+    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<Option<CategoryId>>,
     #[serde(default)]
     pub display_order: Option<i32>,
@@ -301,6 +303,16 @@ pub struct DownloadToken {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_category_update_keeps_its_meaning_on_the_wire() {
+        let id = CategoryId(uuid::Uuid::from_u128(3));
+        for parent_id in [None, Some(None), Some(Some(id))] {
+            let u = CategoryUpdate { parent_id, archived: Some(true), ..Default::default() };
+            let back: CategoryUpdate = serde_json::from_str(&serde_json::to_string(&u).unwrap()).unwrap();
+            assert_eq!(back.parent_id, parent_id);
+        }
+    }
 
     #[test]
     fn notes_are_trimmed_and_control_characters_refused() {

@@ -11,6 +11,7 @@ mod cli;
 mod login_limits;
 mod mail;
 mod reception;
+mod reception_categories;
 mod reception_exports;
 mod security;
 mod snapshot;

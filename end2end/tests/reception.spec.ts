@@ -174,3 +174,91 @@ test('reception: poste, ticket, keyboard entry, live KPIs, exports', async ({ pa
     await waitHydrated(page);
   });
 });
+
+test('fast entry with latency: every weighing is kept, in order', async ({ page }) => {
+  test.slow();
+  const admin = adminCredentials();
+  await login(page, admin.username, admin.password);
+  await gotoHydrated(page, '/reception');
+  await expect(page.getByTestId('poste-status')).toHaveText('Aucun poste ouvert.');
+  await page.getByTestId('open-poste').click();
+  await expect(page.getByTestId('poste-status')).toContainText('Poste ouvert depuis le');
+  await page.getByTestId('new-ticket').click();
+  await page.waitForURL(/\/reception\/tickets\/[0-9a-f-]{36}$/);
+  const ticketId = page.url().split('/').pop()!;
+  await expect(page.getByTestId('lines-empty')).toBeVisible();
+
+  // Every line write takes 400 ms more, as on a slow Wi-Fi at the desk.
+  let failNext = false;
+  await page.route('**/api/reception_add_ligne', async (route) => {
+    await new Promise((r) => setTimeout(r, 400));
+    if (failNext) {
+      failNext = false;
+      await route.abort('connectionreset');
+      return;
+    }
+    await route.continue();
+  });
+
+  const weights = ['6,6', '7,7', '8,8', '9,9', '10,1', '11,2', '12,3', '13,4', '14,5', '15,6'];
+  const weight = page.getByTestId('line-weight');
+  await weight.focus();
+  for (const w of weights) {
+    await page.keyboard.type(w, { delay: 20 });
+    await page.keyboard.press('Enter');
+    // The field is emptied as soon as the line is taken, before the server answers
+    // (read at once: no waiting here, the next weight is typed straight away).
+    expect(await weight.inputValue()).toBe('');
+  }
+  // Lines waiting for the server are shown at once, then confirmed one by one.
+  await expect(page.getByTestId('line-row').or(page.getByTestId('line-pending'))).toHaveCount(10);
+  await expect(page.getByTestId('line-pending')).toHaveCount(0, { timeout: 20_000 });
+  await expect(page.getByTestId('line-row')).toHaveCount(10);
+  const shown = await page.getByTestId('line-weight-cell').allInnerTexts();
+  expect(shown).toEqual(weights.map((w) => (w.includes(',') ? w.padEnd(w.indexOf(',') + 4, '0') : w)));
+  await expect(page.getByTestId('total-lines')).toHaveText('10');
+  await expect(page.getByTestId('total-entry')).toHaveText('110,100 kg');
+
+  const detail = await (await page.request.get(`/v1/reception/tickets/${ticketId}`)).json();
+  expect(detail.lignes.map((l: { poids_kg: number }) => l.poids_kg)).toEqual(weights.map((w) => Number(w.replace(',', '.'))));
+
+  await test.step('a failed line shows its error and is sent again on retry', async () => {
+    failNext = true;
+    await page.keyboard.type('1,5');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('2,5');
+    await page.keyboard.press('Enter');
+    const failed = page.getByTestId('line-failed');
+    await expect(failed).toHaveCount(1);
+    await expect(failed.getByTestId('line-failed-error')).not.toBeEmpty();
+    // The line after it waits: order is kept.
+    await expect(page.getByTestId('line-pending')).toHaveCount(2);
+    await failed.getByTestId('line-retry').click();
+    await expect(page.getByTestId('line-pending')).toHaveCount(0, { timeout: 10_000 });
+    await expect(page.getByTestId('line-row')).toHaveCount(12);
+    const again = await page.getByTestId('line-weight-cell').allInnerTexts();
+    expect(again.slice(10)).toEqual(['1,500', '2,500']);
+  });
+
+  await test.step('Enter adds the line from the category and destination lists too', async () => {
+    await weight.focus();
+    await page.keyboard.type('3');
+    await page.getByTestId('line-category').focus();
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('line-row')).toHaveCount(13);
+    await expect(weight).toBeFocused();
+    await page.keyboard.type('4');
+    await page.getByTestId('line-destination').focus();
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('line-row')).toHaveCount(14);
+    const last = await page.getByTestId('line-weight-cell').allInnerTexts();
+    expect(last.slice(12)).toEqual(['3,000', '4,000']);
+  });
+
+  await page.unroute('**/api/reception_add_ligne');
+  await page.getByTestId('close-ticket').click();
+  await expect(page.getByTestId('ticket-status')).toHaveText('Fermé');
+  await gotoHydrated(page, '/reception');
+  await page.getByTestId('close-poste').click();
+  await expect(page.getByTestId('poste-status')).toHaveText('Aucun poste ouvert.');
+});

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use crate::both_backends;
 use crate::helpers::*;
 
-both_backends!(archive_and_restore_keep_the_tree_at_every_level,);
+both_backends!(archive_and_restore_keep_the_tree_at_every_level, duplicate_names_are_refused_among_active_siblings);
 
 async fn create(app: &TestApp, name: &str, parent: Option<&str>) -> String {
     let r = app.post_json(&app.client, "/v1/categories", json!({"name": name, "parent_id": parent})).await;
@@ -85,4 +85,57 @@ async fn archive_and_restore_keep_the_tree_at_every_level(db: Db) {
     // Moving to the top level stays possible, and says so explicitly.
     let r = app.client.put(app.url(&format!("/v1/categories/{draisiennes}"))).json(&json!({"parent_id": null})).send().await.unwrap();
     assert_eq!(r.json::<Value>().await.unwrap()["parent_id"], Value::Null);
+}
+
+async fn duplicate_names_are_refused_among_active_siblings(db: Db) {
+    let app = spawn_app(db).await;
+    app.login_admin().await;
+    let clash = |r: reqwest::Response| async move {
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["field"], "name", "{body}");
+        let detail = body["detail"].as_str().unwrap();
+        assert!(detail.contains("existe déjà"), "{detail}");
+        detail.to_string()
+    };
+    // "Mobilier" is seeded at the top level: any spelling of it clashes there.
+    for name in ["Mobilier", "mobilier", "  MOBILIER ", "Mobilîer", "Möbilier"] {
+        let detail = clash(app.post_json(&app.client, "/v1/categories", json!({ "name": name })).await).await;
+        assert!(detail.contains("« Mobilier »"), "{detail}");
+    }
+    // Under another parent the same name is fine, once.
+    let textile = app.category_id("Textile").await;
+    let sub = create(&app, "Mobilier", Some(&textile)).await;
+    clash(app.post_json(&app.client, "/v1/categories", json!({"name": "mobilier", "parent_id": textile})).await).await;
+    // The server function the admin page calls says the same.
+    let r = app
+        .client
+        .post(app.url("/api/categories_create"))
+        .json(&json!({"input": {"name": "MOBILIER", "parent_id": textile}}))
+        .send()
+        .await
+        .unwrap();
+    clash(r).await;
+    // Renaming into a sibling's name, or moving next to a namesake, clashes too.
+    let vetements = app.category_id("Vêtements").await;
+    let r = app.client.put(app.url(&format!("/v1/categories/{vetements}"))).json(&json!({"name": "Linge de Maison"})).send().await.unwrap();
+    clash(r).await;
+    let r = app.client.put(app.url(&format!("/v1/categories/{sub}"))).json(&json!({"parent_id": null})).send().await.unwrap();
+    clash(r).await;
+    // Renaming a category to its own name with another case is not a clash with itself.
+    let r = app.client.put(app.url(&format!("/v1/categories/{vetements}"))).json(&json!({"name": "VÊTEMENTS"})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    // An archived sibling does not block; restoring it while its namesake is active does.
+    let r = app.client.put(app.url(&format!("/v1/categories/{sub}"))).json(&json!({"archived": true})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let again = create(&app, "mobilier", Some(&textile)).await;
+    let r = app.client.put(app.url(&format!("/v1/categories/{sub}"))).json(&json!({"archived": false})).send().await.unwrap();
+    clash(r).await;
+    // Nothing was written by the refused requests.
+    let cats = all(&app).await;
+    let under_textile: Vec<_> = cats.iter().filter(|c| c.parent_id.map(|p| p.to_string()) == Some(textile.clone()) && c.name.to_lowercase() == "mobilier").map(|c| (c.id.to_string(), c.archived)).collect();
+    assert_eq!(under_textile.len(), 2);
+    assert!(under_textile.contains(&(sub.clone(), true)) && under_textile.contains(&(again.clone(), false)));
+    assert_eq!(cats.iter().filter(|c| c.parent_id.is_none() && c.name.to_lowercase().contains("mobil")).count(), 1);
+    assert_eq!(cats.iter().find(|c| c.name.eq_ignore_ascii_case("vÊtements") || c.name == "VÊTEMENTS").map(|c| c.name.clone()).as_deref(), Some("VÊTEMENTS"));
 }

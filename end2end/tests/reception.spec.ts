@@ -262,3 +262,71 @@ test('fast entry with latency: every weighing is kept, in order', async ({ page 
   await page.getByTestId('close-poste').click();
   await expect(page.getByTestId('poste-status')).toHaveText('Aucun poste ouvert.');
 });
+
+test('ticket list: pages with the total, number search, filters kept in the URL', async ({ page }) => {
+  test.slow();
+  const admin = adminCredentials();
+  await login(page, admin.username, admin.password);
+  expect((await page.request.post('/v1/reception/postes/open')).status()).toBe(201);
+  const created: { id: string; number: string }[] = [];
+  for (let i = 0; i < 55; i++) {
+    const r = await page.request.post('/v1/reception/tickets');
+    expect(r.status()).toBe(201);
+    created.push(await r.json());
+  }
+  const all = await (await page.request.get('/v1/reception/tickets?page_size=1')).json();
+  const total: number = all.total;
+  expect(total).toBeGreaterThanOrEqual(55);
+
+  await gotoHydrated(page, '/reception');
+  await expect(page.getByTestId('tickets-range')).toHaveText(`1-50 sur ${total}`);
+  await expect(page.getByTestId('ticket-row')).toHaveCount(50);
+  // Latest first: the last ticket created heads the list, with its number.
+  await expect(page.getByTestId('ticket-number').first()).toHaveText(created[54].number);
+  await expect(page.getByTestId('tickets-previous')).toBeDisabled();
+
+  await page.getByTestId('tickets-next').click();
+  await expect(page).toHaveURL(/[?&]page=2\b/);
+  await expect(page.getByTestId('tickets-range')).toHaveText(`51-${Math.min(100, total)} sur ${total}`);
+  // A reload (or a shared link) shows the same page.
+  await gotoHydrated(page, page.url());
+  await expect(page.getByTestId('tickets-range')).toHaveText(`51-${Math.min(100, total)} sur ${total}`);
+  await page.getByTestId('tickets-previous').click();
+  await expect(page.getByTestId('tickets-range')).toHaveText(`1-50 sur ${total}`);
+
+  await test.step('search by number', async () => {
+    const wanted = created[3].number;
+    await page.getByTestId('tickets-number').fill(wanted);
+    await page.getByTestId('tickets-number').press('Enter');
+    await expect(page).toHaveURL(new RegExp(`[?&]number=${wanted}`));
+    await expect(page.getByTestId('ticket-row')).toHaveCount(1);
+    await expect(page.getByTestId('ticket-number')).toHaveText(wanted);
+    await expect(page.getByTestId('tickets-range')).toHaveText('1-1 sur 1');
+    await page.getByTestId('tickets-number').fill('pas-un-numero');
+    await page.getByTestId('tickets-number').press('Enter');
+    await expect(page.getByTestId('tickets-error')).toContainText('Numéro de ticket invalide');
+    await page.getByTestId('tickets-number').fill('');
+    await page.getByTestId('tickets-number').press('Enter');
+    await expect(page.getByTestId('ticket-row')).toHaveCount(50);
+  });
+
+  await test.step('filters are kept in the URL', async () => {
+    await page.getByTestId('tickets-period').selectOption('today');
+    await page.getByTestId('tickets-status').selectOption('opened');
+    await expect(page).toHaveURL(/[?&]status=opened\b/);
+    await expect(page).toHaveURL(/[?&]period=today\b/);
+    await page.getByTestId('tickets-benevole').selectOption({ label: 'Administrateur' });
+    await expect(page).toHaveURL(/[?&]benevole_id=[0-9a-f-]{36}/);
+    await expect(page.getByTestId('tickets-range')).toHaveText('1-50 sur 55');
+    await gotoHydrated(page, page.url());
+    await expect(page.getByTestId('tickets-status')).toHaveValue('opened');
+    await expect(page.getByTestId('tickets-period')).toHaveValue('today');
+    await expect(page.getByTestId('tickets-range')).toHaveText('1-50 sur 55');
+  });
+
+  for (const t of created) {
+    expect((await page.request.post(`/v1/reception/tickets/${t.id}/close`)).status()).toBe(200);
+  }
+  const poste = await (await page.request.get('/v1/reception/postes/current')).json();
+  expect((await page.request.post(`/v1/reception/postes/${poste.id}/close`)).status()).toBe(200);
+});

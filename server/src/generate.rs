@@ -110,6 +110,33 @@ pub async fn generate(pool: &SqlitePool, lines: u64, days: u32, now: DateTime<Ut
         }
         tx.commit().await?;
     }
+    number_tickets(pool).await?;
     sqlx::query("ANALYZE").execute(pool).await?;
     Ok(Generated { postes: made_postes, tickets: made_tickets, lines: made_lines })
+}
+
+/// Gives the generated tickets their numbers, after those already given, in date order
+/// within each Paris year (at New Year Paris is at UTC+1), and moves the counters on.
+async fn number_tickets(pool: &sqlx::SqlitePool) -> anyhow::Result<()> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE tickets SET number_year = CAST(strftime('%Y', ticket_at / 1000000 + 3600, 'unixepoch') AS INTEGER) WHERE number_year IS NULL")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "UPDATE tickets SET number_seq = r.n
+         FROM (SELECT t.id, COALESCE((SELECT c.last FROM ticket_counters c WHERE c.year = t.number_year), 0)
+                            + ROW_NUMBER() OVER (PARTITION BY t.number_year ORDER BY t.ticket_at, t.id) AS n
+               FROM tickets t WHERE t.number_seq IS NULL) AS r
+         WHERE r.id = tickets.id",
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO ticket_counters (year, last) SELECT number_year, MAX(number_seq) FROM tickets GROUP BY number_year
+         ON CONFLICT (year) DO UPDATE SET last = excluded.last",
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -1,6 +1,7 @@
 //! Reception as both sides see it: postes, tickets, lines, categories, live KPIs and the
 //! one reception filter, shared so the browser and the server apply the same rules.
 mod filter;
+mod number;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -9,6 +10,9 @@ use crate::error::AppError;
 pub use crate::ids::{CategoryId, LigneId, PosteId, TicketId, UserId};
 use crate::weight::{line_weight, line_weight_opt, Weight};
 pub use filter::ReceptionFilter;
+pub use number::TicketNumber;
+/// Ticket lists are paged with the shared page request.
+pub use crate::paging::{Page, PageRequest};
 
 /// Where a line's material goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -166,6 +170,8 @@ pub struct OpenPosteRequest {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ticket {
     pub id: TicketId,
+    /// Short human number (`2026-00123`), shown beside the UUID.
+    pub number: TicketNumber,
     pub poste_id: PosteId,
     pub benevole_id: UserId,
     pub benevole_name: String,

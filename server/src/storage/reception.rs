@@ -6,7 +6,7 @@
 //! is mapped once, next to the `SELECT` whose columns it reads by position.
 use app::filter::Resolved;
 use app::ids::{CategoryId, LigneId, PosteId, TicketId, UserId};
-use app::reception::{Category, Destination, Ligne, Poste, ReceptionFilter, Status, Ticket};
+use app::reception::{Category, Destination, Ligne, Poste, ReceptionFilter, Status, Ticket, TicketNumber};
 use app::time::UtcRange;
 use app::weight::Weight;
 use chrono::{DateTime, Utc};
@@ -30,6 +30,8 @@ pub struct NewTicket {
     pub poste_id: PosteId,
     pub benevole_id: UserId,
     pub ticket_at: DateTime<Utc>,
+    /// The Paris year of `ticket_at`, whose sequence numbers the ticket.
+    pub year: i32,
     pub now: DateTime<Utc>,
 }
 
@@ -105,6 +107,7 @@ pub struct DayStats {
 #[derive(Clone, Debug)]
 pub struct ExportLine {
     pub ticket_id: String,
+    pub ticket_number: String,
     pub ticket_at: DateTime<Utc>,
     pub ticket_status: Status,
     pub poste_id: String,
@@ -150,12 +153,16 @@ pub trait ReceptionStore: Send + Sync {
     async fn close_poste(&self, id: PosteId, by: UserId, now: DateTime<Utc>) -> StoreResult<bool>;
     async fn count_open_tickets(&self, poste_id: PosteId) -> StoreResult<i64>;
 
-    /// Inserts the ticket only if its poste is still open; false otherwise.
+    /// Inserts the ticket only if its poste is still open; false otherwise. Its number
+    /// is the next of its year, taken in the same transaction: no gap, no duplicate.
     async fn insert_ticket(&self, t: &NewTicket) -> StoreResult<bool>;
     async fn ticket(&self, id: TicketId) -> StoreResult<Option<Ticket>>;
-    /// Tickets matching the filter, latest first; with a line condition, only tickets
-    /// having matching lines, and their totals count those lines only.
-    async fn list_tickets(&self, f: &Resolved<ReceptionFilter>, limit: i64) -> StoreResult<Vec<Ticket>>;
+    /// Tickets matching the filter, latest first, `limit` of them after `offset`; with a
+    /// line condition, only tickets having matching lines, and their totals count those
+    /// lines only.
+    async fn list_tickets(&self, f: &Resolved<ReceptionFilter>, limit: i64, offset: i64) -> StoreResult<Vec<Ticket>>;
+    /// How many tickets [`ReceptionStore::list_tickets`] would give without a limit.
+    async fn count_tickets(&self, f: &Resolved<ReceptionFilter>) -> StoreResult<i64>;
     async fn close_ticket(&self, id: TicketId, now: DateTime<Utc>) -> StoreResult<bool>;
     async fn lignes(&self, ticket_id: TicketId) -> StoreResult<Vec<Ligne>>;
     async fn ligne(&self, ticket_id: TicketId, ligne_id: LigneId) -> StoreResult<Option<Ligne>>;
@@ -195,6 +202,12 @@ fn status_of(s: &str) -> StoreResult<Status> {
 
 fn destination_of(s: &str) -> StoreResult<Destination> {
     Destination::parse(s).map_err(|_| StoreError::Corrupt(format!("destination {s:?}")))
+}
+
+/// A ticket's number from its year and sequence columns, `i` and `i + 1`.
+fn number_of(r: &impl RowReader, i: usize) -> StoreResult<TicketNumber> {
+    let year = i32::try_from(r.int(i)?).map_err(|_| StoreError::Corrupt("ticket number year".into()))?;
+    Ok(TicketNumber { year, seq: r.int(i + 1)? })
 }
 
 const CATEGORY_SELECT: &str = "SELECT id, parent_id, name, display_order, visible_reception, archived_at FROM categories";
@@ -238,7 +251,8 @@ fn ticket_select(lines: &str) -> String {
                 t.ticket_at, t.created_at, t.closed_at, p.is_deferred,
                 (SELECT COUNT(*) FROM lignes l WHERE l.ticket_id = t.id AND {lines}),
                 CAST(COALESCE((SELECT SUM(l.poids_g) FROM lignes l WHERE l.ticket_id = t.id AND l.is_exit = FALSE AND {lines}), 0) AS BIGINT),
-                CAST(COALESCE((SELECT SUM(l.poids_g) FROM lignes l WHERE l.ticket_id = t.id AND l.is_exit = TRUE AND {lines}), 0) AS BIGINT)
+                CAST(COALESCE((SELECT SUM(l.poids_g) FROM lignes l WHERE l.ticket_id = t.id AND l.is_exit = TRUE AND {lines}), 0) AS BIGINT),
+                t.number_year, t.number_seq
          FROM tickets t JOIN users u ON u.id = t.benevole_id JOIN postes p ON p.id = t.poste_id"
     )
 }
@@ -258,6 +272,7 @@ impl FromRow for Ticket {
             lines_count: r.int(9)?,
             entry_weight_kg: Weight::from_grams(r.int(10)?),
             exit_weight_kg: Weight::from_grams(r.int(11)?),
+            number: number_of(r, 12)?,
         })
     }
 }
@@ -312,6 +327,7 @@ impl FromRow for ExportLine {
     fn from_row(r: &impl RowReader) -> StoreResult<Self> {
         Ok(ExportLine {
             ticket_id: r.uuid_text(0)?,
+            ticket_number: number_of(r, 14)?.to_string(),
             ticket_at: r.ts(1)?,
             ticket_status: status_of(&r.text(2)?)?,
             poste_id: r.uuid_text(3)?,
@@ -344,7 +360,7 @@ impl FromRow for SummaryRow {
 
 /// The parameters of [`FILTER_CTE`] and [`LINE_FILTER_WHERE`], in order, for every
 /// driver: $1..$2 the period, $3 category (with descendants), $4 destination, $5 poste,
-/// $6 ticket, $7 bénévole, $8 status.
+/// $6 ticket, $7 bénévole, $8 status, $9..$10 the ticket number's year and sequence.
 fn filter_params(f: &Resolved<ReceptionFilter>) -> Params {
     let (range, x) = (f.range(), f.filter());
     vec![
@@ -356,6 +372,8 @@ fn filter_params(f: &Resolved<ReceptionFilter>) -> Params {
         p(x.ticket_id),
         p(x.benevole_id),
         p(x.status.map(|s| s.as_str())),
+        p(x.number.map(|n| i64::from(n.year))),
+        p(x.number.map(|n| n.seq)),
     ]
 }
 
@@ -371,28 +389,43 @@ const LINE_FILTER_WHERE: &str = "t.ticket_at >= $1 AND t.ticket_at < $2
         AND ($5 IS NULL OR t.poste_id = $5)
         AND ($6 IS NULL OR t.id = $6)
         AND ($7 IS NULL OR t.benevole_id = $7)
-        AND ($8 IS NULL OR t.status = $8)";
+        AND ($8 IS NULL OR t.status = $8)
+        AND ($9 IS NULL OR (t.number_year = $9 AND t.number_seq = $10))";
 
 /// The line conditions alone ($3 category, $4 destination), for ticket totals that
 /// match a filtered export.
 const LINE_ONLY_FILTER: &str = "($3 IS NULL OR l.category_id IN (SELECT id FROM cat_filter)) AND ($4 IS NULL OR l.destination = $4)";
 
-/// Tickets of the filter ($9: the limit): with a line condition, only tickets having
-/// matching lines, and their totals count those lines only.
-fn tickets_sql() -> String {
-    format!(
-        "{FILTER_CTE}
-         {select}
-         WHERE t.ticket_at >= $1 AND t.ticket_at < $2
+/// The tickets of the filter: with a line condition, only tickets having matching
+/// lines.
+const TICKET_FILTER_WHERE: &str = "t.ticket_at >= $1 AND t.ticket_at < $2
            AND ($5 IS NULL OR t.poste_id = $5)
            AND ($6 IS NULL OR t.id = $6)
            AND ($7 IS NULL OR t.benevole_id = $7)
            AND ($8 IS NULL OR t.status = $8)
+           AND ($9 IS NULL OR (t.number_year = $9 AND t.number_seq = $10))
            AND (($3 IS NULL AND $4 IS NULL) OR EXISTS (
-                SELECT 1 FROM lignes l WHERE l.ticket_id = t.id AND {LINE_ONLY_FILTER}))
-         ORDER BY t.ticket_at DESC, t.id
-         LIMIT $9",
-        select = ticket_select(LINE_ONLY_FILTER)
+                SELECT 1 FROM lignes l WHERE l.ticket_id = t.id AND {LINE_ONLY_FILTER}))";
+
+/// Tickets of the filter, latest first ($11 the limit, $12 the offset); with a line
+/// condition, their totals count the matching lines only.
+fn tickets_sql() -> String {
+    format!(
+        "{FILTER_CTE}
+         {select}
+         WHERE {filter}
+         ORDER BY t.ticket_at DESC, t.number_year DESC, t.number_seq DESC
+         LIMIT $11 OFFSET $12",
+        select = ticket_select(LINE_ONLY_FILTER),
+        filter = TICKET_FILTER_WHERE.replace("{LINE_ONLY_FILTER}", LINE_ONLY_FILTER)
+    )
+}
+
+fn count_tickets_sql() -> String {
+    format!(
+        "{FILTER_CTE}
+         SELECT COUNT(*) FROM tickets t WHERE {filter}",
+        filter = TICKET_FILTER_WHERE.replace("{LINE_ONLY_FILTER}", LINE_ONLY_FILTER)
     )
 }
 
@@ -401,7 +434,8 @@ fn export_lines_sql() -> String {
     format!(
         "{FILTER_CTE}
          SELECT t.id, t.ticket_at, t.status, t.poste_id, p.is_deferred, u.display_name,
-                l.id, l.created_at, c.name, pc.name, l.poids_g, l.destination, l.notes, l.is_exit
+                l.id, l.created_at, c.name, pc.name, l.poids_g, l.destination, l.notes, l.is_exit,
+                t.number_year, t.number_seq
          FROM lignes l
          JOIN tickets t ON t.id = l.ticket_id
          JOIN postes p ON p.id = t.poste_id
@@ -409,7 +443,7 @@ fn export_lines_sql() -> String {
          JOIN categories c ON c.id = l.category_id
          LEFT JOIN categories pc ON pc.id = c.parent_id
          WHERE {LINE_FILTER_WHERE}
-         ORDER BY t.ticket_at, t.id, l.created_at, l.id"
+         ORDER BY t.ticket_at, t.number_year, t.number_seq, l.created_at, l.id"
     )
 }
 
@@ -516,20 +550,34 @@ impl<D: Database> ReceptionStore for SqlStore<D> {
     }
 
     async fn insert_ticket(&self, t: &NewTicket) -> StoreResult<bool> {
-        let sql = "INSERT INTO tickets (id, poste_id, benevole_id, status, ticket_at, created_at, closed_at)
-                   SELECT $1, p.id, $3, 'opened', $4, $5, NULL FROM postes p WHERE p.id = $2 AND p.closed_at IS NULL";
-        let params = vec![p(t.id), p(t.poste_id), p(t.benevole_id), p(t.ticket_at), p(t.now)];
-        Ok(self.db.guarded_write(RowLock::share("postes", t.poste_id), sql, params).await? == 1)
+        // First the year's counter, only while the poste is open (nothing is written
+        // otherwise): its row stays locked until the commit, so concurrent creations take
+        // their numbers one after the other. Then the ticket, with the counter's value.
+        let year = i64::from(t.year);
+        let bump = "INSERT INTO ticket_counters (year, last)
+                    SELECT $1, 1 FROM postes p WHERE p.id = $2 AND p.closed_at IS NULL
+                    ON CONFLICT (year) DO UPDATE SET last = ticket_counters.last + 1";
+        let insert = "INSERT INTO tickets (id, poste_id, benevole_id, status, ticket_at, created_at, closed_at, number_year, number_seq)
+                      SELECT $1, $2, $3, 'opened', $4, $5, NULL, c.year, c.last FROM ticket_counters c WHERE c.year = $6";
+        let params = vec![p(t.id), p(t.poste_id), p(t.benevole_id), p(t.ticket_at), p(t.now), p(year)];
+        self.db
+            .guarded_batch(RowLock::share("postes", t.poste_id), (bump.to_string(), vec![p(year), p(t.poste_id)]), vec![(insert.to_string(), params)])
+            .await
     }
 
     async fn ticket(&self, id: TicketId) -> StoreResult<Option<Ticket>> {
         self.db.fetch_optional(&format!("{} WHERE t.id = $1", ticket_select("TRUE")), vec![p(id)]).await
     }
 
-    async fn list_tickets(&self, f: &Resolved<ReceptionFilter>, limit: i64) -> StoreResult<Vec<Ticket>> {
+    async fn list_tickets(&self, f: &Resolved<ReceptionFilter>, limit: i64, offset: i64) -> StoreResult<Vec<Ticket>> {
         let mut params = filter_params(f);
         params.push(p(limit));
+        params.push(p(offset));
         self.db.fetch_all(&tickets_sql(), params).await
+    }
+
+    async fn count_tickets(&self, f: &Resolved<ReceptionFilter>) -> StoreResult<i64> {
+        self.db.fetch_one(&count_tickets_sql(), filter_params(f)).await
     }
 
     async fn close_ticket(&self, id: TicketId, now: DateTime<Utc>) -> StoreResult<bool> {
@@ -685,6 +733,7 @@ impl<S: Snapshot> ReceptionSnapshot for ReceptionSnap<S> {
     async fn tickets(&mut self, f: &Resolved<ReceptionFilter>, out: &mpsc::Sender<StoreResult<Vec<Ticket>>>) -> StoreResult<u64> {
         let mut params = filter_params(f);
         params.push(p(i64::MAX));
+        params.push(p(0i64));
         self.0.stream(&tickets_sql(), params, out).await
     }
 

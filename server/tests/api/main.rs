@@ -13,6 +13,7 @@ mod mail;
 mod reception;
 mod reception_categories;
 mod reception_exports;
+mod reception_tickets;
 mod security;
 mod snapshot;
 mod users;

@@ -293,7 +293,7 @@ fn TicketPanel() -> impl IntoView {
                         view! {
                             <section class="card">
                                 <div class="card-head">
-                                    <h1 data-testid="ticket-title">{format!("Ticket du {}", crate::format::paris_datetime(t.ticket.ticket_at))}</h1>
+                                    <h1 data-testid="ticket-title">{format!("Ticket {} du {}", t.ticket.number, crate::format::paris_datetime(t.ticket.ticket_at))}</h1>
                                     <span class=if open { "badge open" } else { "badge closed" } data-testid="ticket-status">{t.ticket.status.label()}</span>
                                 </div>
                                 <p class="notice">{format!("Bénévole : {}", t.ticket.benevole_name)}{t.ticket.is_deferred.then_some(" — saisie différée")}</p>

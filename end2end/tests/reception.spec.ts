@@ -51,9 +51,12 @@ test('reception: poste, ticket, keyboard entry, live KPIs, exports', async ({ pa
     await expect(weight).toBeFocused();
     await expect(weight).toHaveValue('');
 
-    // Second item: weight, Tab to the category (next one with the arrow), Tab to the
-    // destination, Tab to "exit", Space, Tab to the notes, Enter.
+    // Second item: weight, Tab to the category search, Tab to the category list (next
+    // one with the arrow), Tab to the destination, Tab to "exit", Space, Tab to the
+    // notes, Enter.
     await page.keyboard.type('3,25');
+    await page.keyboard.press('Tab');
+    await expect(page.getByTestId('line-category-search')).toBeFocused();
     await page.keyboard.press('Tab');
     await expect(page.getByTestId('line-category')).toBeFocused();
     await page.keyboard.press('ArrowDown');
@@ -110,7 +113,12 @@ test('reception: poste, ticket, keyboard entry, live KPIs, exports', async ({ pa
   });
 
   await test.step('close the ticket: it is frozen', async () => {
+    // Closing asks first; "Non" leaves the ticket open.
     await page.getByTestId('close-ticket').click();
+    await page.getByTestId('close-ticket-cancel').click();
+    await expect(page.getByTestId('ticket-status')).toHaveText('Ouvert');
+    await page.getByTestId('close-ticket').click();
+    await page.getByTestId('close-ticket-confirm').click();
     await expect(page.getByTestId('ticket-status')).toHaveText('Fermé');
     await expect(page.getByTestId('line-form')).toHaveCount(0);
     await expect(page.getByTestId('kpi-tickets-open')).toHaveText('0');
@@ -170,6 +178,7 @@ test('reception: poste, ticket, keyboard entry, live KPIs, exports', async ({ pa
   await test.step('close the poste', async () => {
     await gotoHydrated(page, '/reception');
     await page.getByTestId('close-poste').click();
+    await page.getByTestId('close-poste-confirm').click();
     await expect(page.getByTestId('poste-status')).toHaveText('Aucun poste ouvert.');
     await waitHydrated(page);
   });
@@ -256,10 +265,42 @@ test('fast entry with latency: every weighing is kept, in order', async ({ page 
   });
 
   await page.unroute('**/api/reception_add_ligne');
+
+  await test.step('categories are found by any part of their name, sub-categories included', async () => {
+    await weight.focus();
+    await page.keyboard.type('2');
+    await page.getByTestId('line-category-search').fill('pe');
+    await expect(page.getByTestId('line-category-matches')).toContainText('catégorie');
+    await expect(page.getByTestId('line-category').locator('option:checked')).toHaveText(/Petit électroménager/);
+    // Enter from the search field adds the line with the category found.
+    await page.getByTestId('line-category-search').press('Enter');
+    await expect(page.getByTestId('line-row')).toHaveCount(15);
+    await expect(page.getByTestId('line-row').last()).toContainText('Petit électroménager');
+    await expect(page.getByTestId('line-category-search')).toHaveValue('');
+    await page.getByTestId('line-category-search').fill('zzz');
+    await expect(page.getByTestId('line-category-matches')).toContainText('Aucune catégorie');
+    await page.getByTestId('line-category-search').fill('');
+  });
+
+  await test.step('deleting a line asks first', async () => {
+    const last = page.getByTestId('line-row').last();
+    await last.getByTestId('line-delete').click();
+    await last.getByTestId('line-delete-cancel').click();
+    await expect(page.getByTestId('line-row')).toHaveCount(15);
+    await page.getByTestId('line-row').last().getByTestId('line-delete').click();
+    await page.getByTestId('line-delete-confirm').click();
+    await expect(page.getByTestId('line-row')).toHaveCount(14);
+    await expect(page.getByTestId('total-lines')).toHaveText('14');
+  });
+
+  // Dates read as in France.
+  await expect(page.getByTestId('ticket-title')).toHaveText(/^Ticket \d{4}-\d{5} du \d{2}\/\d{2}\/\d{4} \d{2}:\d{2}$/);
   await page.getByTestId('close-ticket').click();
+  await page.getByTestId('close-ticket-confirm').click();
   await expect(page.getByTestId('ticket-status')).toHaveText('Fermé');
   await gotoHydrated(page, '/reception');
   await page.getByTestId('close-poste').click();
+  await page.getByTestId('close-poste-confirm').click();
   await expect(page.getByTestId('poste-status')).toHaveText('Aucun poste ouvert.');
 });
 

@@ -71,6 +71,27 @@ pub struct Category {
     pub archived: bool,
 }
 
+/// A name as searched at the desk: lower case, French accents dropped, so that "pe",
+/// "électro" and "ELECTRO" all find "Petit électroménager". Kept small (no Unicode
+/// tables) because it runs in the browser.
+pub fn search_key(name: &str) -> String {
+    name.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'à' | 'â' | 'ä' | 'á' | 'ã' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'î' | 'ï' | 'í' | 'ì' => 'i',
+            'ô' | 'ö' | 'ó' | 'ò' | 'õ' => 'o',
+            'ù' | 'û' | 'ü' | 'ú' => 'u',
+            'ÿ' => 'y',
+            'ç' => 'c',
+            'œ' => 'o',
+            'æ' => 'a',
+            other => other,
+        })
+        .collect()
+}
+
 /// The tree flattened in display order (order, then name), children under their
 /// parent, with each category's depth; `keep` prunes a category and its subtree.
 pub fn category_tree(all: &[Category], keep: impl Fn(&Category) -> bool + Copy) -> Vec<(usize, &Category)> {
@@ -309,6 +330,14 @@ pub struct DownloadToken {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn categories_are_found_by_any_part_of_their_name() {
+        assert!(search_key("Petit électroménager").contains(&search_key("pe")));
+        assert!(search_key("Petit électroménager").contains(&search_key("ELECTRO")));
+        assert!(search_key("Électroménager (DEEE)").contains(&search_key("electro")));
+        assert!(!search_key("Mobilier").contains(&search_key("pe")));
+    }
 
     #[test]
     fn a_category_update_keeps_its_meaning_on_the_wire() {

@@ -46,6 +46,8 @@ fn PosteCard() -> impl IntoView {
     let create = ServerAction::<CreateTicket>::new();
     let poste = Resource::new(move || (open.version().get(), close.version().get()), |_| current_poste());
     let deferred_at = RwSignal::new(String::new());
+    // Closing the poste asks first.
+    let confirm_close = RwSignal::new(false);
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(t)) = create.value().get() {
@@ -86,11 +88,18 @@ fn PosteCard() -> impl IntoView {
                                         on:click=move |_| { create.dispatch(CreateTicket {}); }>
                                         "Nouveau ticket"
                                     </button>
-                                    <button type="button" data-testid="close-poste"
-                                        disabled=move || close.pending().get()
-                                        on:click=move |_| { close.dispatch(ClosePoste { id }); }>
-                                        "Fermer mon poste"
-                                    </button>
+                                    <Show when=move || confirm_close.get() fallback=move || view! {
+                                        <button type="button" data-testid="close-poste"
+                                            disabled=move || close.pending().get()
+                                            on:click=move |_| confirm_close.set(true)>
+                                            "Fermer mon poste"
+                                        </button>
+                                    }>
+                                        <span role="status">"Fermer votre poste ? Vous ne pourrez plus y créer de ticket."</span>
+                                        <button type="button" class="primary" data-testid="close-poste-confirm"
+                                            on:click=move |_| { confirm_close.set(false); close.dispatch(ClosePoste { id }); }>"Oui, fermer"</button>
+                                        <button type="button" data-testid="close-poste-cancel" on:click=move |_| confirm_close.set(false)>"Non"</button>
+                                    </Show>
                                 </div>
                             }.into_any()
                         }
@@ -267,8 +276,8 @@ fn TicketsCard() -> impl IntoView {
                                             <td>{t.benevole_name.clone()}</td>
                                             <td>{t.status.label()}</td>
                                             <td class="num">{t.lines_count}</td>
-                                            <td class="num">{t.entry_weight_kg.to_comma_string()}</td>
-                                            <td class="num">{t.exit_weight_kg.to_comma_string()}</td>
+                                            <td class="num">{crate::format::weight(t.entry_weight_kg)}</td>
+                                            <td class="num">{crate::format::weight(t.exit_weight_kg)}</td>
                                             <td class="actions">
                                                 <a class="button-link" href=format!("/reception/tickets/{}", t.id)>"Ouvrir"</a>
                                                 <TicketCsvButton ticket_id=t.id prefix="row-export"/>

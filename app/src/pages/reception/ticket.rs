@@ -15,7 +15,7 @@ use super::kpi::{KpiBanner, KpiRefresh};
 use crate::auth::Permission;
 use crate::ids::{CategoryId, LigneId, TicketId};
 use crate::pages::guard::Guarded;
-use crate::reception::{category_tree, Category, Destination, Ligne, LigneInput, LigneUpdate, Status};
+use crate::reception::{category_tree, search_key, Category, Destination, Ligne, LigneInput, LigneUpdate, Status};
 use crate::reception_api::{add_ligne, delete_ligne, get_ticket, list_categories, CloseTicket, UpdateLigne};
 use crate::weight::Weight;
 
@@ -28,9 +28,13 @@ pub fn TicketPage() -> impl IntoView {
     }
 }
 
-/// Categories offered for entry: visible and not archived, children under their parent.
-fn entry_categories(all: &[Category]) -> Vec<(CategoryId, String)> {
-    category_tree(all, |c| !c.archived && c.visible_reception).into_iter().map(|(depth, c)| (c.id, format!("{}{}", "— ".repeat(depth), c.name))).collect()
+/// Categories offered for entry: visible and not archived, children under their parent,
+/// each with its label (indented by depth) and its search key.
+fn entry_categories(all: &[Category]) -> Vec<(CategoryId, String, String)> {
+    category_tree(all, |c| !c.archived && c.visible_reception)
+        .into_iter()
+        .map(|(depth, c)| (c.id, format!("{}{}", "— ".repeat(depth), c.name), search_key(&c.name)))
+        .collect()
 }
 
 /// Where a queued line stands.
@@ -155,10 +159,16 @@ fn TicketPanel() -> impl IntoView {
     // The entry form; `editing` holds the line being edited, if any.
     let weight = RwSignal::new(String::new());
     let category = RwSignal::new(String::new());
+    // Narrows the category list to names containing what is typed (any part, any case,
+    // accents or not); the first match is chosen.
+    let category_search = RwSignal::new(String::new());
     let destination = RwSignal::new(Destination::Revente.as_str().to_string());
     let is_exit = RwSignal::new(false);
     let notes = RwSignal::new(String::new());
     let editing = RwSignal::new(None::<LigneId>);
+    // Deleting a line and closing the ticket ask first.
+    let confirm_delete = RwSignal::new(None::<LigneId>);
+    let confirm_close = RwSignal::new(false);
     let form_error = RwSignal::new(None::<String>);
     let weight_ref = NodeRef::<html::Input>::new();
     let focus_weight = move || {
@@ -223,6 +233,7 @@ fn TicketPanel() -> impl IntoView {
                 let input = LigneInput { poids_kg: poids, category_id, destination: dest, notes: Some(note), is_exit: is_exit.get_untracked() };
                 let name = category_names.with_value(|n| n.iter().find(|(id, _)| *id == category_id).map(|(_, n)| n.clone())).unwrap_or_default();
                 reset_form();
+                category_search.set(String::new());
                 form_error.set(None);
                 focus_weight();
                 queue.push(tid, input, name);
@@ -268,7 +279,7 @@ fn TicketPanel() -> impl IntoView {
         });
     };
     let total = move |exit: bool| {
-        lines.with(|ls| Weight::from_grams(ls.iter().filter(|l| l.is_exit == exit).map(|l| l.poids_kg.grams()).sum()).to_comma_string())
+        lines.with(|ls| crate::format::weight(Weight::from_grams(ls.iter().filter(|l| l.is_exit == exit).map(|l| l.poids_kg.grams()).sum())))
     };
 
     view! {
@@ -279,7 +290,7 @@ fn TicketPanel() -> impl IntoView {
                 let options = entry_categories(&cats);
                 category_names.set_value(cats.iter().map(|c| (c.id, c.name.clone())).collect());
                 if category.get_untracked().is_empty() {
-                    if let Some((id, _)) = options.first() {
+                    if let Some((id, ..)) = options.first() {
                         category.set(id.to_string());
                     }
                 }
@@ -305,11 +316,18 @@ fn TicketPanel() -> impl IntoView {
                                 <div class="buttons">
                                     <TicketCsvButton ticket_id=tid/>
                                     {open.then(|| view! {
-                                        <button type="button" data-testid="close-ticket"
-                                            disabled=move || close.pending().get() || queue.items.with(|q| !q.is_empty())
-                                            on:click=move |_| { close.dispatch(CloseTicket { id: tid }); }>
-                                            "Fermer le ticket"
-                                        </button>
+                                        <Show when=move || confirm_close.get() fallback=move || view! {
+                                            <button type="button" data-testid="close-ticket"
+                                                disabled=move || close.pending().get() || queue.items.with(|q| !q.is_empty())
+                                                on:click=move |_| confirm_close.set(true)>
+                                                "Fermer le ticket"
+                                            </button>
+                                        }>
+                                            <span role="status">{move || format!("Fermer le ticket ? Ses {} ligne(s) ne pourront plus être modifiées.", lines.with(Vec::len))}</span>
+                                            <button type="button" class="primary" data-testid="close-ticket-confirm"
+                                                on:click=move |_| { confirm_close.set(false); close.dispatch(CloseTicket { id: tid }); }>"Oui, fermer"</button>
+                                            <button type="button" data-testid="close-ticket-cancel" on:click=move |_| confirm_close.set(false)>"Non"</button>
+                                        </Show>
                                     })}
                                     <a class="button-link" href="/reception">"Retour à la réception"</a>
                                 </div>
@@ -327,10 +345,40 @@ fn TicketPanel() -> impl IntoView {
                                                 prop:value=weight on:input:target=move |ev| weight.set(ev.target().value())/>
                                         </div>
                                         <div class="field">
+                                            <label for="line-category-search">"Chercher une catégorie"</label>
+                                            <input id="line-category-search" type="search" autocomplete="off" data-testid="line-category-search"
+                                                placeholder="ex. électro" aria-describedby="line-category-matches"
+                                                prop:value=category_search on:input:target=move |ev| {
+                                                    let q = search_key(ev.target().value().trim());
+                                                    category_search.set(ev.target().value());
+                                                    let first = options.with_value(|o| o.iter().find(|(_, _, key)| key.contains(&q)).map(|(id, ..)| id.to_string()));
+                                                    let current = category.get_untracked();
+                                                    let current_matches = options.with_value(|o| o.iter().any(|(id, _, key)| id.to_string() == current && key.contains(&q)));
+                                                    if let (false, Some(first)) = (current_matches, first) {
+                                                        category.set(first);
+                                                    }
+                                                }/>
+                                            <small id="line-category-matches" class="notice" role="status" data-testid="line-category-matches">
+                                                {move || {
+                                                    let q = search_key(category_search.get().trim());
+                                                    if q.is_empty() {
+                                                        return String::new();
+                                                    }
+                                                    match options.with_value(|o| o.iter().filter(|(_, _, key)| key.contains(&q)).count()) {
+                                                        0 => format!("Aucune catégorie ne contient « {} ».", category_search.get().trim()),
+                                                        1 => "1 catégorie trouvée.".to_string(),
+                                                        n => format!("{n} catégories trouvées."),
+                                                    }
+                                                }}
+                                            </small>
+                                        </div>
+                                        <div class="field">
                                             <label for="line-category">"Catégorie"</label>
                                             <select id="line-category" data-testid="line-category" prop:value=category
                                                 on:change:target=move |ev| category.set(ev.target().value()) on:keydown=enter_adds>
-                                                {options.get_value().into_iter().map(|(id, label)| view! { <option value=id.to_string()>{label}</option> }).collect_view()}
+                                                {options.get_value().into_iter().map(|(id, label, key)| view! {
+                                                    <option value=id.to_string() hidden=move || !key.contains(&search_key(category_search.get().trim()))>{label}</option>
+                                                }).collect_view()}
                                             </select>
                                         </div>
                                         <div class="field">
@@ -386,14 +434,24 @@ fn TicketPanel() -> impl IntoView {
                                                     view! {
                                                         <tr data-testid="line-row">
                                                             <td>{l.category_name.clone()}</td>
-                                                            <td class="num" data-testid="line-weight-cell">{l.poids_kg.to_comma_string()}</td>
+                                                            <td class="num" data-testid="line-weight-cell">{crate::format::weight(l.poids_kg)}</td>
                                                             <td>{l.destination.label()}</td>
                                                             <td>{if l.is_exit { "Sortie" } else { "Entrée" }}</td>
                                                             <td>{l.notes.clone().unwrap_or_default()}</td>
                                                             {open.then(|| view! {
                                                                 <td class="actions">
-                                                                    <button type="button" data-testid="line-edit" on:click=move |_| start_edit(l_edit.clone())>"Modifier"</button>
-                                                                    <button type="button" data-testid="line-delete" on:click=move |_| delete(tid, lid)>"Supprimer"</button>
+                                                                    <Show when=move || confirm_delete.get() == Some(lid) fallback=move || {
+                                                                        let l_edit = l_edit.clone();
+                                                                        view! {
+                                                                            <button type="button" data-testid="line-edit" on:click=move |_| start_edit(l_edit.clone())>"Modifier"</button>
+                                                                            <button type="button" data-testid="line-delete" on:click=move |_| confirm_delete.set(Some(lid))>"Supprimer"</button>
+                                                                        }
+                                                                    }>
+                                                                        <span>"Supprimer cette ligne ?"</span>
+                                                                        <button type="button" data-testid="line-delete-confirm"
+                                                                            on:click=move |_| { confirm_delete.set(None); delete(tid, lid); }>"Oui, supprimer"</button>
+                                                                        <button type="button" data-testid="line-delete-cancel" on:click=move |_| confirm_delete.set(None)>"Non"</button>
+                                                                    </Show>
                                                                 </td>
                                                             })}
                                                         </tr>
@@ -415,7 +473,7 @@ fn TicketPanel() -> impl IntoView {
                                                     view! {
                                                         <tr data-testid="line-pending" class="pending">
                                                             <td>{p.category_name.clone()}</td>
-                                                            <td class="num" data-testid="line-pending-weight">{p.input.poids_kg.to_comma_string()}</td>
+                                                            <td class="num" data-testid="line-pending-weight">{crate::format::weight(p.input.poids_kg)}</td>
                                                             <td>{p.input.destination.label()}</td>
                                                             <td>{if p.input.is_exit { "Sortie" } else { "Entrée" }}</td>
                                                             <td>{p.input.notes.clone().unwrap_or_default()}</td>

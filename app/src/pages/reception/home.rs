@@ -271,7 +271,7 @@ fn TicketsCard() -> impl IntoView {
                                 <tbody>
                                     {list.items.into_iter().map(|t| view! {
                                         <tr data-testid="ticket-row">
-                                            <td data-testid="ticket-number">{t.number.to_string()}</td>
+                                            <td class="ticket-number" data-testid="ticket-number">{t.number.to_string()}</td>
                                             <td>{crate::format::paris_datetime(t.ticket_at)}{t.is_deferred.then_some(" (différé)")}</td>
                                             <td>{t.benevole_name.clone()}</td>
                                             <td>{t.status.label()}</td>

@@ -168,7 +168,7 @@ export_sql() {
         sqlite) from="$(($2 * 1000000))"; to="$(($3 * 1000000))" ;;  # microseconds
         postgres) from="to_timestamp($2)"; to="to_timestamp($3)" ;;
     esac
-    echo "SELECT t.id, t.ticket_at, t.status, t.poste_id, p.is_deferred, u.display_name,
+    echo "SELECT t.id, t.number_year, t.number_seq, t.ticket_at, t.status, t.poste_id, p.is_deferred, u.display_name,
                  l.id, l.created_at, c.name, pc.name, l.poids_g, l.destination, l.notes, l.is_exit
           FROM lignes l
           JOIN tickets t ON t.id = l.ticket_id
@@ -177,7 +177,7 @@ export_sql() {
           JOIN categories c ON c.id = l.category_id
           LEFT JOIN categories pc ON pc.id = c.parent_id
           WHERE t.ticket_at >= $from AND t.ticket_at < $to
-          ORDER BY t.ticket_at, t.id, l.created_at, l.id"
+          ORDER BY t.ticket_at, t.number_year, t.number_seq, l.created_at, l.id"
 }
 
 # The engine alone: query $2 run to completion, every value produced, nothing written

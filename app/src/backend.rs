@@ -13,7 +13,7 @@ use crate::mail::{MailDelivery, MailStatus, OutboxEntry};
 use crate::ids::{CategoryId, LigneId, PosteId, TicketId, UserId};
 use crate::reception::{
     Category, CategoryInput, CategoryUpdate, DownloadToken, Ligne, LigneInput, LigneUpdate, OpenPosteRequest, Poste, ReceptionFilter, ReceptionLiveStats,
-    Ticket, TicketDetail,
+    Page, PageRequest, Ticket, TicketDetail,
 };
 
 #[async_trait::async_trait]
@@ -43,7 +43,7 @@ pub trait Backend: Send + Sync + 'static {
     async fn open_poste(&self, actor: &UserView, req: OpenPosteRequest) -> Result<Poste, AppError>;
     async fn close_poste(&self, actor: &UserView, id: PosteId) -> Result<Poste, AppError>;
     /// Tickets matching `filter`, once scoped to what `actor` may see.
-    async fn list_tickets(&self, actor: &UserView, filter: ReceptionFilter) -> Result<Vec<Ticket>, AppError>;
+    async fn list_tickets(&self, actor: &UserView, filter: ReceptionFilter, page: PageRequest) -> Result<Page<Ticket>, AppError>;
     /// Postes opened in the filter's period (and by its bénévole), once scoped.
     async fn list_postes(&self, actor: &UserView, filter: ReceptionFilter) -> Result<Vec<Poste>, AppError>;
     async fn create_ticket(&self, actor: &UserView) -> Result<TicketDetail, AppError>;

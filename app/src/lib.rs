@@ -14,6 +14,7 @@ pub mod format;
 pub mod ids;
 pub mod mail;
 pub mod money;
+pub mod paging;
 pub mod reception;
 pub mod reception_api;
 pub mod schedule;

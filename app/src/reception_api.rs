@@ -6,7 +6,7 @@ use server_fn::codec::Json;
 use crate::error::AppError;
 use crate::ids::{CategoryId, LigneId, PosteId, TicketId};
 use crate::reception::{
-    Category, CategoryInput, CategoryUpdate, DownloadToken, Ligne, LigneInput, LigneUpdate, Poste, ReceptionFilter, ReceptionLiveStats, Ticket,
+    Category, CategoryInput, CategoryUpdate, DownloadToken, Ligne, LigneInput, LigneUpdate, Page, PageRequest, Poste, ReceptionFilter, ReceptionLiveStats, Ticket,
     TicketDetail,
 };
 #[cfg(feature = "ssr")]
@@ -42,10 +42,10 @@ pub async fn close_poste(id: PosteId) -> Result<Poste, AppError> {
 }
 
 #[server(prefix = "/api", endpoint = "reception_list_tickets", input = Json)]
-pub async fn list_tickets(filter: ReceptionFilter) -> Result<Vec<Ticket>, AppError> {
+pub async fn list_tickets(filter: ReceptionFilter, page: PageRequest) -> Result<Page<Ticket>, AppError> {
     with_status(async move {
         let (b, u) = reception().await?;
-        b.list_tickets(&u, filter).await
+        b.list_tickets(&u, filter, page).await
     }.await)
 }
 

@@ -51,9 +51,12 @@ test('reception: poste, ticket, keyboard entry, live KPIs, exports', async ({ pa
     await expect(weight).toBeFocused();
     await expect(weight).toHaveValue('');
 
-    // Second item: weight, Tab to the category (next one with the arrow), Tab to the
-    // destination, Tab to "exit", Space, Tab to the notes, Enter.
+    // Second item: weight, Tab to the category search, Tab to the category list (next
+    // one with the arrow), Tab to the destination, Tab to "exit", Space, Tab to the
+    // notes, Enter.
     await page.keyboard.type('3,25');
+    await page.keyboard.press('Tab');
+    await expect(page.getByTestId('line-category-search')).toBeFocused();
     await page.keyboard.press('Tab');
     await expect(page.getByTestId('line-category')).toBeFocused();
     await page.keyboard.press('ArrowDown');
@@ -110,7 +113,12 @@ test('reception: poste, ticket, keyboard entry, live KPIs, exports', async ({ pa
   });
 
   await test.step('close the ticket: it is frozen', async () => {
+    // Closing asks first; "Non" leaves the ticket open.
     await page.getByTestId('close-ticket').click();
+    await page.getByTestId('close-ticket-cancel').click();
+    await expect(page.getByTestId('ticket-status')).toHaveText('Ouvert');
+    await page.getByTestId('close-ticket').click();
+    await page.getByTestId('close-ticket-confirm').click();
     await expect(page.getByTestId('ticket-status')).toHaveText('Fermé');
     await expect(page.getByTestId('line-form')).toHaveCount(0);
     await expect(page.getByTestId('kpi-tickets-open')).toHaveText('0');
@@ -170,7 +178,196 @@ test('reception: poste, ticket, keyboard entry, live KPIs, exports', async ({ pa
   await test.step('close the poste', async () => {
     await gotoHydrated(page, '/reception');
     await page.getByTestId('close-poste').click();
+    await page.getByTestId('close-poste-confirm').click();
     await expect(page.getByTestId('poste-status')).toHaveText('Aucun poste ouvert.');
     await waitHydrated(page);
   });
+});
+
+test('fast entry with latency: every weighing is kept, in order', async ({ page }) => {
+  test.slow();
+  const admin = adminCredentials();
+  await login(page, admin.username, admin.password);
+  await gotoHydrated(page, '/reception');
+  await expect(page.getByTestId('poste-status')).toHaveText('Aucun poste ouvert.');
+  await page.getByTestId('open-poste').click();
+  await expect(page.getByTestId('poste-status')).toContainText('Poste ouvert depuis le');
+  await page.getByTestId('new-ticket').click();
+  await page.waitForURL(/\/reception\/tickets\/[0-9a-f-]{36}$/);
+  const ticketId = page.url().split('/').pop()!;
+  await expect(page.getByTestId('lines-empty')).toBeVisible();
+
+  // Every line write takes 400 ms more, as on a slow Wi-Fi at the desk.
+  let failNext = false;
+  await page.route('**/api/reception_add_ligne', async (route) => {
+    await new Promise((r) => setTimeout(r, 400));
+    if (failNext) {
+      failNext = false;
+      await route.abort('connectionreset');
+      return;
+    }
+    await route.continue();
+  });
+
+  const weights = ['6,6', '7,7', '8,8', '9,9', '10,1', '11,2', '12,3', '13,4', '14,5', '15,6'];
+  const weight = page.getByTestId('line-weight');
+  await weight.focus();
+  for (const w of weights) {
+    await page.keyboard.type(w, { delay: 20 });
+    await page.keyboard.press('Enter');
+    // The field is emptied as soon as the line is taken, before the server answers
+    // (read at once: no waiting here, the next weight is typed straight away).
+    expect(await weight.inputValue()).toBe('');
+  }
+  // Lines waiting for the server are shown at once, then confirmed one by one.
+  await expect(page.getByTestId('line-row').or(page.getByTestId('line-pending'))).toHaveCount(10);
+  await expect(page.getByTestId('line-pending')).toHaveCount(0, { timeout: 20_000 });
+  await expect(page.getByTestId('line-row')).toHaveCount(10);
+  const shown = await page.getByTestId('line-weight-cell').allInnerTexts();
+  expect(shown).toEqual(weights.map((w) => (w.includes(',') ? w.padEnd(w.indexOf(',') + 4, '0') : w)));
+  await expect(page.getByTestId('total-lines')).toHaveText('10');
+  await expect(page.getByTestId('total-entry')).toHaveText('110,100 kg');
+
+  const detail = await (await page.request.get(`/v1/reception/tickets/${ticketId}`)).json();
+  expect(detail.lignes.map((l: { poids_kg: number }) => l.poids_kg)).toEqual(weights.map((w) => Number(w.replace(',', '.'))));
+
+  await test.step('a failed line shows its error and is sent again on retry', async () => {
+    failNext = true;
+    await page.keyboard.type('1,5');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('2,5');
+    await page.keyboard.press('Enter');
+    const failed = page.getByTestId('line-failed');
+    await expect(failed).toHaveCount(1);
+    await expect(failed.getByTestId('line-failed-error')).not.toBeEmpty();
+    // The line after it waits: order is kept.
+    await expect(page.getByTestId('line-pending')).toHaveCount(2);
+    await failed.getByTestId('line-retry').click();
+    await expect(page.getByTestId('line-pending')).toHaveCount(0, { timeout: 10_000 });
+    await expect(page.getByTestId('line-row')).toHaveCount(12);
+    const again = await page.getByTestId('line-weight-cell').allInnerTexts();
+    expect(again.slice(10)).toEqual(['1,500', '2,500']);
+  });
+
+  await test.step('Enter adds the line from the category and destination lists too', async () => {
+    await weight.focus();
+    await page.keyboard.type('3');
+    await page.getByTestId('line-category').focus();
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('line-row')).toHaveCount(13);
+    await expect(weight).toBeFocused();
+    await page.keyboard.type('4');
+    await page.getByTestId('line-destination').focus();
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('line-row')).toHaveCount(14);
+    const last = await page.getByTestId('line-weight-cell').allInnerTexts();
+    expect(last.slice(12)).toEqual(['3,000', '4,000']);
+  });
+
+  await page.unroute('**/api/reception_add_ligne');
+
+  await test.step('categories are found by any part of their name, sub-categories included', async () => {
+    await weight.focus();
+    await page.keyboard.type('2');
+    await page.getByTestId('line-category-search').fill('pe');
+    await expect(page.getByTestId('line-category-matches')).toContainText('catégorie');
+    await expect(page.getByTestId('line-category').locator('option:checked')).toHaveText(/Petit électroménager/);
+    // Enter from the search field adds the line with the category found.
+    await page.getByTestId('line-category-search').press('Enter');
+    await expect(page.getByTestId('line-row')).toHaveCount(15);
+    await expect(page.getByTestId('line-row').last()).toContainText('Petit électroménager');
+    await expect(page.getByTestId('line-category-search')).toHaveValue('');
+    await page.getByTestId('line-category-search').fill('zzz');
+    await expect(page.getByTestId('line-category-matches')).toContainText('Aucune catégorie');
+    await page.getByTestId('line-category-search').fill('');
+  });
+
+  await test.step('deleting a line asks first', async () => {
+    const last = page.getByTestId('line-row').last();
+    await last.getByTestId('line-delete').click();
+    await last.getByTestId('line-delete-cancel').click();
+    await expect(page.getByTestId('line-row')).toHaveCount(15);
+    await page.getByTestId('line-row').last().getByTestId('line-delete').click();
+    await page.getByTestId('line-delete-confirm').click();
+    await expect(page.getByTestId('line-row')).toHaveCount(14);
+    await expect(page.getByTestId('total-lines')).toHaveText('14');
+  });
+
+  // Dates read as in France.
+  await expect(page.getByTestId('ticket-title')).toHaveText(/^Ticket \d{4}-\d{5} du \d{2}\/\d{2}\/\d{4} \d{2}:\d{2}$/);
+  await page.getByTestId('close-ticket').click();
+  await page.getByTestId('close-ticket-confirm').click();
+  await expect(page.getByTestId('ticket-status')).toHaveText('Fermé');
+  await gotoHydrated(page, '/reception');
+  await page.getByTestId('close-poste').click();
+  await page.getByTestId('close-poste-confirm').click();
+  await expect(page.getByTestId('poste-status')).toHaveText('Aucun poste ouvert.');
+});
+
+test('ticket list: pages with the total, number search, filters kept in the URL', async ({ page }) => {
+  test.slow();
+  const admin = adminCredentials();
+  await login(page, admin.username, admin.password);
+  expect((await page.request.post('/v1/reception/postes/open')).status()).toBe(201);
+  const created: { id: string; number: string }[] = [];
+  for (let i = 0; i < 55; i++) {
+    const r = await page.request.post('/v1/reception/tickets');
+    expect(r.status()).toBe(201);
+    created.push(await r.json());
+  }
+  const all = await (await page.request.get('/v1/reception/tickets?page_size=1')).json();
+  const total: number = all.total;
+  expect(total).toBeGreaterThanOrEqual(55);
+
+  await gotoHydrated(page, '/reception');
+  await expect(page.getByTestId('tickets-range')).toHaveText(`1-50 sur ${total}`);
+  await expect(page.getByTestId('ticket-row')).toHaveCount(50);
+  // Latest first: the last ticket created heads the list, with its number.
+  await expect(page.getByTestId('ticket-number').first()).toHaveText(created[54].number);
+  await expect(page.getByTestId('tickets-previous')).toBeDisabled();
+
+  await page.getByTestId('tickets-next').click();
+  await expect(page).toHaveURL(/[?&]page=2\b/);
+  await expect(page.getByTestId('tickets-range')).toHaveText(`51-${Math.min(100, total)} sur ${total}`);
+  // A reload (or a shared link) shows the same page.
+  await gotoHydrated(page, page.url());
+  await expect(page.getByTestId('tickets-range')).toHaveText(`51-${Math.min(100, total)} sur ${total}`);
+  await page.getByTestId('tickets-previous').click();
+  await expect(page.getByTestId('tickets-range')).toHaveText(`1-50 sur ${total}`);
+
+  await test.step('search by number', async () => {
+    const wanted = created[3].number;
+    await page.getByTestId('tickets-number').fill(wanted);
+    await page.getByTestId('tickets-number').press('Enter');
+    await expect(page).toHaveURL(new RegExp(`[?&]number=${wanted}`));
+    await expect(page.getByTestId('ticket-row')).toHaveCount(1);
+    await expect(page.getByTestId('ticket-number')).toHaveText(wanted);
+    await expect(page.getByTestId('tickets-range')).toHaveText('1-1 sur 1');
+    await page.getByTestId('tickets-number').fill('pas-un-numero');
+    await page.getByTestId('tickets-number').press('Enter');
+    await expect(page.getByTestId('tickets-error')).toContainText('Numéro de ticket invalide');
+    await page.getByTestId('tickets-number').fill('');
+    await page.getByTestId('tickets-number').press('Enter');
+    await expect(page.getByTestId('ticket-row')).toHaveCount(50);
+  });
+
+  await test.step('filters are kept in the URL', async () => {
+    await page.getByTestId('tickets-period').selectOption('today');
+    await page.getByTestId('tickets-status').selectOption('opened');
+    await expect(page).toHaveURL(/[?&]status=opened\b/);
+    await expect(page).toHaveURL(/[?&]period=today\b/);
+    await page.getByTestId('tickets-benevole').selectOption({ label: 'Administrateur' });
+    await expect(page).toHaveURL(/[?&]benevole_id=[0-9a-f-]{36}/);
+    await expect(page.getByTestId('tickets-range')).toHaveText('1-50 sur 55');
+    await gotoHydrated(page, page.url());
+    await expect(page.getByTestId('tickets-status')).toHaveValue('opened');
+    await expect(page.getByTestId('tickets-period')).toHaveValue('today');
+    await expect(page.getByTestId('tickets-range')).toHaveText('1-50 sur 55');
+  });
+
+  for (const t of created) {
+    expect((await page.request.post(`/v1/reception/tickets/${t.id}/close`)).status()).toBe(200);
+  }
+  const poste = await (await page.request.get('/v1/reception/postes/current')).json();
+  expect((await page.request.post(`/v1/reception/postes/${poste.id}/close`)).status()).toBe(200);
 });

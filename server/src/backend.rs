@@ -6,7 +6,7 @@ use app::error::AppError;
 use app::mail::{MailStatus, OutboxEntry};
 use app::ids::{CategoryId, LigneId, PosteId, TicketId, UserId};
 use app::reception::{
-    Category, CategoryInput, CategoryUpdate, DownloadToken, Ligne, LigneInput, LigneUpdate, OpenPosteRequest, Poste, ReceptionFilter, ReceptionLiveStats,
+    Category, CategoryInput, CategoryUpdate, DownloadToken, Ligne, LigneInput, LigneUpdate, OpenPosteRequest, Page, PageRequest, Poste, ReceptionFilter, ReceptionLiveStats,
     Ticket, TicketDetail,
 };
 use http::{HeaderMap, HeaderValue};
@@ -60,8 +60,8 @@ impl Backend for AppState {
         r::close_poste(self, a, id).await
     }
     // The edge for server functions: filters are scoped to the caller here.
-    async fn list_tickets(&self, a: &UserView, f: ReceptionFilter) -> Result<Vec<Ticket>, AppError> {
-        r::list_tickets(self, a, f.scope(a)).await
+    async fn list_tickets(&self, a: &UserView, f: ReceptionFilter, page: PageRequest) -> Result<Page<Ticket>, AppError> {
+        r::list_tickets(self, a, f.scope(a), page).await
     }
     async fn list_postes(&self, a: &UserView, f: ReceptionFilter) -> Result<Vec<Poste>, AppError> {
         r::list_postes(self, a, f.scope(a)).await

@@ -3,7 +3,7 @@
 //! (`ticket_at`, which follows the poste for deferred entry), in Paris days.
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::{CategoryId, Destination, PosteId, Status, TicketId, UserId};
+use super::{CategoryId, Destination, PosteId, Status, TicketId, TicketNumber, UserId};
 use crate::auth::{Permission, UserView};
 use crate::error::AppError;
 use crate::filter::{id_words, period_fields, Fields, Filter, Scoped};
@@ -19,6 +19,8 @@ pub struct ReceptionFilter {
     pub category_id: Option<CategoryId>,
     pub destination: Option<Destination>,
     pub ticket_id: Option<TicketId>,
+    /// The ticket with this short number (`2026-00123`).
+    pub number: Option<TicketNumber>,
 }
 
 impl ReceptionFilter {
@@ -39,7 +41,7 @@ impl ReceptionFilter {
 }
 
 impl Filter for ReceptionFilter {
-    const FIELDS: &'static [&'static str] = &["period", "date_from", "date_to", "status", "poste_id", "benevole_id", "category_id", "destination", "ticket_id"];
+    const FIELDS: &'static [&'static str] = &["period", "date_from", "date_to", "status", "poste_id", "benevole_id", "category_id", "destination", "ticket_id", "number"];
 
     fn from_fields(f: &Fields<'_>) -> Result<Self, AppError> {
         Ok(Self {
@@ -50,6 +52,7 @@ impl Filter for ReceptionFilter {
             category_id: f.id("category_id")?,
             destination: f.parse("destination", Destination::parse)?,
             ticket_id: f.id("ticket_id")?,
+            number: f.parse("number", TicketNumber::parse)?,
         })
     }
 
@@ -66,6 +69,7 @@ impl Filter for ReceptionFilter {
         put("category_id", self.category_id.map(|v| v.to_string()));
         put("destination", self.destination.map(|v| v.as_str().to_string()));
         put("ticket_id", self.ticket_id.map(|v| v.to_string()));
+        put("number", self.number.map(|v| v.to_string()));
         out
     }
 

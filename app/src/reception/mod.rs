@@ -1,6 +1,7 @@
 //! Reception as both sides see it: postes, tickets, lines, categories, live KPIs and the
 //! one reception filter, shared so the browser and the server apply the same rules.
 mod filter;
+mod number;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -9,6 +10,9 @@ use crate::error::AppError;
 pub use crate::ids::{CategoryId, LigneId, PosteId, TicketId, UserId};
 use crate::weight::{line_weight, line_weight_opt, Weight};
 pub use filter::ReceptionFilter;
+pub use number::TicketNumber;
+/// Ticket lists are paged with the shared page request.
+pub use crate::paging::{Page, PageRequest};
 
 /// Where a line's material goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -67,6 +71,27 @@ pub struct Category {
     pub archived: bool,
 }
 
+/// A name as searched at the desk: lower case, French accents dropped, so that "pe",
+/// "électro" and "ELECTRO" all find "Petit électroménager". Kept small (no Unicode
+/// tables) because it runs in the browser.
+pub fn search_key(name: &str) -> String {
+    name.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'à' | 'â' | 'ä' | 'á' | 'ã' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'î' | 'ï' | 'í' | 'ì' => 'i',
+            'ô' | 'ö' | 'ó' | 'ò' | 'õ' => 'o',
+            'ù' | 'û' | 'ü' | 'ú' => 'u',
+            'ÿ' => 'y',
+            'ç' => 'c',
+            'œ' => 'o',
+            'æ' => 'a',
+            other => other,
+        })
+        .collect()
+}
+
 /// The tree flattened in display order (order, then name), children under their
 /// parent, with each category's depth; `keep` prunes a category and its subtree.
 pub fn category_tree(all: &[Category], keep: impl Fn(&Category) -> bool + Copy) -> Vec<(usize, &Category)> {
@@ -98,8 +123,10 @@ pub struct CategoryInput {
 pub struct CategoryUpdate {
     #[serde(default)]
     pub name: Option<String>,
-    /// `Some(None)` moves the category to the top level.
-    #[serde(default, deserialize_with = "double_option")]
+    /// `Some(None)` moves the category to the top level; `None` leaves the parent as
+    /// it is. Absent on the wire when `None`: a `null` there means "move to the top",
+    /// and archiving from the admin page (which sends this type) used to say so.
+    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<Option<CategoryId>>,
     #[serde(default)]
     pub display_order: Option<i32>,
@@ -164,6 +191,8 @@ pub struct OpenPosteRequest {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ticket {
     pub id: TicketId,
+    /// Short human number (`2026-00123`), shown beside the UUID.
+    pub number: TicketNumber,
     pub poste_id: PosteId,
     pub benevole_id: UserId,
     pub benevole_name: String,
@@ -283,4 +312,28 @@ pub struct CategoryStats {
 pub struct DownloadToken {
     pub token: String,
     pub expires_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn categories_are_found_by_any_part_of_their_name() {
+        assert!(search_key("Petit électroménager").contains(&search_key("pe")));
+        assert!(search_key("Petit électroménager").contains(&search_key("ELECTRO")));
+        assert!(search_key("Électroménager (DEEE)").contains(&search_key("electro")));
+        assert!(!search_key("Mobilier").contains(&search_key("pe")));
+    }
+
+    #[test]
+    fn a_category_update_keeps_its_meaning_on_the_wire() {
+        let id = CategoryId(uuid::Uuid::from_u128(3));
+        for parent_id in [None, Some(None), Some(Some(id))] {
+            let u = CategoryUpdate { parent_id, archived: Some(true), ..Default::default() };
+            let back: CategoryUpdate = serde_json::from_str(&serde_json::to_string(&u).unwrap()).unwrap();
+            assert_eq!(back.parent_id, parent_id);
+        }
+    }
+
 }

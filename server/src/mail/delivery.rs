@@ -149,7 +149,7 @@ async fn render_attachment(state: &AppState, spec: &ReportAttachment) -> Result<
         }
         "reception_ticket" => {
             let f = ReceptionFilter::from_json(&spec.filters).map_err(bad_filter)?.scope(&owner).resolve_in(tz, now);
-            let empty = state.store.list_tickets(&f, 1).await?.is_empty();
+            let empty = state.store.list_tickets(&f, 1, 0).await?.is_empty();
             (crate::reception::export::tickets_report(f, format, Dialect::French).map_err(bad_filter)?, empty)
         }
         other => return Err(refused(format!("Type de rapport inconnu : {other}."))),

@@ -2,6 +2,7 @@ use app::auth::{Permission, UserView};
 use app::error::AppError;
 use app::ids::CategoryId;
 use app::reception::{Category, CategoryInput, CategoryUpdate};
+use unicode_normalization::UnicodeNormalization;
 use uuid::Uuid;
 
 use crate::auth::require;
@@ -23,15 +24,39 @@ fn clean_name(raw: &str) -> Result<String, AppError> {
     Ok(name.to_string())
 }
 
+/// What two names must differ in to be told apart at the desk: not case, not accents,
+/// not spacing ("Mobilier", "mobilier", "Mobilîer" and "MOBILIER " are one name).
+fn name_key(name: &str) -> String {
+    name.nfd().filter(|c| !unicode_normalization::char::is_combining_mark(*c)).flat_map(char::to_lowercase).collect::<String>().split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Names are unique among the active children of one parent; archived categories do
+/// not count. `id` is the category being changed, which may keep its own name.
+fn check_unique_name(all: &[Category], id: Option<CategoryId>, parent: Option<CategoryId>, name: &str) -> Result<(), AppError> {
+    let key = name_key(name);
+    match all.iter().find(|c| Some(c.id) != id && c.parent_id == parent && !c.archived && name_key(&c.name) == key) {
+        None => Ok(()),
+        Some(twin) => {
+            let place = match parent.and_then(|p| all.iter().find(|c| c.id == p)) {
+                Some(p) => format!("sous « {} »", p.name),
+                None => "au premier niveau".to_string(),
+            };
+            Err(AppError::field(
+                "name",
+                format!("Une catégorie « {} » existe déjà {place} (majuscules et accents ne comptent pas) : choisissez un autre nom.", twin.name),
+            ))
+        }
+    }
+}
+
 /// Every category, archived ones included (statistics need them); the UI filters.
 pub async fn list_categories(state: &AppState, actor: &UserView) -> Result<Vec<Category>, AppError> {
     require(actor, Permission::ReceptionAccess)?;
     Ok(state.store.list_categories().await?)
 }
 
-async fn check_parent(state: &AppState, id: Option<CategoryId>, parent: Option<CategoryId>) -> Result<(), AppError> {
+fn check_parent(all: &[Category], id: Option<CategoryId>, parent: Option<CategoryId>) -> Result<(), AppError> {
     let Some(parent) = parent else { return Ok(()) };
-    let all = state.store.list_categories().await?;
     if !all.iter().any(|c| c.id == parent) {
         return Err(AppError::invalid("Catégorie parente introuvable."));
     }
@@ -53,7 +78,9 @@ async fn check_parent(state: &AppState, id: Option<CategoryId>, parent: Option<C
 pub async fn create_category(state: &AppState, actor: &UserView, input: CategoryInput) -> Result<Category, AppError> {
     require(actor, Permission::Admin)?;
     let name = clean_name(&input.name)?;
-    check_parent(state, None, input.parent_id).await?;
+    let all = state.store.list_categories().await?;
+    check_parent(&all, None, input.parent_id)?;
+    check_unique_name(&all, None, input.parent_id, &name)?;
     let c = Category {
         id: CategoryId(Uuid::new_v4()),
         parent_id: input.parent_id,
@@ -75,12 +102,33 @@ pub async fn update_category(state: &AppState, actor: &UserView, id: CategoryId,
         visible_reception: input.visible_reception,
         archived: input.archived,
     };
+    let all = state.store.list_categories().await?;
+    let current = all.iter().find(|c| c.id == id).ok_or_else(|| AppError::NotFound("Catégorie introuvable.".into()))?;
     if let Some(parent) = changes.parent_id {
-        check_parent(state, Some(id), parent).await?;
+        check_parent(&all, Some(id), parent)?;
+    }
+    // The category as it will be: if it is active, its name must be free among its siblings.
+    let parent = changes.parent_id.unwrap_or(current.parent_id);
+    if !changes.archived.unwrap_or(current.archived) {
+        check_unique_name(&all, Some(id), parent, changes.name.as_deref().unwrap_or(&current.name))?;
     }
     match state.store.update_category(id, &changes, state.clock.now()).await {
         Err(StoreError::NotFound) => return Err(AppError::NotFound("Catégorie introuvable.".into())),
         other => other?,
     }
     state.store.category(id).await?.ok_or_else(|| AppError::NotFound("Catégorie introuvable.".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::name_key;
+
+    #[test]
+    fn names_differing_in_case_accents_or_spacing_are_one() {
+        assert_eq!(name_key("Mobilier"), name_key("mobilier"));
+        assert_eq!(name_key("Mobilier"), name_key("Mobilîer"));
+        assert_eq!(name_key("Mobilier"), name_key("  MOBILIER "));
+        assert_eq!(name_key("Petit électroménager"), name_key("petit  ELECTROMÉNAGER"));
+        assert_ne!(name_key("Mobilier"), name_key("Mobiliers"));
+    }
 }

@@ -15,8 +15,9 @@ use crate::storage::ReceptionSnapshot;
 
 /// Columns of every line export (period, ticket, bulk detail). Dates are the ticket's
 /// date (which follows the poste for deferred entry) and the line's entry time.
-pub const LINE_COLUMNS: [Column; 14] = [
+pub const LINE_COLUMNS: [Column; 15] = [
     col("Ticket", "ticket_id", 38.0),
+    col("N° de ticket", "ticket_number", 12.0),
     col("Date du ticket", "ticket_at", 20.0),
     col("Statut du ticket", "ticket_status", 10.0),
     col("Poste", "poste_id", 38.0),
@@ -35,6 +36,7 @@ pub const LINE_COLUMNS: [Column; 14] = [
 fn line_cells(l: &ExportLine) -> Vec<Cell<'_>> {
     vec![
         Cell::code(&l.ticket_id),
+        Cell::code(&l.ticket_number),
         Cell::Instant(l.ticket_at),
         Cell::code(l.ticket_status.as_str()),
         Cell::code(&l.poste_id),
@@ -51,8 +53,9 @@ fn line_cells(l: &ExportLine) -> Vec<Cell<'_>> {
     ]
 }
 
-pub const TICKET_COLUMNS: [Column; 10] = [
+pub const TICKET_COLUMNS: [Column; 11] = [
     col("Ticket", "ticket_id", 38.0),
+    col("N° de ticket", "ticket_number", 12.0),
     col("Date du ticket", "ticket_at", 20.0),
     col("Statut", "status", 10.0),
     col("Poste", "poste_id", 38.0),
@@ -67,6 +70,7 @@ pub const TICKET_COLUMNS: [Column; 10] = [
 fn ticket_cells(t: &Ticket) -> Vec<Cell<'_>> {
     vec![
         Cell::Code(t.id.to_string().into()),
+        Cell::Code(t.number.to_string().into()),
         Cell::Instant(t.ticket_at),
         Cell::code(t.status.as_str()),
         Cell::Code(t.poste_id.to_string().into()),

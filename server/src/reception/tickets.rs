@@ -2,8 +2,10 @@ use app::auth::{Permission, UserView};
 use app::error::AppError;
 use app::filter::Scoped;
 use app::ids::{CategoryId, LigneId, TicketId};
+use app::reception::{Ligne, LigneInput, LigneUpdate, Page, PageRequest, ReceptionFilter, Status, Ticket, TicketDetail};
 use app::text::clean_text;
-use app::reception::{Ligne, LigneInput, LigneUpdate, ReceptionFilter, Status, Ticket, TicketDetail};
+use app::time::paris_date;
+use chrono::Datelike;
 use uuid::Uuid;
 
 use super::visible_ticket;
@@ -22,19 +24,22 @@ pub async fn create_ticket(state: &AppState, actor: &UserView) -> Result<TicketD
     let now = state.clock.now();
     let ticket_at = if poste.is_deferred { poste.opened_at } else { now };
     let id = TicketId(Uuid::new_v4());
-    if !state.store.insert_ticket(&NewTicket { id, poste_id: poste.id, benevole_id: actor.id, ticket_at, now }).await? {
+    // Numbered within the Paris year of its date (a deferred poste's year, say).
+    let year = paris_date(ticket_at).year();
+    if !state.store.insert_ticket(&NewTicket { id, poste_id: poste.id, benevole_id: actor.id, ticket_at, year, now }).await? {
         return Err(AppError::Conflict("Le poste a été fermé entre-temps.".into()));
     }
     get_ticket(state, actor, id).await
 }
 
-/// The ticket list's length: issue 9 brings paging.
-const LIST_LIMIT: i64 = 500;
-
-/// Tickets matching the filter, scoped at the edge (bénévoles see their own).
-pub async fn list_tickets(state: &AppState, actor: &UserView, filter: Scoped<ReceptionFilter>) -> Result<Vec<Ticket>, AppError> {
+/// One page of the tickets matching the filter (scoped at the edge: bénévoles see
+/// their own), latest first, with the count of them all.
+pub async fn list_tickets(state: &AppState, actor: &UserView, filter: Scoped<ReceptionFilter>, page: PageRequest) -> Result<Page<Ticket>, AppError> {
     require(actor, Permission::ReceptionAccess)?;
-    Ok(state.store.list_tickets(&filter.resolve(state.clock.now()), LIST_LIMIT).await?)
+    let f = filter.resolve(state.clock.now());
+    let total = state.store.count_tickets(&f).await?;
+    let items = state.store.list_tickets(&f, i64::from(page.page_size), page.offset()).await?;
+    Ok(Page { items, total, page: page.page, page_size: page.page_size })
 }
 
 pub async fn get_ticket(state: &AppState, actor: &UserView, id: TicketId) -> Result<TicketDetail, AppError> {

@@ -4,7 +4,7 @@ use app::error::AppError;
 use app::filter::Filter;
 use app::ids::{CategoryId, LigneId, PosteId, TicketId};
 use app::reception::{
-    Category, CategoryInput, CategoryUpdate, DownloadToken, Ligne, LigneInput, LigneUpdate, OpenPosteRequest, Poste, ReceptionFilter, ReceptionLiveStats,
+    Category, CategoryInput, CategoryUpdate, DownloadToken, Ligne, LigneInput, LigneUpdate, OpenPosteRequest, Page, PageRequest, Poste, ReceptionFilter, ReceptionLiveStats,
     Ticket, TicketDetail,
 };
 use axum::extract::{Path, State};
@@ -65,11 +65,13 @@ pub async fn create_ticket(State(s): State<AppState>, caller: Caller) -> ApiResu
     Ok((StatusCode::CREATED, Json(crate::reception::create_ticket(&s, reception(&caller)?).await?)))
 }
 
-/// `GET /v1/reception/tickets?period=…|date_from=…&date_to=…&status=…&poste_id=…&benevole_id=…&category_id=…&destination=…`
-pub async fn list_tickets(State(s): State<AppState>, caller: Caller, ApiQuery(q): ApiQuery<Pairs>) -> ApiResult<Json<Vec<Ticket>>> {
+/// `GET /v1/reception/tickets?period=…|date_from=…&date_to=…&status=…&poste_id=…&benevole_id=…&category_id=…&destination=…&number=…`
+/// with `page` (from 1) and `page_size` (50, at most 500): `{"items", "total", "page", "page_size"}`.
+pub async fn list_tickets(State(s): State<AppState>, caller: Caller, ApiQuery(q): ApiQuery<Pairs>) -> ApiResult<Json<Page<Ticket>>> {
     let actor = reception(&caller)?;
-    let filter = ReceptionFilter::from_pairs(pairs(&q), &[])?.scope(actor);
-    Ok(Json(crate::reception::list_tickets(&s, actor, filter).await?))
+    let filter = ReceptionFilter::from_pairs(pairs(&q), &PageRequest::FIELDS)?.scope(actor);
+    let page = PageRequest::from_pairs(pairs(&q))?;
+    Ok(Json(crate::reception::list_tickets(&s, actor, filter, page).await?))
 }
 
 /// `GET /v1/reception/postes?period=…&benevole_id=…`: postes opened in the period.

@@ -6,10 +6,10 @@
 //! is mapped once, next to the `SELECT` whose columns it reads by position.
 use app::filter::Resolved;
 use app::ids::{CategoryId, LigneId, PosteId, TicketId, UserId};
-use app::reception::{Category, Destination, Ligne, Poste, ReceptionFilter, Status, Ticket};
+use app::reception::{Category, Destination, Ligne, Poste, ReceptionFilter, Status, Ticket, TicketNumber};
 use app::time::UtcRange;
 use app::weight::Weight;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use tokio::sync::mpsc;
 
 use super::sql::{insert_rows, p, unique_as_conflict, Database, FromRow, Params, RowLock, RowReader, Snapshot, SqlStore};
@@ -30,6 +30,8 @@ pub struct NewTicket {
     pub poste_id: PosteId,
     pub benevole_id: UserId,
     pub ticket_at: DateTime<Utc>,
+    /// The Paris year of `ticket_at`, whose sequence numbers the ticket.
+    pub year: i32,
     pub now: DateTime<Utc>,
 }
 
@@ -136,6 +138,7 @@ pub struct DayStats {
 #[derive(Clone, Debug)]
 pub struct ExportLine {
     pub ticket_id: String,
+    pub ticket_number: String,
     pub ticket_at: DateTime<Utc>,
     pub ticket_status: Status,
     pub poste_id: String,
@@ -181,12 +184,16 @@ pub trait ReceptionStore: Send + Sync {
     async fn close_poste(&self, id: PosteId, by: UserId, now: DateTime<Utc>) -> StoreResult<bool>;
     async fn count_open_tickets(&self, poste_id: PosteId) -> StoreResult<i64>;
 
-    /// Inserts the ticket only if its poste is still open; false otherwise.
+    /// Inserts the ticket only if its poste is still open; false otherwise. Its number
+    /// is the next of its year, taken in the same transaction: no gap, no duplicate.
     async fn insert_ticket(&self, t: &NewTicket) -> StoreResult<bool>;
     async fn ticket(&self, id: TicketId) -> StoreResult<Option<Ticket>>;
-    /// Tickets matching the filter, latest first; with a line condition, only tickets
-    /// having matching lines, and their totals count those lines only.
-    async fn list_tickets(&self, f: &Resolved<ReceptionFilter>, limit: i64) -> StoreResult<Vec<Ticket>>;
+    /// Tickets matching the filter, latest first, `limit` of them after `offset`; with a
+    /// line condition, only tickets having matching lines, and their totals count those
+    /// lines only.
+    async fn list_tickets(&self, f: &Resolved<ReceptionFilter>, limit: i64, offset: i64) -> StoreResult<Vec<Ticket>>;
+    /// How many tickets [`ReceptionStore::list_tickets`] would give without a limit.
+    async fn count_tickets(&self, f: &Resolved<ReceptionFilter>) -> StoreResult<i64>;
     async fn close_ticket(&self, id: TicketId, now: DateTime<Utc>) -> StoreResult<bool>;
     async fn lignes(&self, ticket_id: TicketId) -> StoreResult<Vec<Ligne>>;
     async fn ligne(&self, ticket_id: TicketId, ligne_id: LigneId) -> StoreResult<Option<Ligne>>;
@@ -235,6 +242,12 @@ fn destination_of(s: &str) -> StoreResult<Destination> {
     Destination::parse(s).map_err(|_| StoreError::Corrupt(format!("destination {s:?}")))
 }
 
+/// A ticket's number from its year and sequence columns, `i` and `i + 1`.
+fn number_of(r: &impl RowReader, i: usize) -> StoreResult<TicketNumber> {
+    let year = i32::try_from(r.int(i)?).map_err(|_| StoreError::Corrupt("ticket number year".into()))?;
+    Ok(TicketNumber { year, seq: r.int(i + 1)? })
+}
+
 const CATEGORY_SELECT: &str = "SELECT id, parent_id, name, display_order, visible_reception, archived_at FROM categories";
 
 impl FromRow for Category {
@@ -276,7 +289,8 @@ fn ticket_select(lines: &str) -> String {
                 t.ticket_at, t.created_at, t.closed_at, p.is_deferred,
                 (SELECT COUNT(*) FROM lignes l WHERE l.ticket_id = t.id AND {lines}),
                 CAST(COALESCE((SELECT SUM(l.poids_g) FROM lignes l WHERE l.ticket_id = t.id AND l.is_exit = FALSE AND {lines}), 0) AS BIGINT),
-                CAST(COALESCE((SELECT SUM(l.poids_g) FROM lignes l WHERE l.ticket_id = t.id AND l.is_exit = TRUE AND {lines}), 0) AS BIGINT)
+                CAST(COALESCE((SELECT SUM(l.poids_g) FROM lignes l WHERE l.ticket_id = t.id AND l.is_exit = TRUE AND {lines}), 0) AS BIGINT),
+                t.number_year, t.number_seq
          FROM tickets t JOIN users u ON u.id = t.benevole_id JOIN postes p ON p.id = t.poste_id"
     )
 }
@@ -296,6 +310,7 @@ impl FromRow for Ticket {
             lines_count: r.int(9)?,
             entry_weight_kg: Weight::from_grams(r.int(10)?),
             exit_weight_kg: Weight::from_grams(r.int(11)?),
+            number: number_of(r, 12)?,
         })
     }
 }
@@ -350,6 +365,7 @@ impl FromRow for ExportLine {
     fn from_row(r: &impl RowReader) -> StoreResult<Self> {
         Ok(ExportLine {
             ticket_id: r.uuid_text(0)?,
+            ticket_number: number_of(r, 14)?.to_string(),
             ticket_at: r.ts(1)?,
             ticket_status: status_of(&r.text(2)?)?,
             poste_id: r.uuid_text(3)?,
@@ -382,7 +398,7 @@ impl FromRow for SummaryRow {
 
 /// The parameters of [`FILTER_CTE`] and [`LINE_FILTER_WHERE`], in order, for every
 /// driver: $1..$2 the period, $3 category (with descendants), $4 destination, $5 poste,
-/// $6 ticket, $7 bénévole, $8 status.
+/// $6 ticket, $7 bénévole, $8 status, $9..$10 the ticket number's year and sequence.
 fn filter_params(f: &Resolved<ReceptionFilter>) -> Params {
     let (range, x) = (f.range(), f.filter());
     vec![
@@ -394,6 +410,8 @@ fn filter_params(f: &Resolved<ReceptionFilter>) -> Params {
         p(x.ticket_id),
         p(x.benevole_id),
         p(x.status.map(|s| s.as_str())),
+        p(x.number.map(|n| i64::from(n.year))),
+        p(x.number.map(|n| n.seq)),
     ]
 }
 
@@ -409,28 +427,43 @@ const LINE_FILTER_WHERE: &str = "t.ticket_at >= $1 AND t.ticket_at < $2
         AND ($5 IS NULL OR t.poste_id = $5)
         AND ($6 IS NULL OR t.id = $6)
         AND ($7 IS NULL OR t.benevole_id = $7)
-        AND ($8 IS NULL OR t.status = $8)";
+        AND ($8 IS NULL OR t.status = $8)
+        AND ($9 IS NULL OR (t.number_year = $9 AND t.number_seq = $10))";
 
 /// The line conditions alone ($3 category, $4 destination), for ticket totals that
 /// match a filtered export.
 const LINE_ONLY_FILTER: &str = "($3 IS NULL OR l.category_id IN (SELECT id FROM cat_filter)) AND ($4 IS NULL OR l.destination = $4)";
 
-/// Tickets of the filter ($9: the limit): with a line condition, only tickets having
-/// matching lines, and their totals count those lines only.
-fn tickets_sql() -> String {
-    format!(
-        "{FILTER_CTE}
-         {select}
-         WHERE t.ticket_at >= $1 AND t.ticket_at < $2
+/// The tickets of the filter: with a line condition, only tickets having matching
+/// lines.
+const TICKET_FILTER_WHERE: &str = "t.ticket_at >= $1 AND t.ticket_at < $2
            AND ($5 IS NULL OR t.poste_id = $5)
            AND ($6 IS NULL OR t.id = $6)
            AND ($7 IS NULL OR t.benevole_id = $7)
            AND ($8 IS NULL OR t.status = $8)
+           AND ($9 IS NULL OR (t.number_year = $9 AND t.number_seq = $10))
            AND (($3 IS NULL AND $4 IS NULL) OR EXISTS (
-                SELECT 1 FROM lignes l WHERE l.ticket_id = t.id AND {LINE_ONLY_FILTER}))
-         ORDER BY t.ticket_at DESC, t.id
-         LIMIT $9",
-        select = ticket_select(LINE_ONLY_FILTER)
+                SELECT 1 FROM lignes l WHERE l.ticket_id = t.id AND {LINE_ONLY_FILTER}))";
+
+/// Tickets of the filter, latest first ($11 the limit, $12 the offset); with a line
+/// condition, their totals count the matching lines only.
+fn tickets_sql() -> String {
+    format!(
+        "{FILTER_CTE}
+         {select}
+         WHERE {filter}
+         ORDER BY t.ticket_at DESC, t.number_year DESC, t.number_seq DESC
+         LIMIT $11 OFFSET $12",
+        select = ticket_select(LINE_ONLY_FILTER),
+        filter = TICKET_FILTER_WHERE.replace("{LINE_ONLY_FILTER}", LINE_ONLY_FILTER)
+    )
+}
+
+fn count_tickets_sql() -> String {
+    format!(
+        "{FILTER_CTE}
+         SELECT COUNT(*) FROM tickets t WHERE {filter}",
+        filter = TICKET_FILTER_WHERE.replace("{LINE_ONLY_FILTER}", LINE_ONLY_FILTER)
     )
 }
 
@@ -439,7 +472,8 @@ fn export_lines_sql() -> String {
     format!(
         "{FILTER_CTE}
          SELECT t.id, t.ticket_at, t.status, t.poste_id, p.is_deferred, u.display_name,
-                l.id, l.created_at, c.name, pc.name, l.poids_g, l.destination, l.notes, l.is_exit
+                l.id, l.created_at, c.name, pc.name, l.poids_g, l.destination, l.notes, l.is_exit,
+                t.number_year, t.number_seq
          FROM lignes l
          JOIN tickets t ON t.id = l.ticket_id
          JOIN postes p ON p.id = t.poste_id
@@ -447,7 +481,7 @@ fn export_lines_sql() -> String {
          JOIN categories c ON c.id = l.category_id
          LEFT JOIN categories pc ON pc.id = c.parent_id
          WHERE {LINE_FILTER_WHERE}
-         ORDER BY t.ticket_at, t.id, l.created_at, l.id"
+         ORDER BY t.ticket_at, t.number_year, t.number_seq, l.created_at, l.id"
     )
 }
 
@@ -554,20 +588,34 @@ impl<D: Database> ReceptionStore for SqlStore<D> {
     }
 
     async fn insert_ticket(&self, t: &NewTicket) -> StoreResult<bool> {
-        let sql = "INSERT INTO tickets (id, poste_id, benevole_id, status, ticket_at, created_at, closed_at)
-                   SELECT $1, p.id, $3, 'opened', $4, $5, NULL FROM postes p WHERE p.id = $2 AND p.closed_at IS NULL";
-        let params = vec![p(t.id), p(t.poste_id), p(t.benevole_id), p(t.ticket_at), p(t.now)];
-        Ok(self.db.guarded_write(RowLock::share("postes", t.poste_id), sql, params).await? == 1)
+        // First the year's counter, only while the poste is open (nothing is written
+        // otherwise): its row stays locked until the commit, so concurrent creations take
+        // their numbers one after the other. Then the ticket, with the counter's value.
+        let year = i64::from(t.year);
+        let bump = "INSERT INTO ticket_counters (year, last)
+                    SELECT $1, 1 FROM postes p WHERE p.id = $2 AND p.closed_at IS NULL
+                    ON CONFLICT (year) DO UPDATE SET last = ticket_counters.last + 1";
+        let insert = "INSERT INTO tickets (id, poste_id, benevole_id, status, ticket_at, created_at, closed_at, number_year, number_seq)
+                      SELECT $1, $2, $3, 'opened', $4, $5, NULL, c.year, c.last FROM ticket_counters c WHERE c.year = $6";
+        let params = vec![p(t.id), p(t.poste_id), p(t.benevole_id), p(t.ticket_at), p(t.now), p(year)];
+        self.db
+            .guarded_batch(RowLock::share("postes", t.poste_id), (bump.to_string(), vec![p(year), p(t.poste_id)]), vec![(insert.to_string(), params)])
+            .await
     }
 
     async fn ticket(&self, id: TicketId) -> StoreResult<Option<Ticket>> {
         self.db.fetch_optional(&format!("{} WHERE t.id = $1", ticket_select("TRUE")), vec![p(id)]).await
     }
 
-    async fn list_tickets(&self, f: &Resolved<ReceptionFilter>, limit: i64) -> StoreResult<Vec<Ticket>> {
+    async fn list_tickets(&self, f: &Resolved<ReceptionFilter>, limit: i64, offset: i64) -> StoreResult<Vec<Ticket>> {
         let mut params = filter_params(f);
         params.push(p(limit));
+        params.push(p(offset));
         self.db.fetch_all(&tickets_sql(), params).await
+    }
+
+    async fn count_tickets(&self, f: &Resolved<ReceptionFilter>) -> StoreResult<i64> {
+        self.db.fetch_one(&count_tickets_sql(), filter_params(f)).await
     }
 
     async fn close_ticket(&self, id: TicketId, now: DateTime<Utc>) -> StoreResult<bool> {
@@ -712,12 +760,17 @@ impl<D: Database> ReceptionStore for SqlStore<D> {
             .into_iter()
             .map(|x| vec![p(x.id), p(x.opened_by), p(x.opened_at), p(x.closed_at), p(x.closed_at.map(|_| x.opened_by)), p(x.is_deferred), p(x.opened_at)])
             .collect();
+        // Tickets are numbered after their year's counter, in the order given: written
+        // with a provisional negative sequence (unique within the batch), then renumbered
+        // and the counters moved on, all in the batch's transaction.
         let tickets = h
             .tickets
             .into_iter()
-            .map(|t| {
+            .enumerate()
+            .map(|(i, t)| {
                 let status = if t.closed_at.is_some() { Status::Closed } else { Status::Opened };
-                vec![p(t.id), p(t.poste_id), p(t.benevole_id), p(status.as_str()), p(t.ticket_at), p(t.ticket_at), p(t.closed_at)]
+                let year = i64::from(app::time::paris_date(t.ticket_at).year());
+                vec![p(t.id), p(t.poste_id), p(t.benevole_id), p(status.as_str()), p(t.ticket_at), p(t.ticket_at), p(t.closed_at), p(year), p(-(i as i64) - 1)]
             })
             .collect();
         let lignes = h
@@ -726,7 +779,26 @@ impl<D: Database> ReceptionStore for SqlStore<D> {
             .map(|l| vec![p(l.id), p(l.ticket_id), p(l.category_id), p(l.poids.grams()), p(l.destination.as_str()), p(l.notes), p(l.is_exit), p(l.now), p(l.now)])
             .collect();
         let mut statements = insert_rows::<D>("postes", &["id", "opened_by", "opened_at", "closed_at", "closed_by", "is_deferred", "created_at"], postes);
-        statements.extend(insert_rows::<D>("tickets", &["id", "poste_id", "benevole_id", "status", "ticket_at", "created_at", "closed_at"], tickets));
+        statements.extend(insert_rows::<D>(
+            "tickets",
+            &["id", "poste_id", "benevole_id", "status", "ticket_at", "created_at", "closed_at", "number_year", "number_seq"],
+            tickets,
+        ));
+        statements.push((
+            "UPDATE tickets SET number_seq = r.n
+             FROM (SELECT t.id, COALESCE((SELECT c.last FROM ticket_counters c WHERE c.year = t.number_year), 0)
+                                + ROW_NUMBER() OVER (PARTITION BY t.number_year ORDER BY t.number_seq DESC) AS n
+                   FROM tickets t WHERE t.number_seq < 0) AS r
+             WHERE r.id = tickets.id"
+                .to_string(),
+            vec![],
+        ));
+        statements.push((
+            "INSERT INTO ticket_counters (year, last) SELECT number_year, MAX(number_seq) FROM tickets WHERE true GROUP BY number_year
+             ON CONFLICT (year) DO UPDATE SET last = excluded.last"
+                .to_string(),
+            vec![],
+        ));
         statements.extend(insert_rows::<D>(
             "lignes",
             &["id", "ticket_id", "category_id", "poids_g", "destination", "notes", "is_exit", "created_at", "updated_at"],
@@ -752,6 +824,7 @@ impl<S: Snapshot> ReceptionSnapshot for ReceptionSnap<S> {
     async fn tickets(&mut self, f: &Resolved<ReceptionFilter>, out: &mpsc::Sender<StoreResult<Vec<Ticket>>>) -> StoreResult<u64> {
         let mut params = filter_params(f);
         params.push(p(i64::MAX));
+        params.push(p(0i64));
         self.0.stream(&tickets_sql(), params, out).await
     }
 

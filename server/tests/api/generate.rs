@@ -37,26 +37,37 @@ struct Seen {
 async fn seen(app: &TestApp, from: NaiveDate, to: NaiveDate) -> Seen {
     let period = format!("date_from={from}&date_to={to}");
     let postes = app.client.get(app.url(&format!("/v1/reception/postes?{period}"))).send().await.unwrap().json().await.unwrap();
-    let tickets = app.client.get(app.url(&format!("/v1/reception/tickets?{period}"))).send().await.unwrap().json().await.unwrap();
+    // Every page of the ticket list (at most 500 a page).
+    let mut tickets: Vec<Ticket> = Vec::new();
+    for page in 1.. {
+        let p: app::paging::Page<Ticket> =
+            app.client.get(app.url(&format!("/v1/reception/tickets?{period}&page={page}&page_size=500"))).send().await.unwrap().json().await.unwrap();
+        let last = p.items.len() < 500;
+        tickets.extend(p.items);
+        if last {
+            assert_eq!(tickets.len() as i64, p.total);
+            break;
+        }
+    }
     let r = app.client.get(app.url(&format!("/v1/reception/lignes/export-csv?{period}&dialect=standard"))).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let csv = r.text().await.unwrap();
     let mut rows = csv.split("\r\n").filter(|l| !l.is_empty());
     assert_eq!(
         rows.next(),
-        Some("ticket_id,ticket_at,ticket_status,poste_id,is_deferred,benevole,ligne_id,ligne_created_at,category,parent_category,poids_kg,destination,is_exit,notes")
+        Some("ticket_id,ticket_number,ticket_at,ticket_status,poste_id,is_deferred,benevole,ligne_id,ligne_created_at,category,parent_category,poids_kg,destination,is_exit,notes")
     );
     // Notes, the last column, are the only cells that may hold commas (and quotes).
     let lines = rows
         .map(|row| {
-            let f: Vec<&str> = row.splitn(14, ',').collect();
-            let ticket_at = DateTime::parse_from_rfc3339(f[1]).unwrap_or_else(|e| panic!("{row}: {e}"));
+            let f: Vec<&str> = row.splitn(15, ',').collect();
+            let ticket_at = DateTime::parse_from_rfc3339(f[2]).unwrap_or_else(|e| panic!("{row}: {e}"));
             CsvLine {
                 ticket_id: f[0].to_string(),
                 ticket_day: paris_date(ticket_at.with_timezone(&Utc)),
-                ligne_id: f[6].to_string(),
-                poids: Weight::parse(f[10]).unwrap(),
-                is_exit: f[12] == "true",
+                ligne_id: f[7].to_string(),
+                poids: Weight::parse(f[11]).unwrap(),
+                is_exit: f[13] == "true",
             }
         })
         .collect();
@@ -83,6 +94,8 @@ fn assert_complete(s: &Seen, g: &Generated, first: NaiveDate, today: NaiveDate) 
     assert!(postes_per_day.values().all(|&n| n == 3), "three postes a day: {postes_per_day:?}");
 
     assert_eq!(s.tickets.len() as u64, g.tickets);
+    let numbers: HashSet<String> = s.tickets.iter().map(|t| t.number.to_string()).collect();
+    assert_eq!(numbers.len(), s.tickets.len(), "every generated ticket has a number of its own");
     assert_eq!(s.tickets.iter().map(|t| t.lines_count as u64).sum::<u64>(), g.lines);
     assert_eq!(Weight::from_grams(s.tickets.iter().map(|t| t.entry_weight_kg.grams()).sum()), g.entry_weight);
     assert_eq!(Weight::from_grams(s.tickets.iter().map(|t| t.exit_weight_kg.grams()).sum()), g.exit_weight);

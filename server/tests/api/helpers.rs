@@ -54,7 +54,7 @@ pub async fn fresh_database_url(db: Db, dir: &std::path::Path) -> String {
     }
 }
 
-async fn fresh_postgres_url() -> String {
+pub async fn fresh_postgres_url() -> String {
     let base = std::env::var("TEST_POSTGRES_URL")
         .expect("TEST_POSTGRES_URL is not set: run scripts/test.sh, or set RECYCLIQUE_SKIP_POSTGRES=1 to skip PostgreSQL");
     let name = format!("recyclique_test_{}", uuid::Uuid::new_v4().simple());
@@ -292,6 +292,11 @@ impl TestApp {
         let poste = Uuid::new_v4();
         let tickets: Vec<Uuid> = (0..n.div_ceil(8)).map(|_| Uuid::new_v4()).collect();
         let lines: Vec<(Uuid, Uuid, i64)> = (0..n).map(|i| (Uuid::new_v4(), tickets[i / 8], 100 + i as i64)).collect();
+        // Numbered after the tickets the test made, as the server would (then the counter).
+        let year = i64::from(chrono::Datelike::year(&app::time::paris_date(now)));
+        let last = "SELECT COALESCE(MAX(number_seq), 0) FROM tickets WHERE number_year = $1";
+        let counter = "INSERT INTO ticket_counters (year, last) SELECT number_year, MAX(number_seq) FROM tickets WHERE number_year = $1 GROUP BY number_year
+                       ON CONFLICT (year) DO UPDATE SET last = excluded.last";
         if self.db_url.starts_with("sqlite:") {
             let pool = sqlx::SqlitePool::connect(&self.db_url).await.unwrap();
             let t = now.timestamp_micros();
@@ -302,13 +307,18 @@ impl TestApp {
                 .execute(&pool)
                 .await
                 .unwrap();
-            for chunk in tickets.chunks(500) {
-                let mut q: QueryBuilder<sqlx::Sqlite> = QueryBuilder::new("INSERT INTO tickets (id, poste_id, benevole_id, status, ticket_at, created_at, closed_at) ");
-                q.push_values(chunk, |mut b, id| {
+            let base: i64 = sqlx::query_scalar(last).bind(year).fetch_one(&pool).await.unwrap();
+            let numbered: Vec<(Uuid, i64)> = tickets.iter().enumerate().map(|(i, id)| (*id, base + i as i64 + 1)).collect();
+            for chunk in numbered.chunks(500) {
+                let mut q: QueryBuilder<sqlx::Sqlite> =
+                    QueryBuilder::new("INSERT INTO tickets (id, poste_id, benevole_id, status, ticket_at, created_at, closed_at, number_year, number_seq) ");
+                q.push_values(chunk, |mut b, (id, seq)| {
                     b.push_bind(id.to_string()).push_bind(poste.to_string()).push_bind(admin.to_string()).push_bind("closed").push_bind(t).push_bind(t).push_bind(t);
+                    b.push_bind(year).push_bind(*seq);
                 });
                 q.build().execute(&pool).await.unwrap();
             }
+            sqlx::query(counter).bind(year).execute(&pool).await.unwrap();
             for chunk in lines.chunks(500) {
                 let mut q: QueryBuilder<sqlx::Sqlite> =
                     QueryBuilder::new("INSERT INTO lignes (id, ticket_id, category_id, poids_g, destination, notes, is_exit, created_at, updated_at) ");
@@ -327,13 +337,18 @@ impl TestApp {
                 .execute(&pool)
                 .await
                 .unwrap();
-            for chunk in tickets.chunks(500) {
-                let mut q: QueryBuilder<sqlx::Postgres> = QueryBuilder::new("INSERT INTO tickets (id, poste_id, benevole_id, status, ticket_at, created_at, closed_at) ");
-                q.push_values(chunk, |mut b, id| {
+            let base: i64 = sqlx::query_scalar(last).bind(year).fetch_one(&pool).await.unwrap();
+            let numbered: Vec<(Uuid, i64)> = tickets.iter().enumerate().map(|(i, id)| (*id, base + i as i64 + 1)).collect();
+            for chunk in numbered.chunks(500) {
+                let mut q: QueryBuilder<sqlx::Postgres> =
+                    QueryBuilder::new("INSERT INTO tickets (id, poste_id, benevole_id, status, ticket_at, created_at, closed_at, number_year, number_seq) ");
+                q.push_values(chunk, |mut b, (id, seq)| {
                     b.push_bind(*id).push_bind(poste).push_bind(admin).push_bind("closed").push_bind(now).push_bind(now).push_bind(now);
+                    b.push_bind(year).push_bind(*seq);
                 });
                 q.build().execute(&pool).await.unwrap();
             }
+            sqlx::query(counter).bind(year).execute(&pool).await.unwrap();
             for chunk in lines.chunks(500) {
                 let mut q: QueryBuilder<sqlx::Postgres> =
                     QueryBuilder::new("INSERT INTO lignes (id, ticket_id, category_id, poids_g, destination, notes, is_exit, created_at, updated_at) ");

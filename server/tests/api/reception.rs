@@ -74,7 +74,7 @@ async fn closing_races_with_line_writes_without_losing_the_rule(db: Db) {
             other => panic!("a ticket creation racing a close must answer 201 or 409, not {other}"),
         }
     }
-    let open = app.get_json(&app.client, &format!("/v1/reception/tickets?poste_id={poste}&status=opened")).await.as_array().unwrap().len();
+    let open = app.get_json(&app.client, &format!("/v1/reception/tickets?poste_id={poste}&status=opened")).await["items"].as_array().unwrap().len();
     let current = app.client.get(app.url("/v1/reception/postes/current")).send().await.unwrap().status();
     match close {
         StatusCode::OK => {
@@ -103,7 +103,7 @@ async fn ticket_lists_filter_by_status_period_poste_and_benevole(db: Db) {
     let m2 = app.new_ticket(&marie).await;
     let p1 = app.new_ticket(&paul).await;
     let ids = |v: Value| -> Vec<String> {
-        let mut ids: Vec<String> = v.as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap().to_string()).collect();
+        let mut ids: Vec<String> = v["items"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap().to_string()).collect();
         ids.sort();
         ids
     };
@@ -158,7 +158,7 @@ async fn postes_open_close_and_refuse_with_open_tickets(db: Db) {
     assert_detail(paul.post(app.url(&format!("/v1/reception/postes/{poste}/close"))).send().await.unwrap(), StatusCode::FORBIDDEN, "autre utilisateur").await;
 
     let tickets = app.get_json(&c, "/v1/reception/tickets?status=opened").await;
-    let open: Vec<_> = tickets.as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap().to_string()).collect();
+    let open: Vec<_> = tickets["items"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap().to_string()).collect();
     assert_eq!(open.len(), 1);
     app.close_ticket(&c, &open[0]).await;
     assert_detail(c.post(app.url(&format!("/v1/reception/tickets/{}/close", open[0]))).send().await.unwrap(), StatusCode::CONFLICT, "déjà fermé").await;
@@ -197,9 +197,9 @@ async fn deferred_postes_date_their_tickets(db: Db) {
     assert_eq!(ticket["is_deferred"], true);
     // Listed on its logbook day, not on the day it was typed.
     let on_day = app.get_json(&app.client, "/v1/reception/tickets?date_from=2026-03-01&date_to=2026-03-01").await;
-    assert_eq!(on_day.as_array().unwrap().len(), 1);
+    assert_eq!(on_day["items"].as_array().unwrap().len(), 1);
     let today = app.get_json(&app.client, "/v1/reception/tickets?date_from=2026-03-15&date_to=2026-03-15").await;
-    assert_eq!(today.as_array().unwrap().len(), 0);
+    assert_eq!(today["items"].as_array().unwrap().len(), 0);
 }
 
 async fn lines_are_exact_and_frozen_once_closed(db: Db) {
@@ -307,7 +307,7 @@ async fn reception_routes_check_auth_and_permissions(db: Db) {
     ] {
         assert_detail(r, StatusCode::FORBIDDEN, "autre bénévole").await;
     }
-    assert!(app.get_json(&lea, "/v1/reception/tickets").await.as_array().unwrap().is_empty(), "bénévoles list their own tickets");
+    assert!(app.get_json(&lea, "/v1/reception/tickets").await["items"].as_array().unwrap().is_empty(), "bénévoles list their own tickets");
     assert_eq!(app.get_json(&app.client, &format!("/v1/reception/tickets/{t}")).await["benevole_name"], "Bénévole marie");
     // Categories are created by admins only.
     let r = app.post_json(&marie, "/v1/categories", json!({"name": "Vélos"})).await;

@@ -34,9 +34,9 @@ async fn ticket_csv_has_the_exact_french_profile(db: Db) {
     assert_eq!(r.headers()["content-disposition"], format!("attachment; filename=\"ticket-{t}.csv\"").as_str());
     let body = r.bytes().await.unwrap();
     let expected = format!(
-        "\u{feff}Ticket;Date du ticket;Statut du ticket;Poste;Saisie différée;Bénévole;Ligne;Saisie de la ligne;Catégorie;Catégorie parente;Poids (kg);Destination;Sortie;Notes\r\n\
-         {t};2026-03-15 11:00:00;opened;{poste};non;Bénévole marie;{l1};2026-03-15 11:00:00;Petit électroménager;Électroménager (DEEE);12,500;revente;non;\"'=SOMME(A1:A9); \"\"grille-pain\"\"\"\r\n\
-         {t};2026-03-15 11:00:00;opened;{poste};non;Bénévole marie;{l2};2026-03-15 11:01:15;Mobilier;;0,001;recyclage;oui;\r\n",
+        "\u{feff}Ticket;N° de ticket;Date du ticket;Statut du ticket;Poste;Saisie différée;Bénévole;Ligne;Saisie de la ligne;Catégorie;Catégorie parente;Poids (kg);Destination;Sortie;Notes\r\n\
+         {t};2026-00001;2026-03-15 11:00:00;opened;{poste};non;Bénévole marie;{l1};2026-03-15 11:00:00;Petit électroménager;Électroménager (DEEE);12,500;revente;non;\"'=SOMME(A1:A9); \"\"grille-pain\"\"\"\r\n\
+         {t};2026-00001;2026-03-15 11:00:00;opened;{poste};non;Bénévole marie;{l2};2026-03-15 11:01:15;Mobilier;;0,001;recyclage;oui;\r\n",
         l1 = l1["id"].as_str().unwrap(),
         l2 = l2["id"].as_str().unwrap(),
     );
@@ -45,8 +45,8 @@ async fn ticket_csv_has_the_exact_french_profile(db: Db) {
 
     let r = c.get(app.url(&format!("/v1/reception/tickets/{t}/export-csv?dialect=standard"))).send().await.unwrap();
     let text = r.text().await.unwrap();
-    assert!(text.starts_with("ticket_id,ticket_at,ticket_status,poste_id,is_deferred,benevole,ligne_id,ligne_created_at,category,parent_category,poids_kg,destination,is_exit,notes\r\n"), "{text}");
-    assert!(text.contains(",2026-03-15T11:00:00+01:00,opened,") && text.contains(",12.500,revente,false,\"'=SOMME"), "{text}");
+    assert!(text.starts_with("ticket_id,ticket_number,ticket_at,ticket_status,poste_id,is_deferred,benevole,ligne_id,ligne_created_at,category,parent_category,poids_kg,destination,is_exit,notes\r\n"), "{text}");
+    assert!(text.contains(",2026-00001,2026-03-15T11:00:00+01:00,opened,") && text.contains(",12.500,revente,false,\"'=SOMME"), "{text}");
 }
 
 async fn download_tokens_are_single_use_short_and_bound(db: Db) {
@@ -218,7 +218,7 @@ async fn bulk_export_xlsx_zip_and_csv(db: Db) {
     assert_eq!(r.headers()["content-disposition"], "attachment; filename=\"reception-tickets-2026-03-01_2026-03-31.xlsx\"");
     let bytes = r.bytes().await.unwrap().to_vec();
     // The formula-looking note (=1+1) reads as typed, styled quote-prefix; nothing else is.
-    assert_eq!(quote_prefixed_cells(&bytes, 3), ["N2"]);
+    assert_eq!(quote_prefixed_cells(&bytes, 3), ["O2"]);
     assert!(quote_prefixed_cells(&bytes, 1).is_empty() && quote_prefixed_cells(&bytes, 2).is_empty());
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).expect("a valid xlsx");
     assert_eq!(book.sheet_names(), ["Synthèse", "Tickets", "Lignes"]);
@@ -236,9 +236,10 @@ async fn bulk_export_xlsx_zip_and_csv(db: Db) {
     let lines = book.worksheet_range("Lignes").unwrap();
     assert_eq!(lines.height(), 5, "header + 4 lines");
     let first: Vec<Data> = lines.rows().nth(1).unwrap().to_vec();
-    assert_eq!(first[10], Data::Float(12.345));
-    assert_eq!(first[13], Data::String("=1+1".into()), "a formula-looking note is a string cell, exactly as typed");
-    match &first[1] {
+    assert_eq!(first[11], Data::Float(12.345));
+    assert_eq!(first[14], Data::String("=1+1".into()), "a formula-looking note is a string cell, exactly as typed");
+    assert_eq!(first[1], Data::String("2026-00001".into()), "the ticket number beside its UUID");
+    match &first[2] {
         Data::Float(serial) => assert!((serial - 46091.416666).abs() < 1e-4, "2026-03-10 10:00 Paris as a date cell, got {serial}"),
         Data::DateTime(d) => assert!((d.as_f64() - 46091.416666).abs() < 1e-4),
         other => panic!("date cell expected, got {other:?}"),
@@ -295,7 +296,7 @@ async fn relative_periods_mean_the_same_rows_in_lists_and_exports(db: Db) {
     app.login_admin().await;
 
     let listed = app.get_json(&app.client, "/v1/reception/tickets?period=last_month").await;
-    assert_eq!(listed.as_array().unwrap().len(), 2, "{listed}");
+    assert_eq!(listed["items"].as_array().unwrap().len(), 2, "{listed}");
     let lines = app.client.get(app.url("/v1/reception/lignes/export-csv?period=last_month")).send().await.unwrap();
     assert_eq!(lines.headers()["content-disposition"], "attachment; filename=\"reception-lignes-2026-03-01_2026-03-31.csv\"");
     let lines = lines.text().await.unwrap();
@@ -306,7 +307,7 @@ async fn relative_periods_mean_the_same_rows_in_lists_and_exports(db: Db) {
     let bulk = bulk.text().await.unwrap();
     assert_eq!(bulk.lines().count(), 3, "header and the two March tickets: {bulk}");
     let now = app.get_json(&app.client, "/v1/reception/tickets?period=this_month").await;
-    assert_eq!(now.as_array().unwrap().len(), 1, "April's ticket: {now}");
+    assert_eq!(now["items"].as_array().unwrap().len(), 1, "April's ticket: {now}");
 
     let r = app.client.get(app.url("/v1/reception/tickets?period=le_mois_dernier")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);

@@ -100,10 +100,10 @@ async fn summary_equals_details_while_lines_are_written(db: Db) {
         let summary = read(&mut zip, "synthese.csv");
         let total: i64 = summary.lines().filter(|l| l.starts_with("Total entrées")).map(|l| grams(l.split(';').nth(5).unwrap())).sum();
         let lines = read(&mut zip, "lignes.csv");
-        let detail: i64 = lines.lines().skip(1).map(|l| grams(l.split(';').nth(10).unwrap())).sum();
+        let detail: i64 = lines.lines().skip(1).map(|l| grams(l.split(';').nth(11).unwrap())).sum();
         assert_eq!(total, detail, "summary and lines from one snapshot");
         let tickets_csv = read(&mut zip, "tickets.csv");
-        let per_tickets: i64 = tickets_csv.lines().skip(1).map(|l| grams(l.split(';').nth(8).unwrap())).sum();
+        let per_tickets: i64 = tickets_csv.lines().skip(1).map(|l| grams(l.split(';').nth(9).unwrap())).sum();
         assert_eq!(per_tickets, detail, "ticket totals and lines from one snapshot");
         exports += 1;
     }

@@ -1,15 +1,16 @@
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
 
 use super::export_button::TicketCsvButton;
 use super::kpi::{KpiBanner, KpiRefresh};
 use crate::api::list_users;
 use crate::auth::Permission;
 use crate::download::download;
-use crate::filter::Filter;
+use crate::filter::{url_encode, Filter};
 use crate::pages::fields::{DestinationFilter, DownloadStatus, PeriodFields, PeriodInput};
 use crate::pages::guard::Guarded;
-use crate::reception::ReceptionFilter;
+use crate::reception::{PageRequest, ReceptionFilter};
 use crate::reception_api::{current_poste, list_categories, list_postes, list_tickets, ClosePoste, CreateTicket, OpenPoste};
 use crate::time::RelativePeriod;
 use crate::shell::CurrentUser;
@@ -45,6 +46,8 @@ fn PosteCard() -> impl IntoView {
     let create = ServerAction::<CreateTicket>::new();
     let poste = Resource::new(move || (open.version().get(), close.version().get()), |_| current_poste());
     let deferred_at = RwSignal::new(String::new());
+    // Closing the poste asks first.
+    let confirm_close = RwSignal::new(false);
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(t)) = create.value().get() {
@@ -85,11 +88,18 @@ fn PosteCard() -> impl IntoView {
                                         on:click=move |_| { create.dispatch(CreateTicket {}); }>
                                         "Nouveau ticket"
                                     </button>
-                                    <button type="button" data-testid="close-poste"
-                                        disabled=move || close.pending().get()
-                                        on:click=move |_| { close.dispatch(ClosePoste { id }); }>
-                                        "Fermer mon poste"
-                                    </button>
+                                    <Show when=move || confirm_close.get() fallback=move || view! {
+                                        <button type="button" data-testid="close-poste"
+                                            disabled=move || close.pending().get()
+                                            on:click=move |_| confirm_close.set(true)>
+                                            "Fermer mon poste"
+                                        </button>
+                                    }>
+                                        <span role="status">"Fermer votre poste ? Vous ne pourrez plus y créer de ticket."</span>
+                                        <button type="button" class="primary" data-testid="close-poste-confirm"
+                                            on:click=move |_| { confirm_close.set(false); close.dispatch(ClosePoste { id }); }>"Oui, fermer"</button>
+                                        <button type="button" data-testid="close-poste-cancel" on:click=move |_| confirm_close.set(false)>"Non"</button>
+                                    </Show>
                                 </div>
                             }.into_any()
                         }
@@ -118,24 +128,48 @@ fn PosteCard() -> impl IntoView {
     }
 }
 
+/// The query parameters of the ticket list, all kept in the page's URL so that a
+/// list can be bookmarked, shared and reloaded: the filter's, then the page's.
+const LIST_PARAMS: [&str; 9] = ["status", "period", "date_from", "date_to", "poste_id", "benevole_id", "number", "page", "page_size"];
+
 #[component]
 fn TicketsCard() -> impl IntoView {
     let user = expect_context::<CurrentUser>();
-    let status = RwSignal::new(String::new());
-    let period = RwSignal::new(String::new());
-    let benevole = RwSignal::new(String::new());
-    let poste = RwSignal::new(String::new());
-    // The one reception filter, built here and validated again by the server.
-    let filter = move || {
-        ReceptionFilter::from_pairs(
-            [("status", status.get()), ("period", period.get()), ("benevole_id", benevole.get()), ("poste_id", poste.get())].iter().map(|(k, v)| (*k, v.as_str())),
-            &[],
-        )
+    let query = use_query_map();
+    let param = move |k: &str| query.with(|m| m.get(k).unwrap_or_default());
+    let navigate = StoredValue::new(use_navigate());
+    // Changes some parameters (any other change goes back to the first page).
+    let set = move |changes: &[(&str, String)]| {
+        let mut pairs: Vec<(&str, String)> = LIST_PARAMS.iter().map(|k| (*k, query.with_untracked(|m| m.get(k).unwrap_or_default()))).collect();
+        if !changes.iter().any(|(k, _)| *k == "page") {
+            pairs.retain(|(k, _)| *k != "page");
+        }
+        for (k, v) in changes {
+            match pairs.iter_mut().find(|p| p.0 == *k) {
+                Some(p) => p.1 = v.clone(),
+                None => pairs.push((*k, v.clone())),
+            }
+        }
+        let qs = pairs.iter().filter(|(_, v)| !v.trim().is_empty()).map(|(k, v)| format!("{k}={}", url_encode(v.trim()))).collect::<Vec<_>>().join("&");
+        let url = if qs.is_empty() { "/reception".to_string() } else { format!("/reception?{qs}") };
+        navigate.with_value(|n| n(&url, NavigateOptions { scroll: false, ..Default::default() }));
     };
-    let tickets = Resource::new(filter, |f| async move { list_tickets(f?).await });
+    // The one reception filter and the page, read from the URL and validated again by
+    // the server.
+    let request = move || {
+        query.with(|m| {
+            let pairs: Vec<(&str, String)> = LIST_PARAMS.iter().filter_map(|k| m.get(k).map(|v| (*k, v))).collect();
+            let pairs = || pairs.iter().map(|(k, v)| (*k, v.as_str()));
+            Ok::<_, crate::error::AppError>((ReceptionFilter::from_pairs(pairs(), &PageRequest::FIELDS)?, PageRequest::from_pairs(pairs())?))
+        })
+    };
+    let tickets = Resource::new(request, |r| async move {
+        let (f, page) = r?;
+        list_tickets(f, page).await
+    });
     // The postes of the chosen period (and bénévole), to narrow the list to one of them.
     let postes = Resource::new(
-        move || ReceptionFilter::from_pairs([("period", period.get()), ("benevole_id", benevole.get())].iter().map(|(k, v)| (*k, v.as_str())), &[]),
+        move || ReceptionFilter::from_pairs([("period", param("period")), ("benevole_id", param("benevole_id"))].iter().map(|(k, v)| (*k, v.as_str())), &[]),
         |f| async move { list_postes(f?).await },
     );
     // Bénévoles see their own tickets; admins choose whose. A resource, so that the list
@@ -149,23 +183,45 @@ fn TicketsCard() -> impl IntoView {
             }
         },
     );
+    let number = RwSignal::new(String::new());
+    Effect::new(move |_| number.set(param("number")));
+    // Dates go to the URL once both are given (or both cleared): one alone is no period.
+    let (date_from, date_to) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
+    Effect::new(move |_| {
+        date_from.set(param("date_from"));
+        date_to.set(param("date_to"));
+    });
+    let set_dates = move || {
+        let (from, to) = (date_from.get_untracked(), date_to.get_untracked());
+        if from.is_empty() == to.is_empty() {
+            set(&[("date_from", from), ("date_to", to), ("period", String::new()), ("poste_id", String::new())]);
+        }
+    };
     view! {
         <section class="card">
             <div class="card-head">
                 <h2>"Tickets"</h2>
                 <label class="inline" for="tickets-status">"Statut"</label>
-                <select id="tickets-status" data-testid="tickets-status" on:change:target=move |ev| status.set(ev.target().value())>
+                <select id="tickets-status" data-testid="tickets-status" prop:value=move || param("status")
+                    on:change:target=move |ev| set(&[("status", ev.target().value())])>
                     <option value="">"Tous"</option>
                     <option value="opened">"Ouverts"</option>
                     <option value="closed">"Fermés"</option>
                 </select>
                 <label class="inline" for="tickets-period">"Période"</label>
-                <select id="tickets-period" data-testid="tickets-period" on:change:target=move |ev| { poste.set(String::new()); period.set(ev.target().value()) }>
+                <select id="tickets-period" data-testid="tickets-period" prop:value=move || param("period")
+                    on:change:target=move |ev| set(&[("period", ev.target().value()), ("poste_id", String::new()), ("date_from", String::new()), ("date_to", String::new())])>
                     <option value="">"Toutes"</option>
                     {RelativePeriod::ALL.into_iter().map(|p| view! { <option value=p.as_str()>{p.label()}</option> }).collect_view()}
                 </select>
+                <label class="inline" for="tickets-from">"Du"</label>
+                <input id="tickets-from" type="date" data-testid="tickets-date-from" prop:value=date_from
+                    on:change:target=move |ev| { date_from.set(ev.target().value()); set_dates(); }/>
+                <label class="inline" for="tickets-to">"Au"</label>
+                <input id="tickets-to" type="date" data-testid="tickets-date-to" prop:value=date_to
+                    on:change:target=move |ev| { date_to.set(ev.target().value()); set_dates(); }/>
                 <label class="inline" for="tickets-poste">"Poste"</label>
-                <select id="tickets-poste" data-testid="tickets-poste" prop:value=poste on:change:target=move |ev| poste.set(ev.target().value())>
+                <select id="tickets-poste" data-testid="tickets-poste" prop:value=move || param("poste_id") on:change:target=move |ev| set(&[("poste_id", ev.target().value())])>
                     <option value="">"Tous"</option>
                     <Transition fallback=|| ()>
                         {move || Suspend::new(async move {
@@ -181,36 +237,47 @@ fn TicketsCard() -> impl IntoView {
                         let users = users.await;
                         (!users.is_empty()).then(|| view! {
                             <label class="inline" for="tickets-benevole">"Bénévole"</label>
-                            <select id="tickets-benevole" data-testid="tickets-benevole" on:change:target=move |ev| benevole.set(ev.target().value())>
+                            <select id="tickets-benevole" data-testid="tickets-benevole" prop:value=move || param("benevole_id")
+                                on:change:target=move |ev| set(&[("benevole_id", ev.target().value())])>
                                 <option value="">"Tous"</option>
                                 {users.into_iter().map(|u| view! { <option value=u.id.to_string()>{u.display_name}</option> }).collect_view()}
                             </select>
                         })
                     })}
                 </Suspense>
+                <form class="inline-search" role="search" on:submit=move |ev| { ev.prevent_default(); set(&[("number", number.get_untracked())]); }>
+                    <label class="inline" for="tickets-number">"N° de ticket"</label>
+                    <input id="tickets-number" type="search" data-testid="tickets-number" placeholder="ex. 2026-00123" size="12"
+                        prop:value=number on:input:target=move |ev| number.set(ev.target().value())/>
+                    <button type="submit" data-testid="tickets-number-search">"Chercher"</button>
+                </form>
             </div>
             <Transition fallback=|| view! { <p>"Chargement…"</p> }>
                 {move || Suspend::new(async move {
                     match tickets.await {
-                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
-                        Ok(list) if list.is_empty() => view! { <p class="notice" data-testid="tickets-empty">"Aucun ticket."</p> }.into_any(),
-                        Ok(list) => view! {
+                        Err(e) => view! { <p class="error" role="alert" data-testid="tickets-error">{e.to_string()}</p> }.into_any(),
+                        Ok(list) if list.items.is_empty() => view! { <p class="notice" data-testid="tickets-empty">"Aucun ticket."</p> }.into_any(),
+                        Ok(list) => {
+                            let (label, page) = (list.range_label(), list.page);
+                            let (previous, next) = (list.has_previous(), list.has_next());
+                            view! {
                             <div class="table-wrap">
                             <table data-testid="tickets-table">
                                 <thead><tr>
-                                    <th scope="col">"Date"</th><th scope="col">"Bénévole"</th><th scope="col">"Statut"</th>
+                                    <th scope="col">"N°"</th><th scope="col">"Date"</th><th scope="col">"Bénévole"</th><th scope="col">"Statut"</th>
                                     <th scope="col" class="num">"Lignes"</th><th scope="col" class="num">"Entrées (kg)"</th><th scope="col" class="num">"Sorties (kg)"</th>
                                     <th scope="col">"Actions"</th>
                                 </tr></thead>
                                 <tbody>
-                                    {list.into_iter().map(|t| view! {
+                                    {list.items.into_iter().map(|t| view! {
                                         <tr data-testid="ticket-row">
+                                            <td class="ticket-number" data-testid="ticket-number">{t.number.to_string()}</td>
                                             <td>{crate::format::paris_datetime(t.ticket_at)}{t.is_deferred.then_some(" (différé)")}</td>
                                             <td>{t.benevole_name.clone()}</td>
                                             <td>{t.status.label()}</td>
                                             <td class="num">{t.lines_count}</td>
-                                            <td class="num">{t.entry_weight_kg.to_comma_string()}</td>
-                                            <td class="num">{t.exit_weight_kg.to_comma_string()}</td>
+                                            <td class="num">{crate::format::weight(t.entry_weight_kg)}</td>
+                                            <td class="num">{crate::format::weight(t.exit_weight_kg)}</td>
                                             <td class="actions">
                                                 <a class="button-link" href=format!("/reception/tickets/{}", t.id)>"Ouvrir"</a>
                                                 <TicketCsvButton ticket_id=t.id prefix="row-export"/>
@@ -220,7 +287,15 @@ fn TicketsCard() -> impl IntoView {
                                 </tbody>
                             </table>
                             </div>
-                        }.into_any(),
+                            <nav class="buttons pager" aria-label="Pages de la liste des tickets">
+                                <button type="button" data-testid="tickets-previous" disabled=!previous
+                                    on:click=move |_| set(&[("page", (page - 1).to_string())])>"← Précédents"</button>
+                                <span data-testid="tickets-range" aria-live="polite">{label}</span>
+                                <button type="button" data-testid="tickets-next" disabled=!next
+                                    on:click=move |_| set(&[("page", (page + 1).to_string())])>"Suivants →"</button>
+                            </nav>
+                        }.into_any()
+                        }
                     }
                 })}
             </Transition>

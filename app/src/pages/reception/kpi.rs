@@ -98,8 +98,8 @@ fn KpiFigures(stats: ReceptionLiveStats, stale: bool) -> impl IntoView {
             {figure("Tickets aujourd'hui", stats.tickets_today.to_string(), "kpi-tickets-today")}
             {figure("Tickets ouverts", stats.tickets_open.to_string(), "kpi-tickets-open")}
             {figure("Lignes", stats.lines_count.to_string(), "kpi-lines")}
-            {figure("Entrées (kg)", stats.total_weight_kg.to_comma_string(), "kpi-entry-weight")}
-            {figure("Sorties (kg)", stats.exit_weight_kg.to_comma_string(), "kpi-exit-weight")}
+            {figure("Entrées (kg)", crate::format::weight(stats.total_weight_kg), "kpi-entry-weight")}
+            {figure("Sorties (kg)", crate::format::weight(stats.exit_weight_kg), "kpi-exit-weight")}
         </div>
         <p class="kpi-meta">
             <span data-testid="kpi-updated">{format!("Mis à jour à {updated}")}</span>

@@ -1,18 +1,23 @@
 //! A ticket's page: lines entry made for the keyboard (type the weight, Tab through
-//! category and destination, Enter adds the line and brings the cursor back to the
-//! weight), running totals, edit and delete while open, close, and CSV export.
+//! category and destination, Enter from any field adds the line and brings the cursor
+//! back to the weight), running totals, edit and delete while open, close, CSV export.
+//!
+//! Entry never waits for the server: a line is taken (and the field emptied) as soon as
+//! Enter is pressed, queued, and sent in order, one at a time. Each queued line is shown
+//! until the server confirms it; a failed one stays with its error and a retry, and the
+//! lines after it wait, so that the ticket keeps the order they were weighed in.
 use leptos::html;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
-use crate::ids::{CategoryId, LigneId, TicketId};
 
 use super::export_button::TicketCsvButton;
 use super::kpi::{KpiBanner, KpiRefresh};
 use crate::auth::Permission;
+use crate::ids::{CategoryId, LigneId, TicketId};
 use crate::pages::guard::Guarded;
-use crate::reception::{category_tree, Category, Destination, Ligne, LigneInput, LigneUpdate, Status};
+use crate::reception::{category_tree, search_key, Category, Destination, Ligne, LigneInput, LigneUpdate, Status};
+use crate::reception_api::{add_ligne, delete_ligne, get_ticket, list_categories, CloseTicket, UpdateLigne};
 use crate::weight::Weight;
-use crate::reception_api::{get_ticket, list_categories, AddLigne, CloseTicket, DeleteLigne, UpdateLigne};
 
 #[component]
 pub fn TicketPage() -> impl IntoView {
@@ -23,23 +28,116 @@ pub fn TicketPage() -> impl IntoView {
     }
 }
 
-/// Categories offered for entry: visible and not archived, children under their parent.
-fn entry_categories(all: &[Category]) -> Vec<(CategoryId, String)> {
-    category_tree(all, |c| !c.archived && c.visible_reception).into_iter().map(|(depth, c)| (c.id, format!("{}{}", "— ".repeat(depth), c.name))).collect()
+/// Categories offered for entry: visible and not archived, children under their parent,
+/// each with its label (indented by depth) and its search key.
+fn entry_categories(all: &[Category]) -> Vec<(CategoryId, String, String)> {
+    category_tree(all, |c| !c.archived && c.visible_reception)
+        .into_iter()
+        .map(|(depth, c)| (c.id, format!("{}{}", "— ".repeat(depth), c.name), search_key(&c.name)))
+        .collect()
+}
+
+/// Where a queued line stands.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum SendState {
+    Waiting,
+    Sending,
+    Failed(String),
+}
+
+/// A line taken at the desk and not yet confirmed by the server.
+#[derive(Clone, Debug)]
+struct PendingLine {
+    key: u64,
+    input: LigneInput,
+    category_name: String,
+    state: SendState,
+}
+
+/// The entry queue: lines in the order they were taken, sent one at a time.
+#[derive(Clone, Copy)]
+struct EntryQueue {
+    items: RwSignal<Vec<PendingLine>>,
+    /// Confirmed lines of the ticket, in entry order (the page's own copy, so that a
+    /// confirmation appends one row instead of reloading the page under the cursor).
+    lines: RwSignal<Vec<Ligne>>,
+    running: StoredValue<bool>,
+    next_key: StoredValue<u64>,
+    kpi: KpiRefresh,
+}
+
+impl EntryQueue {
+    fn push(self, ticket: TicketId, input: LigneInput, category_name: String) {
+        let key = self.next_key.get_value();
+        self.next_key.set_value(key + 1);
+        self.items.update(|q| q.push(PendingLine { key, input, category_name, state: SendState::Waiting }));
+        self.pump(ticket);
+    }
+
+    fn set_state(self, key: u64, state: SendState) {
+        self.items.update(|q| {
+            if let Some(p) = q.iter_mut().find(|p| p.key == key) {
+                p.state = state;
+            }
+        });
+    }
+
+    fn retry(self, ticket: TicketId, key: u64) {
+        self.set_state(key, SendState::Waiting);
+        self.pump(ticket);
+    }
+
+    fn abandon(self, ticket: TicketId, key: u64) {
+        self.items.update(|q| q.retain(|p| p.key != key));
+        self.pump(ticket);
+    }
+
+    /// Sends the queue from its head until it is empty or a line fails.
+    fn pump(self, ticket: TicketId) {
+        if self.running.get_value() {
+            return;
+        }
+        self.running.set_value(true);
+        leptos::task::spawn_local(async move {
+            let mut sent = false;
+            loop {
+                let head = self.items.with_untracked(|q| q.first().map(|p| (p.key, p.input.clone(), p.state.clone())));
+                let Some((key, input, state)) = head else { break };
+                if matches!(state, SendState::Failed(_)) {
+                    break;
+                }
+                self.set_state(key, SendState::Sending);
+                match add_ligne(ticket, input).await {
+                    Ok(l) => {
+                        self.lines.update(|ls| ls.push(l));
+                        self.items.update(|q| q.retain(|p| p.key != key));
+                        sent = true;
+                    }
+                    Err(e) => {
+                        self.set_state(key, SendState::Failed(e.to_string()));
+                        break;
+                    }
+                }
+            }
+            self.running.set_value(false);
+            if sent {
+                self.kpi.0.update(|v| *v += 1);
+            }
+        });
+    }
 }
 
 #[component]
 fn TicketPanel() -> impl IntoView {
-    KpiRefresh::provide();
+    let kpi = KpiRefresh::provide();
     let params = use_params_map();
     let ticket_id = move || params.with(|p| p.get("id").and_then(|s| s.parse::<TicketId>().ok()));
 
-    let add = ServerAction::<AddLigne>::new();
     let update = ServerAction::<UpdateLigne>::new();
-    let delete = ServerAction::<DeleteLigne>::new();
     let close = ServerAction::<CloseTicket>::new();
+    // Loaded with the page and again once closed; lines then live in `queue.lines`.
     let ticket = Resource::new(
-        move || (ticket_id(), add.version().get(), update.version().get(), delete.version().get(), close.version().get()),
+        move || (ticket_id(), close.version().get()),
         |(id, ..)| async move {
             match id {
                 Some(id) => get_ticket(id).await,
@@ -48,60 +146,72 @@ fn TicketPanel() -> impl IntoView {
         },
     );
     let categories = Resource::new(|| (), |_| list_categories());
+    let queue = EntryQueue {
+        items: RwSignal::new(Vec::new()),
+        lines: RwSignal::new(Vec::new()),
+        running: StoredValue::new(false),
+        next_key: StoredValue::new(0),
+        kpi,
+    };
+    let lines = queue.lines;
+    let category_names = StoredValue::new(Vec::<(CategoryId, String)>::new());
 
     // The entry form; `editing` holds the line being edited, if any.
     let weight = RwSignal::new(String::new());
     let category = RwSignal::new(String::new());
+    // Narrows the category list to names containing what is typed (any part, any case,
+    // accents or not); the first match is chosen.
+    let category_search = RwSignal::new(String::new());
     let destination = RwSignal::new(Destination::Revente.as_str().to_string());
     let is_exit = RwSignal::new(false);
     let notes = RwSignal::new(String::new());
     let editing = RwSignal::new(None::<LigneId>);
+    // Deleting a line and closing the ticket ask first.
+    let confirm_delete = RwSignal::new(None::<LigneId>);
+    let confirm_close = RwSignal::new(false);
     let form_error = RwSignal::new(None::<String>);
     let weight_ref = NodeRef::<html::Input>::new();
     let focus_weight = move || {
-        if let Some(el) = weight_ref.get() {
+        if let Some(el) = weight_ref.get_untracked() {
             let _ = el.focus();
         }
     };
 
+    // Category and destination are kept for the next line (the next item is often alike).
     let reset_form = move || {
         weight.set(String::new());
         notes.set(String::new());
         is_exit.set(false);
         editing.set(None);
     };
-    // After a successful write: clear the weight, keep category and destination (the next
-    // item is often alike), refresh the KPIs and return to the weight field.
-    for version in [add.version(), update.version(), delete.version(), close.version()] {
-        Effect::new(move |prev: Option<usize>| {
-            let v = version.get();
-            if prev.is_some_and(|p| p != v) {
-                KpiRefresh::bump();
-            }
-            v
-        });
-    }
-    let after_write = move |result: Option<Result<Ligne, crate::error::AppError>>| match result {
-        Some(Ok(_)) => {
+    Effect::new(move |prev: Option<usize>| {
+        let v = close.version().get();
+        if prev.is_some_and(|p| p != v) {
+            KpiRefresh::bump();
+        }
+        v
+    });
+    Effect::new(move |_| match update.value().get() {
+        Some(Ok(l)) => {
+            lines.update(|ls| {
+                if let Some(x) = ls.iter_mut().find(|x| x.id == l.id) {
+                    *x = l.clone();
+                }
+            });
             reset_form();
             form_error.set(None);
             focus_weight();
+            kpi.0.update(|v| *v += 1);
         }
         Some(Err(e)) => form_error.set(Some(e.to_string())),
         None => {}
-    };
-    Effect::new(move |_| after_write(add.value().get()));
-    Effect::new(move |_| after_write(update.value().get()));
-    Effect::new(move |_| {
-        if let Some(Err(e)) = delete.value().get() {
-            form_error.set(Some(e.to_string()));
-        }
     });
 
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    // Takes the line in the form: queued (add) or sent (edit). The form is emptied at
+    // once for an add, so the next weight can be typed while this one is sent.
+    let take_line = move || {
         let Some(tid) = ticket_id() else { return };
-        let poids = match Weight::parse(&weight.get()) {
+        let poids = match Weight::parse(&weight.get_untracked()) {
             Ok(w) => w,
             Err(e) => {
                 form_error.set(Some(e.to_string()));
@@ -109,29 +219,43 @@ fn TicketPanel() -> impl IntoView {
                 return;
             }
         };
-        let Ok(category_id) = category.get().parse::<CategoryId>() else {
+        let Ok(category_id) = category.get_untracked().parse::<CategoryId>() else {
             form_error.set(Some("Choisissez une catégorie.".into()));
             return;
         };
-        let Ok(dest) = Destination::parse(&destination.get()) else {
+        let Ok(dest) = Destination::parse(&destination.get_untracked()) else {
             form_error.set(Some("Choisissez une destination.".into()));
             return;
         };
-        let note = notes.get();
-        match editing.get() {
+        let note = notes.get_untracked();
+        match editing.get_untracked() {
             None => {
-                add.dispatch(AddLigne {
-                    ticket_id: tid,
-                    input: LigneInput { poids_kg: poids, category_id, destination: dest, notes: Some(note), is_exit: is_exit.get() },
-                });
+                let input = LigneInput { poids_kg: poids, category_id, destination: dest, notes: Some(note), is_exit: is_exit.get_untracked() };
+                let name = category_names.with_value(|n| n.iter().find(|(id, _)| *id == category_id).map(|(_, n)| n.clone())).unwrap_or_default();
+                reset_form();
+                category_search.set(String::new());
+                form_error.set(None);
+                focus_weight();
+                queue.push(tid, input, name);
             }
             Some(lid) => {
                 update.dispatch(UpdateLigne {
                     ticket_id: tid,
                     ligne_id: lid,
-                    input: LigneUpdate { poids_kg: Some(poids), category_id: Some(category_id), destination: Some(dest), notes: Some(note), is_exit: Some(is_exit.get()) },
+                    input: LigneUpdate { poids_kg: Some(poids), category_id: Some(category_id), destination: Some(dest), notes: Some(note), is_exit: Some(is_exit.get_untracked()) },
                 });
             }
+        }
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        take_line();
+    };
+    // Lists and the checkbox do not submit a form on Enter by themselves.
+    let enter_adds = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Enter" {
+            ev.prevent_default();
+            take_line();
         }
     };
     let start_edit = move |l: Ligne| {
@@ -143,6 +267,20 @@ fn TicketPanel() -> impl IntoView {
         notes.set(l.notes.unwrap_or_default());
         focus_weight();
     };
+    let delete = move |tid: TicketId, lid: LigneId| {
+        leptos::task::spawn_local(async move {
+            match delete_ligne(tid, lid).await {
+                Ok(()) => {
+                    lines.update(|ls| ls.retain(|l| l.id != lid));
+                    kpi.0.update(|v| *v += 1);
+                }
+                Err(e) => form_error.set(Some(e.to_string())),
+            }
+        });
+    };
+    let total = move |exit: bool| {
+        lines.with(|ls| crate::format::weight(Weight::from_grams(ls.iter().filter(|l| l.is_exit == exit).map(|l| l.poids_kg.grams()).sum())))
+    };
 
     view! {
         <KpiBanner/>
@@ -150,8 +288,9 @@ fn TicketPanel() -> impl IntoView {
             {move || Suspend::new(async move {
                 let cats = categories.await.unwrap_or_default();
                 let options = entry_categories(&cats);
+                category_names.set_value(cats.iter().map(|c| (c.id, c.name.clone())).collect());
                 if category.get_untracked().is_empty() {
-                    if let Some((id, _)) = options.first() {
+                    if let Some((id, ..)) = options.first() {
                         category.set(id.to_string());
                     }
                 }
@@ -160,26 +299,35 @@ fn TicketPanel() -> impl IntoView {
                     Ok(t) => {
                         let open = t.ticket.status == Status::Opened;
                         let tid = t.ticket.id;
+                        lines.set(t.lignes.clone());
                         let options = StoredValue::new(options);
                         view! {
                             <section class="card">
                                 <div class="card-head">
-                                    <h1 data-testid="ticket-title">{format!("Ticket du {}", crate::format::paris_datetime(t.ticket.ticket_at))}</h1>
+                                    <h1 data-testid="ticket-title">{format!("Ticket {} du {}", t.ticket.number, crate::format::paris_datetime(t.ticket.ticket_at))}</h1>
                                     <span class=if open { "badge open" } else { "badge closed" } data-testid="ticket-status">{t.ticket.status.label()}</span>
                                 </div>
                                 <p class="notice">{format!("Bénévole : {}", t.ticket.benevole_name)}{t.ticket.is_deferred.then_some(" — saisie différée")}</p>
                                 <div class="totals" data-testid="ticket-totals">
-                                    <span>"Lignes : "<strong data-testid="total-lines">{t.ticket.lines_count}</strong></span>
-                                    <span>"Entrées : "<strong data-testid="total-entry">{format!("{} kg", t.ticket.entry_weight_kg.to_comma_string())}</strong></span>
-                                    <span>"Sorties : "<strong data-testid="total-exit">{format!("{} kg", t.ticket.exit_weight_kg.to_comma_string())}</strong></span>
+                                    <span>"Lignes : "<strong data-testid="total-lines">{move || lines.with(Vec::len)}</strong></span>
+                                    <span>"Entrées : "<strong data-testid="total-entry">{move || format!("{} kg", total(false))}</strong></span>
+                                    <span>"Sorties : "<strong data-testid="total-exit">{move || format!("{} kg", total(true))}</strong></span>
                                 </div>
                                 <div class="buttons">
                                     <TicketCsvButton ticket_id=tid/>
                                     {open.then(|| view! {
-                                        <button type="button" data-testid="close-ticket" disabled=move || close.pending().get()
-                                            on:click=move |_| { close.dispatch(CloseTicket { id: tid }); }>
-                                            "Fermer le ticket"
-                                        </button>
+                                        <Show when=move || confirm_close.get() fallback=move || view! {
+                                            <button type="button" data-testid="close-ticket"
+                                                disabled=move || close.pending().get() || queue.items.with(|q| !q.is_empty())
+                                                on:click=move |_| confirm_close.set(true)>
+                                                "Fermer le ticket"
+                                            </button>
+                                        }>
+                                            <span role="status">{move || format!("Fermer le ticket ? Ses {} ligne(s) ne pourront plus être modifiées.", lines.with(Vec::len))}</span>
+                                            <button type="button" class="primary" data-testid="close-ticket-confirm"
+                                                on:click=move |_| { confirm_close.set(false); close.dispatch(CloseTicket { id: tid }); }>"Oui, fermer"</button>
+                                            <button type="button" data-testid="close-ticket-cancel" on:click=move |_| confirm_close.set(false)>"Non"</button>
+                                        </Show>
                                     })}
                                     <a class="button-link" href="/reception">"Retour à la réception"</a>
                                 </div>
@@ -197,22 +345,52 @@ fn TicketPanel() -> impl IntoView {
                                                 prop:value=weight on:input:target=move |ev| weight.set(ev.target().value())/>
                                         </div>
                                         <div class="field">
+                                            <label for="line-category-search">"Chercher une catégorie"</label>
+                                            <input id="line-category-search" type="search" autocomplete="off" data-testid="line-category-search"
+                                                placeholder="ex. électro" aria-describedby="line-category-matches"
+                                                prop:value=category_search on:input:target=move |ev| {
+                                                    let q = search_key(ev.target().value().trim());
+                                                    category_search.set(ev.target().value());
+                                                    let first = options.with_value(|o| o.iter().find(|(_, _, key)| key.contains(&q)).map(|(id, ..)| id.to_string()));
+                                                    let current = category.get_untracked();
+                                                    let current_matches = options.with_value(|o| o.iter().any(|(id, _, key)| id.to_string() == current && key.contains(&q)));
+                                                    if let (false, Some(first)) = (current_matches, first) {
+                                                        category.set(first);
+                                                    }
+                                                }/>
+                                            <small id="line-category-matches" class="notice" role="status" data-testid="line-category-matches">
+                                                {move || {
+                                                    let q = search_key(category_search.get().trim());
+                                                    if q.is_empty() {
+                                                        return String::new();
+                                                    }
+                                                    match options.with_value(|o| o.iter().filter(|(_, _, key)| key.contains(&q)).count()) {
+                                                        0 => format!("Aucune catégorie ne contient « {} ».", category_search.get().trim()),
+                                                        1 => "1 catégorie trouvée.".to_string(),
+                                                        n => format!("{n} catégories trouvées."),
+                                                    }
+                                                }}
+                                            </small>
+                                        </div>
+                                        <div class="field">
                                             <label for="line-category">"Catégorie"</label>
                                             <select id="line-category" data-testid="line-category" prop:value=category
-                                                on:change:target=move |ev| category.set(ev.target().value())>
-                                                {options.get_value().into_iter().map(|(id, label)| view! { <option value=id.to_string()>{label}</option> }).collect_view()}
+                                                on:change:target=move |ev| category.set(ev.target().value()) on:keydown=enter_adds>
+                                                {options.get_value().into_iter().map(|(id, label, key)| view! {
+                                                    <option value=id.to_string() hidden=move || !key.contains(&search_key(category_search.get().trim()))>{label}</option>
+                                                }).collect_view()}
                                             </select>
                                         </div>
                                         <div class="field">
                                             <label for="line-destination">"Destination"</label>
                                             <select id="line-destination" data-testid="line-destination" prop:value=destination
-                                                on:change:target=move |ev| destination.set(ev.target().value())>
+                                                on:change:target=move |ev| destination.set(ev.target().value()) on:keydown=enter_adds>
                                                 {Destination::ALL.into_iter().map(|d| view! { <option value=d.as_str()>{d.label()}</option> }).collect_view()}
                                             </select>
                                         </div>
                                         <div class="field">
                                             <label class="check" for="line-exit">
-                                                <input id="line-exit" type="checkbox" data-testid="line-exit"
+                                                <input id="line-exit" type="checkbox" data-testid="line-exit" on:keydown=enter_adds
                                                     prop:checked=is_exit on:change:target=move |ev| is_exit.set(ev.target().checked())/>
                                                 "Sortie de matière"
                                             </label>
@@ -223,8 +401,7 @@ fn TicketPanel() -> impl IntoView {
                                                 prop:value=notes on:input:target=move |ev| notes.set(ev.target().value())/>
                                         </div>
                                         <div class="buttons">
-                                            <button type="submit" class="primary" data-testid="line-submit"
-                                                disabled=move || add.pending().get() || update.pending().get()>
+                                            <button type="submit" class="primary" data-testid="line-submit" disabled=move || update.pending().get()>
                                                 {move || if editing.get().is_some() { "Enregistrer (Entrée)" } else { "Ajouter (Entrée)" }}
                                             </button>
                                             <Show when=move || editing.get().is_some()>
@@ -238,10 +415,13 @@ fn TicketPanel() -> impl IntoView {
 
                             <section class="card">
                                 <h2>"Lignes"</h2>
-                                {if t.lignes.is_empty() {
-                                    view! { <p class="notice" data-testid="lines-empty">"Aucune ligne pour l'instant."</p> }.into_any()
-                                } else {
-                                    view! {
+                                <p class="notice" role="status" data-testid="lines-sending">{move || queue.items.with(|q| match q.len() {
+                                    0 => String::new(),
+                                    1 => "1 ligne en cours d'envoi.".to_string(),
+                                    n => format!("{n} lignes en cours d'envoi."),
+                                })}</p>
+                                <Show when=move || lines.with(Vec::is_empty) && queue.items.with(Vec::is_empty)
+                                    fallback=move || view! {
                                         <div class="table-wrap">
                                         <table data-testid="lines-table">
                                             <thead><tr>
@@ -249,30 +429,64 @@ fn TicketPanel() -> impl IntoView {
                                                 <th scope="col">"Flux"</th><th scope="col">"Notes"</th>{open.then(|| view! { <th scope="col">"Actions"</th> })}
                                             </tr></thead>
                                             <tbody>
-                                                {t.lignes.into_iter().map(|l| {
+                                                <For each=move || lines.get() key=|l| (l.id, l.updated_at) children=move |l| {
                                                     let (lid, l_edit) = (l.id, l.clone());
                                                     view! {
                                                         <tr data-testid="line-row">
                                                             <td>{l.category_name.clone()}</td>
-                                                            <td class="num">{l.poids_kg.to_comma_string()}</td>
+                                                            <td class="num" data-testid="line-weight-cell">{crate::format::weight(l.poids_kg)}</td>
                                                             <td>{l.destination.label()}</td>
                                                             <td>{if l.is_exit { "Sortie" } else { "Entrée" }}</td>
                                                             <td>{l.notes.clone().unwrap_or_default()}</td>
                                                             {open.then(|| view! {
                                                                 <td class="actions">
-                                                                    <button type="button" data-testid="line-edit" on:click=move |_| start_edit(l_edit.clone())>"Modifier"</button>
-                                                                    <button type="button" data-testid="line-delete"
-                                                                        on:click=move |_| { delete.dispatch(DeleteLigne { ticket_id: tid, ligne_id: lid }); }>"Supprimer"</button>
+                                                                    <Show when=move || confirm_delete.get() == Some(lid) fallback=move || {
+                                                                        let l_edit = l_edit.clone();
+                                                                        view! {
+                                                                            <button type="button" data-testid="line-edit" on:click=move |_| start_edit(l_edit.clone())>"Modifier"</button>
+                                                                            <button type="button" data-testid="line-delete" on:click=move |_| confirm_delete.set(Some(lid))>"Supprimer"</button>
+                                                                        }
+                                                                    }>
+                                                                        <span>"Supprimer cette ligne ?"</span>
+                                                                        <button type="button" data-testid="line-delete-confirm"
+                                                                            on:click=move |_| { confirm_delete.set(None); delete(tid, lid); }>"Oui, supprimer"</button>
+                                                                        <button type="button" data-testid="line-delete-cancel" on:click=move |_| confirm_delete.set(None)>"Non"</button>
+                                                                    </Show>
                                                                 </td>
                                                             })}
                                                         </tr>
                                                     }
-                                                }).collect_view()}
+                                                }/>
+                                                <For each=move || queue.items.get() key=|p| (p.key, p.state.clone()) children=move |p| {
+                                                    let key = p.key;
+                                                    let status = match p.state {
+                                                        SendState::Waiting => view! { <td class="actions">"En attente"</td> }.into_any(),
+                                                        SendState::Sending => view! { <td class="actions">"Envoi…"</td> }.into_any(),
+                                                        SendState::Failed(e) => view! {
+                                                            <td class="actions" data-testid="line-failed">
+                                                                <span class="error" data-testid="line-failed-error">{format!("Non enregistrée : {e}")}</span>
+                                                                <button type="button" data-testid="line-retry" on:click=move |_| queue.retry(tid, key)>"Réessayer"</button>
+                                                                <button type="button" data-testid="line-abandon" on:click=move |_| queue.abandon(tid, key)>"Abandonner"</button>
+                                                            </td>
+                                                        }.into_any(),
+                                                    };
+                                                    view! {
+                                                        <tr data-testid="line-pending" class="pending">
+                                                            <td>{p.category_name.clone()}</td>
+                                                            <td class="num" data-testid="line-pending-weight">{crate::format::weight(p.input.poids_kg)}</td>
+                                                            <td>{p.input.destination.label()}</td>
+                                                            <td>{if p.input.is_exit { "Sortie" } else { "Entrée" }}</td>
+                                                            <td>{p.input.notes.clone().unwrap_or_default()}</td>
+                                                            {status}
+                                                        </tr>
+                                                    }
+                                                }/>
                                             </tbody>
                                         </table>
                                         </div>
-                                    }.into_any()
-                                }}
+                                    }>
+                                    <p class="notice" data-testid="lines-empty">"Aucune ligne pour l'instant."</p>
+                                </Show>
                             </section>
                         }.into_any()
                     }

@@ -57,6 +57,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/outbox") view=pages::AdminOutbox/>
                     <Route path=path!("/admin/categories") view=pages::AdminCategories/>
                     <Route path=path!("/admin/exports") view=pages::AdminExports/>
+                    <Route path=path!("/admin/sites") view=pages::AdminSites/>
                 </Routes>
             </main>
         </Router>

@@ -2,8 +2,10 @@
 //! session audit (`/admin/sessions`) and a session's detail (`/admin/sessions/:id`).
 mod reconciliation;
 mod sale;
+mod sites;
 mod till;
 
+pub use sites::AdminSites;
 pub use till::Till;
 
 /// Lower case without French accents, so that « electro » finds « Électroménager ».

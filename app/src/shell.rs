@@ -58,6 +58,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/categories") view=pages::AdminCategories/>
                     <Route path=path!("/admin/exports") view=pages::AdminExports/>
                     <Route path=path!("/admin/sites") view=pages::AdminSites/>
+                    <Route path=path!("/admin/sessions") view=pages::AdminSessions/>
                 </Routes>
             </main>
         </Router>

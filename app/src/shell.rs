@@ -59,6 +59,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/exports") view=pages::AdminExports/>
                     <Route path=path!("/admin/sites") view=pages::AdminSites/>
                     <Route path=path!("/admin/sessions") view=pages::AdminSessions/>
+                    <Route path=path!("/admin/sessions/:id") view=pages::SessionDetailPage/>
                 </Routes>
             </main>
         </Router>

@@ -14,7 +14,7 @@ mod users;
 
 pub use admin::AdminHome;
 pub use areas::Home;
-pub use cash::{AdminSessions, AdminSites, Till};
+pub use cash::{AdminSessions, AdminSites, SessionDetailPage, Till};
 pub use categories::AdminCategories;
 pub use exports::AdminExports;
 pub use reception::{ReceptionHome, TicketPage};

@@ -1,12 +1,14 @@
 //! Cash pages: the till (`/caisse`), the sites and registers (`/admin/sites`), the
 //! session audit (`/admin/sessions`) and a session's detail (`/admin/sessions/:id`).
 mod audit;
+mod detail;
 mod reconciliation;
 mod sale;
 mod sites;
 mod till;
 
 pub use audit::AdminSessions;
+pub use detail::SessionDetailPage;
 pub use sites::AdminSites;
 pub use till::Till;
 

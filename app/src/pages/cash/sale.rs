@@ -628,7 +628,8 @@ mod tests {
         archived.archived = true;
         let all = vec![cat(1, None, "Électroménager"), cat(2, Some(1), "Petit électroménager"), cat(3, None, "Vaisselle et cuisine"), archived];
         let options = category_options(&all);
-        assert_eq!(options.iter().map(|o| o.label.as_str()).collect::<Vec<_>>(), ["Électroménager", "Électroménager › Petit électroménager", "Vaisselle et cuisine"]);
+        // The tree's order (display order, then name), children under their parent, archived ones left out.
+        assert_eq!(options.iter().map(|o| o.label.as_str()).collect::<Vec<_>>(), ["Vaisselle et cuisine", "Électroménager", "Électroménager › Petit électroménager"]);
         assert_eq!(matching(&options, "cuis")[0].label, "Vaisselle et cuisine");
         // The category whose own name starts with the text comes first.
         assert_eq!(matching(&options, "petit")[0].label, "Électroménager › Petit électroménager");

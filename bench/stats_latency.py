@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Latency of GET /v1/reception/stats/live over one keep-alive connection.
+"""Latency of a GET over one keep-alive connection (default: /v1/reception/stats/live).
 
-Usage: stats_latency.py BASE_URL COOKIE REQUESTS
+Usage: stats_latency.py BASE_URL COOKIE REQUESTS [PATH]
 Prints the median, p99 and max in milliseconds (after 50 warm-up requests).
 """
 import http.client
@@ -11,6 +11,7 @@ import time
 import urllib.parse
 
 base, cookie, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+path = sys.argv[4] if len(sys.argv) > 4 else "/v1/reception/stats/live"
 u = urllib.parse.urlparse(base)
 conn = http.client.HTTPConnection(u.hostname, u.port)
 headers = {"Cookie": cookie}
@@ -18,11 +19,11 @@ headers = {"Cookie": cookie}
 
 def once() -> float:
     t = time.perf_counter()
-    conn.request("GET", "/v1/reception/stats/live", headers=headers)
+    conn.request("GET", path, headers=headers)
     r = conn.getresponse()
     body = r.read()
     if r.status != 200:
-        raise SystemExit(f"stats/live answered {r.status}: {body[:200]!r}")
+        raise SystemExit(f"{path} answered {r.status}: {body[:200]!r}")
     return (time.perf_counter() - t) * 1000
 
 

@@ -10,9 +10,17 @@
 #   - the database's own CSV client on the same query (`sqlite3 -csv`, `psql \copy`),
 #     and the ratio CSV / client;
 #   - the XLSX bulk export: time and peak RSS above idle;
-#   - GET /v1/reception/stats/live: median and p99 over 2000 requests.
+#   - GET /v1/reception/stats/live: median and p99 over 2000 requests;
+#   - first, the browser bundle's raw and gzipped sizes (target: 400 KB gzipped);
+#   - cash, with as many sale items as lines (a session a day on two registers): the
+#     audit export of the year as CSV (its "Détails" table, a row per session) beside
+#     the database's CSV client on the same query, and as XLSX (a row per item on
+#     "Détails Tickets"): time and peak RSS above idle; the audit list's first page with
+#     the totals of the whole year (GET /v1/admin/cash-sessions): median and p99 over
+#     1000 requests.
 # Targets: CSV <= 1.2x the engine and <= 1.5x the client; RSS flat between sizes
-# (within 64 MB of idle); stats/live p99 < 10 ms.
+# (within 64 MB of idle); stats/live p99 < 10 ms; cash CSV <= 1.5x the client; audit
+# list p99 < 50 ms.
 #
 # PostgreSQL: BENCH_POSTGRES_URL, else TEST_POSTGRES_URL (a superuser URL: the engine
 # measure writes COPY output to the server's /dev/null), else a throwaway cluster
@@ -40,11 +48,20 @@ ADMIN_PASSWORD=bench-admin-password
 # --- Set-up and clean-up -------------------------------------------------------
 
 build_server() {
-    log "release build of the server"
-    # The same flags as scripts/test.sh and cargo-leptos, so the compiled dependencies
-    # are shared instead of rebuilt.
-    LEPTOS_OUTPUT_NAME=recyclique RUSTFLAGS="--cfg erase_components" cargo build --release -p server --quiet
+    log "release build of the server and the browser bundle (cargo leptos build --release)"
+    # The same flags as scripts/test.sh, so the compiled dependencies are shared.
+    LEPTOS_OUTPUT_NAME=recyclique RUSTFLAGS="--cfg erase_components" cargo leptos build --release >&2
     BIN="$CARGO_TARGET_DIR/release/server"
+}
+
+# The browser bundle: what a tablet downloads before the page answers clicks.
+wasm_sizes() {
+    local wasm
+    wasm="$(site_dir)/pkg/recyclique.wasm"
+    [ -f "$wasm" ] || die "no WASM bundle at $wasm"
+    printf '\n%-40s %10s %10s\n' "browser bundle" "raw" "gzip -9"
+    printf '%-40s %7d KB %7d KB %s\n' "pkg/recyclique.wasm" "$(($(stat -c %s "$wasm") / 1024))" "$(($(gzip -9c "$wasm" | wc -c) / 1024))" "(target: gzip <= 400 KB)"
+    printf '%-40s %7d KB %7d KB\n' "pkg/recyclique.js" "$(($(stat -c %s "${wasm%.wasm}.js") / 1024))" "$(($(gzip -9c "${wasm%.wasm}.js" | wc -c) / 1024))"
 }
 
 setup_postgres() {
@@ -198,6 +215,29 @@ client_csv_seconds() {
     echo "$s"
 }
 
+# The cash audit CSV's query (SESSION_SELECT in server/src/storage/cash.rs, default
+# order) for backend $1 over the instants [$2, $3) in epoch seconds.
+cash_sql() {
+    local from to
+    case "$1" in
+        sqlite) from="$(($2 * 1000000))"; to="$(($3 * 1000000))" ;;
+        postgres) from="to_timestamp($2)"; to="to_timestamp($3)" ;;
+    esac
+    echo "SELECT s.id, s.register_id, r.name, r.site_id, si.name, s.operator_id, u.display_name,
+                 s.opened_at, s.closed_at, s.is_deferred, s.opening_float_cents,
+                 s.sales_count, s.items_count, s.total_cents, s.donation_cents,
+                 s.cash_cents, s.card_cents, s.check_cents, s.free_cents, s.weight_g,
+                 s.counted_cash_cents, s.counted_card_cents, s.counted_check_cents,
+                 s.expected_cash_cents, s.expected_card_cents, s.expected_check_cents,
+                 s.cash_variance_cents, s.comment
+          FROM cash_sessions s
+          JOIN registers r ON r.id = s.register_id
+          JOIN sites si ON si.id = r.site_id
+          JOIN users u ON u.id = s.operator_id
+          WHERE s.opened_at >= $from AND s.opened_at < $to
+          ORDER BY s.opened_at DESC, s.id DESC"
+}
+
 # --- Report ---------------------------------------------------------------------
 
 header() {
@@ -219,7 +259,7 @@ bench_one() {
     create_database "$backend" "$n"
     DB_FILE="$WORK/bench-$n.db"
     local gen_s
-    gen_s=$(seconds_of /dev/stderr "$BIN" generate-data --lines "$n" --days 365)
+    gen_s=$(seconds_of /dev/stderr "$BIN" generate-data --lines "$n" --sale-items "$n" --days 365)
     start_server
 
     local from to from_s to_s
@@ -260,6 +300,27 @@ bench_one() {
     row "$n" "$backend" "stats/live median" "%9.2f ms" "$p50"
     row "$n" "$backend" "stats/live p99" "%9.2f ms" "$p99" "< 10 ms"
 
+    # Cash: the audit export of the year and the audit list.
+    local cash_body="{\"filters\":{\"date_from\":\"$from\",\"date_to\":\"$to\"},\"format\":\"FORMAT\"}"
+    local ccsv_s ccsv_peak crows cclient_s cxlsx_s cxlsx_peak a50 a99 _amax
+    read -r ccsv_s ccsv_peak < <(measure curl -fsS -o "$WORK/out.csv" -H "Cookie: $COOKIE" -H 'content-type: application/json' \
+        -d "${cash_body/FORMAT/csv}" "$BASE/v1/admin/reports/cash-sessions/export-bulk")
+    crows=$(($(wc -l <"$WORK/out.csv") - 1))
+    cclient_s=$(client_csv_seconds "$backend" "$(cash_sql "$backend" "$from_s" "$to_s")" "$crows")
+    read -r cxlsx_s cxlsx_peak < <(measure curl -fsS -o "$WORK/out.xlsx" -H "Cookie: $COOKIE" -H 'content-type: application/json' \
+        -d "${cash_body/FORMAT/xlsx}" "$BASE/v1/admin/reports/cash-sessions/export-bulk")
+    read -r a50 a99 _amax < <(python3 bench/stats_latency.py "$BASE" "$COOKIE" 1000 "/v1/admin/cash-sessions?date_from=$from&date_to=$to&page_size=50")
+    row "$n" "$backend" "cash: sessions (CSV rows)" "%12s" "$crows"
+    row "$n" "$backend" "cash CSV export time" "%11.3fs" "$ccsv_s"
+    row "$n" "$backend" "cash $client, same query" "%11.3fs" "$cclient_s"
+    row "$n" "$backend" "cash CSV / $client" "%11.2fx" "$(echo "$ccsv_s / $cclient_s" | bc -l)" "<= 1.50x"
+    row "$n" "$backend" "cash CSV peak RSS above idle" "%9d MB" "$(((ccsv_peak - idle) / 1024))" "<= 64 MB"
+    row "$n" "$backend" "cash XLSX export time" "%11.2fs" "$cxlsx_s"
+    row "$n" "$backend" "cash XLSX peak RSS above idle" "%9d MB" "$(((cxlsx_peak - idle) / 1024))" "<= 64 MB"
+    row "$n" "$backend" "cash XLSX size" "%9d KB" "$(($(stat -c %s "$WORK/out.xlsx") / 1024))"
+    row "$n" "$backend" "audit list median" "%9.2f ms" "$a50"
+    row "$n" "$backend" "audit list p99" "%9.2f ms" "$a99" "< 50 ms"
+
     stop_server
     drop_database "$backend" "$n"
     rm -rf "$WORK"/out.* "$RECYCLIQUE_DATA_DIR"
@@ -268,6 +329,7 @@ bench_one() {
 # --- Main ---------------------------------------------------------------------------
 
 build_server
+wasm_sizes
 for b in "${BACKENDS[@]}"; do
     case "$b" in
         sqlite) ;;

@@ -82,6 +82,32 @@ now() {
     date +%s
 }
 
+# Where `cargo leptos build` leaves the site (RECYCLIQUE_SITE_DIR overrides): it
+# follows `site-root` in Cargo.toml ("CARGO_TARGET_DIR/..." is cargo-leptos's marker
+# for the target dir, a relative path is relative to the workspace root).
+site_dir() {
+    if [ -n "${RECYCLIQUE_SITE_DIR:-}" ]; then
+        echo "$RECYCLIQUE_SITE_DIR"
+        return
+    fi
+    local root
+    root="$(python3 - "$RECYCLIQUE_ROOT/Cargo.toml" 2>/dev/null <<'PY' || true
+import sys, tomllib
+with open(sys.argv[1], "rb") as f:
+    leptos = tomllib.load(f).get("workspace", {}).get("metadata", {}).get("leptos", {})
+if isinstance(leptos, list):
+    leptos = leptos[0] if leptos else {}
+print(leptos.get("site-root", "CARGO_TARGET_DIR/site"))
+PY
+)"
+    case "$root" in
+        "") echo "$RECYCLIQUE_ROOT/target/site" ;;
+        CARGO_TARGET_DIR* | CARGO_BUILD_TARGET_DIR*) echo "$CARGO_TARGET_DIR/${root#*/}" ;;
+        /*) echo "$root" ;;
+        *) echo "$RECYCLIQUE_ROOT/$root" ;;
+    esac
+}
+
 # --- A throwaway PostgreSQL cluster (test.sh, bench.sh) ------------------------
 
 PG_DIR=""        # our throwaway cluster, if we started one

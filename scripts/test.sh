@@ -22,26 +22,7 @@ cd "$RECYCLIQUE_ROOT"
 # `site-root` in Cargo.toml ("CARGO_TARGET_DIR/..." is cargo-leptos's marker
 # for the target dir, a relative path is relative to the workspace root).
 SERVER_BIN="${RECYCLIQUE_SERVER_BIN:-$CARGO_TARGET_DIR/debug/server}"
-site_root_setting() {
-    python3 - Cargo.toml 2>/dev/null <<'PY' || true
-import sys, tomllib
-with open(sys.argv[1], "rb") as f:
-    leptos = tomllib.load(f).get("workspace", {}).get("metadata", {}).get("leptos", {})
-if isinstance(leptos, list):
-    leptos = leptos[0] if leptos else {}
-print(leptos.get("site-root", "CARGO_TARGET_DIR/site"))
-PY
-}
-SITE_DIR="${RECYCLIQUE_SITE_DIR:-}"
-if [ -z "$SITE_DIR" ]; then
-    SITE_DIR="$(site_root_setting)"
-    case "$SITE_DIR" in
-        "") SITE_DIR="$RECYCLIQUE_ROOT/target/site" ;;
-        CARGO_TARGET_DIR* | CARGO_BUILD_TARGET_DIR*) SITE_DIR="$CARGO_TARGET_DIR/${SITE_DIR#*/}" ;;
-        /*) ;;
-        *) SITE_DIR="$RECYCLIQUE_ROOT/$SITE_DIR" ;;
-    esac
-fi
+SITE_DIR="$(site_dir)"
 
 RUN_POSTGRES=1
 RUN_RUST=1

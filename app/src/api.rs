@@ -6,7 +6,7 @@ use crate::ids::UserId;
 
 use crate::auth::{CreateUserRequest, UpdateUserRequest, UserView};
 use crate::error::AppError;
-use crate::mail::{MailStatus, OutboxEntry};
+use crate::mail::{MailDelivery, MailStatus, OutboxEntry};
 #[cfg(feature = "ssr")]
 use crate::{auth::Permission, backend::authorize, backend::with_status};
 
@@ -73,10 +73,10 @@ pub async fn update_user(id: UserId, req: UpdateUserRequest) -> Result<UserView,
 }
 
 #[server(prefix = "/api", endpoint = "outbox")]
-pub async fn outbox() -> Result<(MailStatus, Vec<OutboxEntry>), AppError> {
+pub async fn outbox() -> Result<(MailStatus, Vec<MailDelivery>, Vec<OutboxEntry>), AppError> {
     with_status(async move {
         let (backend, actor) = authorize(Some(Permission::Admin)).await?;
-        Ok((backend.mail_status(&actor).await?, backend.list_outbox(&actor).await?))
+        Ok((backend.mail_status(&actor).await?, backend.list_deliveries(&actor).await?, backend.list_outbox(&actor).await?))
     }.await)
 }
 

@@ -13,7 +13,7 @@ use crate::cash::{
     SessionPage, SessionSort, Site, SiteInput,
 };
 use crate::error::AppError;
-use crate::mail::{MailStatus, OutboxEntry};
+use crate::mail::{MailDelivery, MailStatus, OutboxEntry};
 use crate::ids::{CashSessionId, CategoryId, LigneId, PosteId, TicketId, UserId};
 use crate::reception::{
     Category, CategoryInput, CategoryUpdate, DownloadToken, Ligne, LigneInput, LigneUpdate, OpenPosteRequest, Poste, ReceptionFilter, ReceptionLiveStats,
@@ -38,6 +38,8 @@ pub trait Backend: Send + Sync + 'static {
 
     async fn mail_status(&self, actor: &UserView) -> Result<MailStatus, AppError>;
     async fn list_outbox(&self, actor: &UserView) -> Result<Vec<OutboxEntry>, AppError>;
+    /// The recorded deliveries (reports, notifications) with their attempts, newest first.
+    async fn list_deliveries(&self, actor: &UserView) -> Result<Vec<MailDelivery>, AppError>;
     /// Sends a short test message, to check the mail configuration end to end.
     async fn send_test_mail(&self, actor: &UserView, to: &str) -> Result<(), AppError>;
 

@@ -24,6 +24,11 @@ pub trait Filter: Sized + Clone {
     /// The fields that are set, in their canonical text form.
     fn to_fields(&self) -> Vec<(&'static str, String)>;
     fn period(&self) -> Option<Period>;
+    /// The conditions in French words, one per line ("Site : Boutique"), the period
+    /// excepted (see [`Period::describe`]): for the header of an exported sheet, a
+    /// scheduled report's e-mail and its summary in the modal. `name_of` gives the name
+    /// of an id (a site, a user, a category...) when the caller knows it.
+    fn describe(&self, name_of: &dyn Fn(uuid::Uuid) -> Option<String>) -> Vec<String>;
 
     /// From `(name, value)` pairs such as a query string. Names outside
     /// [`Filter::FIELDS`] and `extra` (the caller's own parameters, `format` say) are
@@ -196,5 +201,19 @@ impl<F> Resolved<F> {
     /// The instants selected, `[from, to)`; everything when there is no period.
     pub fn range(&self) -> UtcRange {
         self.range
+    }
+}
+
+/// An id shown by its name when known, else by its first characters.
+pub fn id_words(name_of: &dyn Fn(uuid::Uuid) -> Option<String>, id: uuid::Uuid) -> String {
+    name_of(id).unwrap_or_else(|| format!("n° {}", &id.simple().to_string()[..8]))
+}
+
+/// `oui` / `non`.
+pub fn yes_no(b: bool) -> &'static str {
+    if b {
+        "oui"
+    } else {
+        "non"
     }
 }

@@ -17,6 +17,8 @@ pub mod mail;
 pub mod money;
 pub mod reception;
 pub mod reception_api;
+pub mod schedule;
+pub mod text;
 pub mod time;
 pub mod weight;
 mod pages;

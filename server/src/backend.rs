@@ -48,6 +48,9 @@ impl Backend for AppState {
         require(actor, Permission::Admin)?;
         crate::mail::list_outbox(self.mailer.outbox_dir()).await
     }
+    async fn list_deliveries(&self, actor: &UserView) -> Result<Vec<app::mail::MailDelivery>, AppError> {
+        crate::mail::delivery::list(self, actor).await
+    }
     async fn send_test_mail(&self, actor: &UserView, to: &str) -> Result<(), AppError> {
         crate::mail::send_test_mail(self, actor, to).await
     }

@@ -48,6 +48,10 @@ pub enum Command {
         /// Bénévoles to create beside the existing users.
         #[arg(long, default_value_t = 5)]
         users: u32,
+        /// Cash sale items to create over the same days (default: a quarter of the
+        /// lines), on two registers, by two cashiers created beside the users.
+        #[arg(long)]
+        sale_items: Option<u64>,
     },
     /// Sets a new password and closes the user's sessions.
     ResetPassword {
@@ -87,7 +91,7 @@ pub async fn run(cli: Cli, settings: Settings, leptos_options: LeptosOptions) ->
             let perms: Vec<_> = u.permissions.iter().map(|p| p.as_str()).collect();
             println!("Utilisateur « {} » créé (permissions : {}).", u.username, perms.join(", "));
         }
-        Command::GenerateData { lines, days, users } => {
+        Command::GenerateData { lines, days, users, sale_items } => {
             let state = build_state(settings, leptos_options, Arc::new(SystemClock)).await?;
             // Seeding users into an empty base must not skip the initial administrator.
             if let crate::auth::InitialAdmin::Generated { username, password } =
@@ -95,15 +99,17 @@ pub async fn run(cli: Cli, settings: Settings, leptos_options: LeptosOptions) ->
             {
                 println!("Administrateur initial créé : {username} / {password}");
             }
-            for i in 1..=users {
+            // Bénévoles and two cashiers; existing ones are kept, so the command can run
+            // again on the same base.
+            let seeded = (1..=users).map(|i| ("benevole", "Bénévole", "reception.access", i)).chain((1..=2).map(|i| ("caissier", "Caissier", "caisse.access", i)));
+            for (login, name, permission, i) in seeded {
                 let req = CreateUserRequest {
-                    username: format!("benevole{i:02}"),
-                    display_name: Some(format!("Bénévole {i:02}")),
-                    password: format!("benevole{i:02}-motdepasse"),
-                    permissions: vec!["reception.access".into()],
+                    username: format!("{login}{i:02}"),
+                    display_name: Some(format!("{name} {i:02}")),
+                    password: format!("{login}{i:02}-motdepasse"),
+                    permissions: vec![permission.into()],
                     active: Some(true),
                 };
-                // Existing ones are kept: the command can be run again on the same base.
                 let _ = crate::auth::create_user_unchecked(&state, req).await;
             }
             let started = std::time::Instant::now();
@@ -117,6 +123,31 @@ pub async fn run(cli: Cli, settings: Settings, leptos_options: LeptosOptions) ->
                 state.store.backend(),
                 g.entry_weight.to_comma_string(),
                 g.exit_weight.to_comma_string()
+            );
+            let started = std::time::Instant::now();
+            let store = state.store.as_ref();
+            // Cashiers only (not the admin), in a fixed order on every backend.
+            let mut cashiers: Vec<_> = store
+                .list_users()
+                .await?
+                .into_iter()
+                .filter(|u| u.active && u.permissions.contains(&app::auth::Permission::CaisseAccess))
+                .map(|u| (u.username, u.id))
+                .collect();
+            cashiers.sort();
+            let cashiers: Vec<_> = cashiers.into_iter().map(|(_, id)| id).collect();
+            let mut categories: Vec<_> = store.list_categories().await?.into_iter().filter(|c| !c.archived).map(|c| c.id).collect();
+            categories.sort();
+            let c = crate::generate::cash::generate_cash(store, sale_items.unwrap_or(lines / 4), days, &cashiers, &categories, state.clock.now()).await?;
+            store.analyze().await?;
+            println!(
+                "{} articles vendus, {} ventes, {} sessions de caisse générés en {:.1} s ; ventes : {} €, dons : {} €.",
+                c.items,
+                c.sales,
+                c.sessions,
+                started.elapsed().as_secs_f64(),
+                c.total.to_comma_string(),
+                c.donations.to_comma_string()
             );
         }
         Command::ResetPassword { username, password } => {

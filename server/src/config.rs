@@ -57,6 +57,19 @@ pub struct Settings {
     pub header_timeout: Duration,
     /// Longest time to receive a request's body.
     pub body_timeout: Duration,
+    /// Who receives the report of each closed cash session; empty: nobody.
+    pub cash_close_report_recipients: Vec<String>,
+    /// How often the mail worker looks for deliveries due when it found none.
+    pub mail_interval: Duration,
+    /// How often the report scheduler looks for due runs when it found none.
+    pub scheduler_interval: Duration,
+    /// A report file above this is zipped; a ZIP still above fails the run.
+    pub report_max_bytes: u64,
+    /// A run missed while the server was down is caught up within this window after
+    /// its time; later, it is logged as missed.
+    pub report_grace: Duration,
+    /// Consecutive failed runs after which a scheduled report is paused.
+    pub report_max_failures: u32,
 }
 
 impl Settings {
@@ -98,6 +111,12 @@ impl Settings {
             max_body_bytes: number("RECYCLIQUE_MAX_BODY_BYTES", 64 * 1024)? as usize,
             header_timeout: Duration::from_secs(number("RECYCLIQUE_HEADER_TIMEOUT_SECS", 10)?.max(1)),
             body_timeout: Duration::from_secs(number("RECYCLIQUE_BODY_TIMEOUT_SECS", 30)?.max(1)),
+            cash_close_report_recipients: var("CASH_CLOSE_REPORT_RECIPIENTS").map(|v| parse_recipients(&v)).transpose()?.unwrap_or_default(),
+            mail_interval: Duration::from_secs(number("RECYCLIQUE_MAIL_INTERVAL_SECS", 2)?.max(1)),
+            scheduler_interval: Duration::from_secs(number("RECYCLIQUE_SCHEDULER_INTERVAL_SECS", 1)?.max(1)),
+            report_max_bytes: number("REPORT_MAX_BYTES", 10 * 1024 * 1024)?.max(1024),
+            report_grace: Duration::from_secs(60 * number("REPORT_GRACE_MINUTES", 6 * 60)?),
+            report_max_failures: number("REPORT_MAX_CONSECUTIVE_FAILURES", 5)?.max(1) as u32,
         })
     }
 
@@ -132,6 +151,12 @@ impl Settings {
             max_body_bytes: 64 * 1024,
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),
+            cash_close_report_recipients: Vec::new(),
+            mail_interval: Duration::from_secs(2),
+            scheduler_interval: Duration::from_secs(1),
+            report_max_bytes: 10 * 1024 * 1024,
+            report_grace: Duration::from_secs(6 * 3600),
+            report_max_failures: 5,
         }
     }
 
@@ -162,6 +187,18 @@ fn parse_origins(v: &str) -> anyhow::Result<Vec<String>> {
         .collect()
 }
 
+/// `compta@a.org, direction@a.org` → the addresses, each checked.
+fn parse_recipients(v: &str) -> anyhow::Result<Vec<String>> {
+    v.split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(|a| match a.parse::<lettre::Address>() {
+            Ok(_) => Ok(a.to_string()),
+            Err(_) => bail!("CASH_CLOSE_REPORT_RECIPIENTS: {a:?} is not an e-mail address"),
+        })
+        .collect()
+}
+
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
@@ -180,5 +217,11 @@ mod tests {
         assert_eq!(super::parse_origins(" https://Recyclique.example.org/ , http://10.0.0.2:8080").unwrap(), vec!["https://recyclique.example.org", "http://10.0.0.2:8080"]);
         assert!(super::parse_origins("recyclique.example.org").is_err());
         assert!(super::parse_origins("https://a.example/path").is_err());
+    }
+
+    #[test]
+    fn close_report_recipients_are_checked() {
+        assert_eq!(super::parse_recipients(" compta@a.org, ,direction@a.org ").unwrap(), vec!["compta@a.org", "direction@a.org"]);
+        assert!(super::parse_recipients("compta@a.org, pas une adresse").is_err());
     }
 }

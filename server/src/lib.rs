@@ -13,6 +13,7 @@ pub mod mail;
 pub mod reception;
 pub mod reports;
 pub mod rest;
+pub mod scheduled;
 pub mod startup;
 pub mod state;
 pub mod storage;

@@ -132,9 +132,16 @@ impl Application {
         ShutdownHandle(self.shutdown.clone())
     }
 
-    /// The background workers this application runs.
+    /// The background workers this application runs. A zero interval (tests only: the
+    /// settings read from the environment are at least a second) leaves a worker out,
+    /// for tests that call its step themselves.
     fn workers(&self) -> Vec<Arc<dyn crate::worker::Worker>> {
-        vec![Arc::new(crate::worker::Purge { interval: self.state.settings.purge_interval })]
+        let all: Vec<Arc<dyn crate::worker::Worker>> = vec![
+            Arc::new(crate::worker::Purge { interval: self.state.settings.purge_interval }),
+            Arc::new(crate::mail::delivery::Deliveries { interval: self.state.settings.mail_interval }),
+            Arc::new(crate::scheduled::Scheduler { interval: self.state.settings.scheduler_interval }),
+        ];
+        all.into_iter().filter(|w| !w.interval().is_zero()).collect()
     }
 
     /// Serves HTTP and runs the workers until Ctrl-C, SIGTERM or the shutdown handle.

@@ -4,10 +4,10 @@
 //! AND; the period is on the opening day (Paris), end day included.
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::{PaymentMethod, RegisterId, SessionStatus, SiteId, UserId};
+use super::{CashSessionId, PaymentMethod, RegisterId, SessionStatus, SiteId, UserId};
 use crate::auth::{Permission, UserView};
 use crate::error::AppError;
-use crate::filter::{period_fields, Fields, Filter, Scoped};
+use crate::filter::{id_words, period_fields, yes_no, Fields, Filter, Scoped};
 use crate::money::Cents;
 use crate::time::Period;
 
@@ -33,6 +33,8 @@ pub struct CashSessionFilter {
     pub has_donation: Option<bool>,
     /// Operator name, comment text, or the start of the session id.
     pub search: Option<String>,
+    /// Exactly this session (its close report).
+    pub session_id: Option<CashSessionId>,
 }
 
 fn non_negative(field: &'static str) -> impl Fn(&str) -> Result<i64, AppError> {
@@ -78,6 +80,7 @@ impl Filter for CashSessionFilter {
         "payment_methods",
         "has_donation",
         "search",
+        "session_id",
     ];
     const LIST_FIELDS: &'static [&'static str] = &["payment_methods"];
 
@@ -108,6 +111,7 @@ impl Filter for CashSessionFilter {
             payment_methods,
             has_donation: f.parse("has_donation", boolean("has_donation"))?,
             search,
+            session_id: f.id("session_id")?,
         };
         if let (Some(min), Some(max)) = (out.amount_min_cents, out.amount_max_cents) {
             if min > max {
@@ -142,11 +146,40 @@ impl Filter for CashSessionFilter {
         put("payment_methods", (!self.payment_methods.is_empty()).then(|| self.payment_methods.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(",")));
         put("has_donation", self.has_donation.map(|v| v.to_string()));
         put("search", self.search.clone());
+        put("session_id", self.session_id.map(|v| v.to_string()));
         out
     }
 
     fn period(&self) -> Option<Period> {
         self.period
+    }
+
+    fn describe(&self, name_of: &dyn Fn(uuid::Uuid) -> Option<String>) -> Vec<String> {
+        let euros = |c: Cents| format!("{} €", c.to_comma_string());
+        let mut out = Vec::new();
+        let mut put = |label: &str, v: Option<String>| {
+            if let Some(v) = v {
+                out.push(format!("{label} : {v}"));
+            }
+        };
+        put("Site", self.site_id.map(|v| id_words(name_of, v.0)));
+        put("Caisse", self.register_id.map(|v| id_words(name_of, v.0)));
+        put("Opérateur", self.operator_id.map(|v| id_words(name_of, v.0)));
+        put("Statut", self.status.map(|v| v.label().to_string()));
+        put("Montant minimum", self.amount_min_cents.map(euros));
+        put("Montant maximum", self.amount_max_cents.map(euros));
+        put("Avec écart de caisse", self.has_variance.map(|v| yes_no(v).to_string()));
+        put("Écart d'au moins", self.variance_threshold_cents.map(euros));
+        put("Durée minimum", self.duration_min_minutes.map(|v| format!("{v} min")));
+        put("Durée maximum", self.duration_max_minutes.map(|v| format!("{v} min")));
+        put(
+            "Moyens de paiement",
+            (!self.payment_methods.is_empty()).then(|| self.payment_methods.iter().map(|m| m.label()).collect::<Vec<_>>().join(", ")),
+        );
+        put("Avec don", self.has_donation.map(|v| yes_no(v).to_string()));
+        put("Recherche", self.search.as_ref().map(|v| format!("« {v} »")));
+        put("Session", self.session_id.map(|v| v.to_string()));
+        out
     }
 }
 

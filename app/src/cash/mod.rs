@@ -271,19 +271,6 @@ pub fn clean_name(raw: &str, what: &str) -> Result<String, AppError> {
     Ok(name.to_string())
 }
 
-/// Free text of a sale note or a close comment: trimmed, at most 1000 characters, line
-/// breaks allowed, other control characters refused; empty means none.
-pub fn clean_text(raw: Option<&str>, field: &str) -> Result<Option<String>, AppError> {
-    match raw.map(str::trim).filter(|n| !n.is_empty()) {
-        None => Ok(None),
-        Some(n) if n.chars().count() > 1000 => Err(AppError::field(field, format!("{field} : au plus 1000 caractères."))),
-        Some(n) if n.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) => {
-            Err(AppError::field(field, format!("{field} : caractères invalides.")))
-        }
-        Some(n) => Ok(Some(n.to_string())),
-    }
-}
-
 /// Totals over every session a filter selects (not only the page shown).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionTotals {

@@ -31,7 +31,7 @@ fn OutboxPanel() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match data.await {
                         Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
-                        Ok((status, entries)) => {
+                        Ok((status, deliveries, entries)) => {
                             let mode = if status.transport == "smtp" {
                                 format!("Les e-mails partent par SMTP (expéditeur {}). La boîte d'envoi locale ne garde que les messages écrits quand aucun serveur SMTP n'était configuré.", status.from)
                             } else {
@@ -73,7 +73,13 @@ fn OutboxPanel() -> impl IntoView {
                                     </div>
                                 }.into_any()
                             };
-                            view! { <p class="notice">{mode}</p> {table} }.into_any()
+                            view! {
+                                <p class="notice">{mode}</p>
+                                <h2>"Envois enregistrés"</h2>
+                                <Deliveries deliveries/>
+                                <h2>"Boîte d'envoi locale"</h2>
+                                {table}
+                            }.into_any()
                         }
                     }
                 })}
@@ -95,4 +101,60 @@ fn OutboxPanel() -> impl IntoView {
             {move || result().map(|(class, text)| view! { <p class=class role="status" data-testid="outbox-test-result">{text}</p> })}
         </section>
     }
+}
+
+/// The recorded deliveries: reports and notifications, with their attempts.
+#[component]
+fn Deliveries(deliveries: Vec<crate::mail::MailDelivery>) -> impl IntoView {
+    if deliveries.is_empty() {
+        return view! { <p data-testid="deliveries-empty">"Aucun envoi enregistré."</p> }
+            .into_any();
+    }
+    view! {
+        <div class="table-wrap">
+        <table data-testid="deliveries-table">
+            <thead><tr>
+                <th scope="col">"Créé le"</th>
+                <th scope="col">"Destinataires"</th>
+                <th scope="col">"Objet"</th>
+                <th scope="col">"Pièce jointe"</th>
+                <th scope="col">"Statut"</th>
+                <th scope="col">"Tentatives"</th>
+            </tr></thead>
+            <tbody>
+                {deliveries.into_iter().map(|d| {
+                    let created = crate::format::paris_datetime(d.created_at);
+                    let attachment = match (&d.attachment_name, d.attachment_bytes) {
+                        (Some(n), Some(b)) => format!("{n} ({b} octets)"),
+                        (Some(n), None) => n.clone(),
+                        _ => "—".to_string(),
+                    };
+                    let status = crate::mail::delivery_status_label(&d.status);
+                    let attempts = d.attempt_log.iter().map(|a| {
+                        let at = crate::format::paris_datetime(a.started_at);
+                        let label = crate::mail::delivery_status_label(&a.status);
+                        match &a.error {
+                            Some(e) => format!("n° {} le {at} : {label} ({e})", a.attempt),
+                            None => format!("n° {} le {at} : {label}", a.attempt),
+                        }
+                    }).collect::<Vec<_>>();
+                    let next = d.next_attempt_at.filter(|_| d.status == "retrying").map(|t| format!("Prochain essai : {}", crate::format::paris_datetime(t)));
+                    view! {
+                        <tr data-testid="delivery-row" data-status=d.status.clone()>
+                            <td>{created}</td>
+                            <td>{d.recipients.join(", ")}</td>
+                            <td>{d.subject.clone()}</td>
+                            <td>{attachment}</td>
+                            <td data-testid="delivery-status">{status}</td>
+                            <td>
+                                <ul class="plain">{attempts.into_iter().map(|a| view! { <li>{a}</li> }).collect_view()}</ul>
+                                {next.map(|n| view! { <p>{n}</p> })}
+                            </td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+        </div>
+    }.into_any()
 }

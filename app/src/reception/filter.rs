@@ -6,7 +6,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::{CategoryId, Destination, PosteId, Status, TicketId, UserId};
 use crate::auth::{Permission, UserView};
 use crate::error::AppError;
-use crate::filter::{period_fields, Fields, Filter, Scoped};
+use crate::filter::{id_words, period_fields, Fields, Filter, Scoped};
 use crate::time::Period;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -71,6 +71,22 @@ impl Filter for ReceptionFilter {
 
     fn period(&self) -> Option<Period> {
         self.period
+    }
+
+    fn describe(&self, name_of: &dyn Fn(uuid::Uuid) -> Option<String>) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut put = |label: &str, v: Option<String>| {
+            if let Some(v) = v {
+                out.push(format!("{label} : {v}"));
+            }
+        };
+        put("Statut", self.status.map(|v| v.label().to_string()));
+        put("Poste", self.poste_id.map(|v| id_words(name_of, v.0)));
+        put("Bénévole", self.benevole_id.map(|v| id_words(name_of, v.0)));
+        put("Catégorie (et sous-catégories)", self.category_id.map(|v| id_words(name_of, v.0)));
+        put("Destination", self.destination.map(|v| v.label().to_string()));
+        put("Ticket", self.ticket_id.map(|v| id_words(name_of, v.0)));
+        out
     }
 }
 

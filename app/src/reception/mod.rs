@@ -228,19 +228,6 @@ pub struct LigneUpdate {
     pub is_exit: Option<bool>,
 }
 
-/// Notes are free text, trimmed, at most 1000 characters; empty means none. Line breaks
-/// and tabs are allowed, other control characters (NUL among them) are not.
-pub fn clean_notes(notes: Option<&str>) -> Result<Option<String>, AppError> {
-    match notes.map(str::trim).filter(|n| !n.is_empty()) {
-        None => Ok(None),
-        Some(n) if n.chars().count() > 1000 => Err(AppError::invalid("Les notes ne peuvent pas dépasser 1000 caractères.")),
-        Some(n) if n.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) => {
-            Err(AppError::invalid("Les notes contiennent des caractères invalides."))
-        }
-        Some(n) => Ok(Some(n.to_string())),
-    }
-}
-
 /// Live reception KPIs for the current Paris day.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReceptionLiveStats {
@@ -296,16 +283,4 @@ pub struct CategoryStats {
 pub struct DownloadToken {
     pub token: String,
     pub expires_at: DateTime<Utc>,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn notes_are_trimmed_and_control_characters_refused() {
-        assert!(clean_notes(Some("a\u{0}b")).is_err());
-        assert_eq!(clean_notes(Some(" ligne 1\nligne 2 ")).unwrap().as_deref(), Some("ligne 1\nligne 2"));
-        assert_eq!(clean_notes(Some("   ")).unwrap(), None);
-    }
 }

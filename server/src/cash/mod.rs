@@ -2,6 +2,7 @@
 //! count) and the session audit. REST handlers and server functions check the
 //! permission and scope filters at the edge; these functions check it again.
 mod audit;
+pub mod close_report;
 pub mod export;
 mod sales;
 mod sessions;

@@ -1,5 +1,6 @@
 use app::auth::{Permission, UserView};
-use app::cash::{clean_text, PaymentMethod, Sale, SaleInput};
+use app::text::clean_text;
+use app::cash::{PaymentMethod, Sale, SaleInput};
 use app::error::AppError;
 use app::ids::{CashSessionId, SaleId};
 use app::money::Cents;

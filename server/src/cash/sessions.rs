@@ -1,5 +1,6 @@
 use app::auth::{Permission, UserView};
-use app::cash::{clean_text, CashSession, CashSessionDetail, CloseOutcome, CloseSessionRequest, DeletedSession, OpenSessionRequest, Reconciliation};
+use app::text::clean_text;
+use app::cash::{CashSession, CashSessionDetail, CloseOutcome, CloseSessionRequest, DeletedSession, OpenSessionRequest, Reconciliation};
 use app::error::AppError;
 use app::ids::CashSessionId;
 use app::money::Cents;
@@ -103,7 +104,7 @@ pub async fn close_session(state: &AppState, actor: &UserView, id: CashSessionId
         ));
     }
     let now = state.clock.now();
-    let close = SessionClose {
+    let mut close = SessionClose {
         id,
         closed_by: actor.id,
         closed_at: now,
@@ -119,7 +120,9 @@ pub async fn close_session(state: &AppState, actor: &UserView, id: CashSessionId
         seen_cash: session.cash_cents,
         seen_card: session.card_cents,
         seen_check: session.check_cents,
+        report: None,
     };
+    close.report = super::close_report::delivery(state, &session, &close, actor);
     if !state.store.close_session(&close).await? {
         return Err(AppError::Conflict("La session a changé pendant la clôture (une vente ou une autre clôture) : rechargez et recomptez.".into()));
     }

@@ -11,11 +11,13 @@ use rust_xlsxwriter::{Format, Workbook, Worksheet};
 
 use super::{formula_like, Cell, Column, ParisClock};
 
-/// Excel's last row is 1,048,576; the header takes one.
-const MAX_DATA_ROWS: u32 = 1_048_575;
+/// Excel's last row (numbered from 0): 1,048,576 rows.
+const MAX_ROW: u32 = 1_048_575;
 
 struct Formats {
     header: Format,
+    /// The first caption line (what the file is).
+    title: Format,
     weight: Format,
     money: Format,
     datetime: Format,
@@ -30,15 +32,35 @@ fn excel_serial(clock: &mut ParisClock, t: DateTime<Utc>) -> f64 {
     (local - epoch).num_milliseconds() as f64 / 86_400_000.0
 }
 
-fn new_sheet<'a>(wb: &'a mut Workbook, name: &str, columns: &[Column], f: &Formats) -> anyhow::Result<&'a mut Worksheet> {
+/// A new sheet: the caption lines (if any) and an empty row, then the header row,
+/// frozen. Returns the header's row number.
+fn new_sheet(wb: &mut Workbook, name: &str, columns: &[Column], caption: &[String], f: &Formats) -> anyhow::Result<u32> {
     let ws = wb.add_worksheet_with_constant_memory()?;
     ws.set_name(name)?;
+    for (r, line) in caption.iter().enumerate() {
+        // Caption text comes from our own words and the names of sites, users...:
+        // written as strings, never formulas.
+        if r == 0 {
+            ws.write_string_with_format(0, 0, line, &f.title)?;
+        } else {
+            ws.write_string(r as u32, 0, line)?;
+        }
+    }
+    let header_row = if caption.is_empty() { 0 } else { caption.len() as u32 + 1 };
     for (i, c) in columns.iter().enumerate() {
         ws.set_column_width(i as u16, c.width)?;
-        ws.write_string_with_format(0, i as u16, c.header, &f.header)?;
+        ws.write_string_with_format(header_row, i as u16, c.header, &f.header)?;
     }
-    ws.set_freeze_panes(1, 0)?;
-    Ok(ws)
+    ws.set_freeze_panes(header_row + 1, 0)?;
+    Ok(header_row)
+}
+
+/// Filter buttons on the header over the rows written.
+fn add_autofilter(ws: &mut Worksheet, header_row: u32, last_row: u32, columns: usize) -> anyhow::Result<()> {
+    if columns > 0 {
+        ws.autofilter(header_row, 0, last_row.max(header_row), columns as u16 - 1)?;
+    }
+    Ok(())
 }
 
 fn write_row(ws: &mut Worksheet, row: u32, cells: &[Cell<'_>], f: &Formats, clock: &mut ParisClock) -> anyhow::Result<()> {
@@ -66,9 +88,21 @@ pub struct XlsxWriter {
     wb: Workbook,
     formats: Formats,
     clock: ParisClock,
-    /// The current sheet: name, columns, part number, rows written in this part.
-    current: Option<(String, Vec<Column>, u32, u32)>,
+    /// The current sheet.
+    current: Option<Current>,
+    /// Lines above the header of the following sheets.
+    caption: Vec<String>,
     rows: u64,
+}
+
+/// The sheet being written: a report sheet may continue on further parts.
+struct Current {
+    name: String,
+    columns: Vec<Column>,
+    part: u32,
+    header_row: u32,
+    /// The last row written (the header's until a data row comes).
+    row: u32,
 }
 
 impl XlsxWriter {
@@ -80,31 +114,50 @@ impl XlsxWriter {
         wb.set_zip_compression_level(1);
         let formats = Formats {
             header: Format::new().set_bold(),
+            title: Format::new().set_bold().set_font_size(13),
             weight: Format::new().set_num_format("0.000"),
             money: Format::new().set_num_format("0.00"),
             quoted: Format::new().set_quote_prefix(),
             datetime: Format::new().set_num_format("yyyy-mm-dd hh:mm:ss"),
         };
-        Ok(Self { wb, formats, clock: ParisClock::default(), current: None, rows: 0 })
+        Ok(Self { wb, formats, clock: ParisClock::default(), current: None, caption: Vec::new(), rows: 0 })
+    }
+
+    /// Lines written above the header of every sheet started from now on.
+    pub fn set_caption(&mut self, lines: Vec<String>) {
+        self.caption = lines;
     }
 
     pub fn start_sheet(&mut self, name: &str, columns: &[Column]) -> anyhow::Result<()> {
-        new_sheet(&mut self.wb, name, columns, &self.formats)?;
-        self.current = Some((name.to_string(), columns.to_vec(), 1, 0));
+        self.end_sheet()?;
+        let header_row = new_sheet(&mut self.wb, name, columns, &self.caption, &self.formats)?;
+        self.current = Some(Current { name: name.to_string(), columns: columns.to_vec(), part: 1, header_row, row: header_row });
+        Ok(())
+    }
+
+    /// Closes the current sheet part: its autofilter covers the rows written.
+    fn end_sheet(&mut self) -> anyhow::Result<()> {
+        if let Some(c) = &self.current {
+            let ws = self.wb.worksheets_mut().last_mut().context("no worksheet")?;
+            add_autofilter(ws, c.header_row, c.row, c.columns.len())?;
+        }
         Ok(())
     }
 
     /// One row on the current sheet; a sheet that outgrows Excel's row limit continues
     /// on "<name> (2)".
     pub fn row(&mut self, cells: &[Cell<'_>]) -> anyhow::Result<()> {
-        let (name, columns, part, row) = self.current.as_mut().context("a row before any sheet")?;
-        if *row == MAX_DATA_ROWS {
-            *part += 1;
-            *row = 0;
-            new_sheet(&mut self.wb, &format!("{name} ({part})"), columns, &self.formats)?;
+        let c = self.current.as_ref().context("a row before any sheet")?;
+        if c.row == MAX_ROW {
+            self.end_sheet()?;
+            let c = self.current.as_mut().context("a row before any sheet")?;
+            c.part += 1;
+            c.header_row = new_sheet(&mut self.wb, &format!("{} ({})", c.name, c.part), &c.columns, &self.caption, &self.formats)?;
+            c.row = c.header_row;
         }
-        *row += 1;
-        let r = *row;
+        let c = self.current.as_mut().context("a row before any sheet")?;
+        c.row += 1;
+        let r = c.row;
         let ws = self.wb.worksheets_mut().last_mut().context("no worksheet")?;
         write_row(ws, r, cells, &self.formats, &mut self.clock)?;
         self.rows += 1;
@@ -116,6 +169,7 @@ impl XlsxWriter {
     }
 
     pub fn finish<W: std::io::Write + std::io::Seek + Send>(mut self, out: W) -> anyhow::Result<()> {
+        self.end_sheet()?;
         self.wb.save_to_writer(out).context("saving the workbook")?;
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! Outgoing mail. With `SMTP_URL` set, messages go through lettre's async SMTP transport;
 //! without it (the embedded default), each message is written as an `.eml` file under
 //! `data/outbox/`, which admins can list, open and download.
+pub mod delivery;
 mod outbox;
 
 use std::path::PathBuf;

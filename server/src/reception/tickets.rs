@@ -2,7 +2,8 @@ use app::auth::{Permission, UserView};
 use app::error::AppError;
 use app::filter::Scoped;
 use app::ids::{CategoryId, LigneId, TicketId};
-use app::reception::{clean_notes, Ligne, LigneInput, LigneUpdate, ReceptionFilter, Status, Ticket, TicketDetail};
+use app::text::clean_text;
+use app::reception::{Ligne, LigneInput, LigneUpdate, ReceptionFilter, Status, Ticket, TicketDetail};
 use uuid::Uuid;
 
 use super::visible_ticket;
@@ -75,7 +76,7 @@ pub async fn add_ligne(state: &AppState, actor: &UserView, ticket_id: TicketId, 
         category_id: input.category_id,
         poids: input.poids_kg,
         destination: input.destination,
-        notes: clean_notes(input.notes.as_deref())?,
+        notes: clean_text(input.notes.as_deref(), "notes")?,
         is_exit: input.is_exit,
         now: state.clock.now(),
     };
@@ -107,7 +108,7 @@ pub async fn update_ligne(state: &AppState, actor: &UserView, ticket_id: TicketI
         category_id: input.category_id,
         poids: input.poids_kg,
         destination: input.destination,
-        notes: input.notes.as_deref().map(|n| clean_notes(Some(n))).transpose()?,
+        notes: input.notes.as_deref().map(|n| clean_text(Some(n), "notes")).transpose()?,
         is_exit: input.is_exit,
     };
     if !state.store.update_ligne(ticket_id, ligne_id, &changes, state.clock.now()).await? {

@@ -9,6 +9,7 @@
 //! or ZIP, on a blocking thread) turns them into bytes. Both ends are bounded, so a
 //! slow sink slows the reads instead of filling memory, and a sink that goes away stops
 //! them.
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -16,11 +17,13 @@ use std::sync::Arc;
 use anyhow::Context;
 use app::error::AppError;
 use app::cash::{CashSessionFilter, SessionSort};
-use app::filter::Resolved;
+use app::filter::{Filter, Resolved};
+use app::time::Period;
 use app::ids::TicketId;
 use app::reception::ReceptionFilter;
 use futures::future::BoxFuture;
 use tokio::sync::mpsc;
+use uuid::Uuid;
 
 use crate::export::{Cell, Column, Dialect};
 use crate::storage::{Store, StoreResult};
@@ -100,6 +103,37 @@ impl Report {
     }
 }
 
+/// A name as a file name part: lowercase ASCII letters and digits, accents dropped,
+/// everything else one `-` (`Caisse n°1 Été` → `caisse-n-1-ete`).
+pub fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        let c = match c {
+            'à' | 'â' | 'ä' | 'á' | 'ã' | 'å' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'î' | 'ï' | 'í' | 'ì' => 'i',
+            'ô' | 'ö' | 'ó' | 'ò' | 'õ' | 'œ' => 'o',
+            'ù' | 'û' | 'ü' | 'ú' => 'u',
+            'ç' => 'c',
+            'ÿ' => 'y',
+            'ñ' => 'n',
+            'æ' => 'a',
+            c => c,
+        };
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out: String = out.trim_end_matches('-').chars().take(60).collect();
+    if out.is_empty() {
+        "rapport".into()
+    } else {
+        out
+    }
+}
+
 /// What a rendering produced.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Rendered {
@@ -140,10 +174,35 @@ async fn produce(store: &dyn Store, kind: &ReportKind, format: ReportFormat, out
             crate::reception::export::produce_tickets(&mut *snap, f, format, out).await
         }
         ReportKind::CashSessions(f, sort) => {
+            out.caption(caption("Audit des sessions de caisse", f, &names(store).await?)).await?;
             let mut snap = store.cash_snapshot().await?;
             crate::cash::export::produce_sessions(&mut *snap, f, *sort, format, out).await
         }
     }
+}
+
+/// The names of the ids a filter may hold (sites, registers, users, categories): small
+/// tables, read whole.
+pub async fn names(store: &dyn Store) -> anyhow::Result<HashMap<Uuid, String>> {
+    let mut names = HashMap::new();
+    names.extend(store.list_sites().await?.into_iter().map(|s| (s.id.0, s.name)));
+    names.extend(store.list_registers().await?.into_iter().map(|r| (r.id.0, r.name)));
+    names.extend(store.list_users().await?.into_iter().map(|u| (u.id.0, u.display_name)));
+    names.extend(store.list_categories().await?.into_iter().map(|c| (c.id.0, c.name)));
+    Ok(names)
+}
+
+/// The lines above a sheet's header: what the file is, its period and its filters in
+/// words, so that a printed or forwarded sheet still says what it selects.
+pub fn caption<F: Filter>(title: &str, f: &Resolved<F>, names: &HashMap<Uuid, String>) -> Vec<String> {
+    let period = match (f.filter().period(), f.dates()) {
+        (Some(Period::Relative(p)), Some(d)) => format!("Période : {} ({d})", p.label().to_lowercase()),
+        (_, Some(d)) => format!("Période : {d}"),
+        (_, None) => "Période : toutes les dates".to_string(),
+    };
+    let conditions = f.filter().describe(&|id| names.get(&id).cloned());
+    let filters = if conditions.is_empty() { "Filtres : aucun".to_string() } else { format!("Filtres : {}", conditions.join(" ; ")) };
+    vec![format!("RecyClique · {title}"), period, filters]
 }
 
 /// One table of a report.
@@ -161,6 +220,9 @@ pub type CellsFn<T> = for<'r> fn(&'r T) -> Vec<Cell<'r>>;
 
 /// What travels from the producer to the format writer.
 pub enum Event {
+    /// Lines written above the header of every following sheet (XLSX only: a CSV file
+    /// stays a plain table).
+    Caption(Vec<String>),
     Sheet(Sheet),
     Rows(Box<dyn Batch>),
 }
@@ -197,6 +259,10 @@ fn writer_gone() -> anyhow::Error {
 pub type BatchSender<T> = mpsc::Sender<StoreResult<Vec<T>>>;
 
 impl Sheets {
+    pub async fn caption(&self, lines: Vec<String>) -> anyhow::Result<()> {
+        self.tx.send(Event::Caption(lines)).await.map_err(|_| writer_gone())
+    }
+
     pub async fn sheet(&self, sheet: Sheet) -> anyhow::Result<()> {
         self.tx.send(Event::Sheet(sheet)).await.map_err(|_| writer_gone())
     }
@@ -224,6 +290,9 @@ impl Sheets {
 
 /// A format writer: tables in order, rows as cells.
 pub trait SheetWriter {
+    /// Lines to write above the header of the following sheets, where the format has
+    /// room for them.
+    fn caption(&mut self, _lines: Vec<String>) {}
     fn start_sheet(&mut self, sheet: &Sheet) -> anyhow::Result<()>;
     fn row(&mut self, cells: &[Cell<'_>]) -> anyhow::Result<()>;
 }
@@ -252,6 +321,7 @@ fn write_events<W: Write>(mut rx: mpsc::Receiver<Event>, format: ReportFormat, d
     let mut feed = |w: &mut dyn SheetWriter| -> anyhow::Result<()> {
         while let Some(event) = rx.blocking_recv() {
             match event {
+                Event::Caption(lines) => w.caption(lines),
                 Event::Sheet(s) => w.start_sheet(&s)?,
                 Event::Rows(b) => rows += b.write(w)?,
             }
@@ -287,6 +357,9 @@ fn write_events<W: Write>(mut rx: mpsc::Receiver<Event>, format: ReportFormat, d
 }
 
 impl SheetWriter for crate::export::xlsx::XlsxWriter {
+    fn caption(&mut self, lines: Vec<String>) {
+        crate::export::xlsx::XlsxWriter::set_caption(self, lines)
+    }
     fn start_sheet(&mut self, sheet: &Sheet) -> anyhow::Result<()> {
         crate::export::xlsx::XlsxWriter::start_sheet(self, sheet.name, sheet.columns)
     }

@@ -14,6 +14,12 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Js
     Ok(Json(crate::mail::list_outbox(state.mailer.outbox_dir()).await?))
 }
 
+/// The recorded deliveries and their attempts, whatever the transport.
+pub async fn deliveries(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<app::mail::MailDelivery>>> {
+    let actor = caller.require(Permission::Admin)?;
+    Ok(Json(crate::mail::delivery::list(&state, actor).await?))
+}
+
 #[derive(Deserialize)]
 pub struct DownloadQuery {
     /// `inline` shows the message as text in the browser; anything else downloads the `.eml`.

@@ -10,6 +10,7 @@ pub mod error;
 mod health;
 mod mail;
 mod reception;
+mod scheduled;
 mod users;
 
 use axum::routing::{get, post, put};
@@ -27,6 +28,12 @@ pub fn router() -> Router<AppState> {
         .route("/admin/outbox", get(mail::list))
         .route("/admin/outbox/{id}", get(mail::download))
         .route("/admin/mail/test", post(mail::send_test))
+        .route("/admin/mail/deliveries", get(mail::deliveries))
+        .route("/admin/scheduled-reports", get(scheduled::list).post(scheduled::create))
+        .route("/admin/scheduled-reports/{id}", put(scheduled::update).delete(scheduled::delete))
+        .route("/admin/scheduled-reports/{id}/logs", get(scheduled::logs))
+        .route("/admin/scheduled-reports/{id}/run", post(scheduled::run_now))
+        .route("/admin/scheduled-reports/{id}/logs/{log_id}/retry", post(scheduled::retry))
         .route("/admin/reports/reception-tickets/export-bulk", post(reception::bulk_export))
         .route("/admin/sites", get(cash::list_sites).post(cash::create_site))
         .route("/admin/registers", get(cash::list_registers_admin).post(cash::create_register))

@@ -8,7 +8,7 @@ use app::money::Cents;
 use app::weight::Weight;
 use chrono::{DateTime, Utc};
 
-use super::sql::{p, unique_as_conflict, values_placeholders, Database, FromRow, Param, Params, RowLock, RowReader, SqlStore};
+use super::sql::{insert_rows, p, unique_as_conflict, values_placeholders, Database, FromRow, Param, Params, RowLock, RowReader, SqlStore};
 use super::{StoreError, StoreResult};
 
 #[derive(Clone, Debug)]
@@ -68,6 +68,55 @@ pub struct SessionClose {
     pub seen_cash: Cents,
     pub seen_card: Cents,
     pub seen_check: Cents,
+    /// The close report's mail, recorded with the close.
+    pub report: Option<super::mail::NewDelivery>,
+}
+
+/// A closed session written whole by `generate-data`: its running totals and its close
+/// as the service would have computed them.
+#[derive(Clone, Debug)]
+pub struct PastSession {
+    pub id: CashSessionId,
+    pub register_id: RegisterId,
+    pub operator_id: UserId,
+    pub opened_at: DateTime<Utc>,
+    pub closed_at: DateTime<Utc>,
+    pub opening_float: Cents,
+    pub sales_count: i64,
+    pub items_count: i64,
+    pub total: Cents,
+    pub donation: Cents,
+    /// Payments by method, in [`PaymentMethod::ALL`] order.
+    pub by_method: [Cents; 4],
+    pub weight_g: i64,
+    pub counted_cash: Cents,
+    pub cash_variance: Cents,
+    pub comment: Option<String>,
+}
+
+/// A sale of a [`PastSession`], with its items and payments.
+#[derive(Clone, Debug)]
+pub struct PastSale {
+    pub id: SaleId,
+    pub session_id: CashSessionId,
+    pub sold_at: DateTime<Utc>,
+    pub items: Vec<NewSaleItem>,
+    pub payments: Vec<Payment>,
+    pub donation: Cents,
+    pub created_by: UserId,
+}
+
+/// Past cash activity written in bulk; sessions must come with (or before) their sales.
+#[derive(Clone, Debug, Default)]
+pub struct CashHistory {
+    pub sessions: Vec<PastSession>,
+    pub sales: Vec<PastSale>,
+}
+
+impl CashHistory {
+    pub fn items(&self) -> usize {
+        self.sales.iter().map(|s| s.items.len()).sum()
+    }
 }
 
 #[async_trait::async_trait]
@@ -105,6 +154,9 @@ pub trait CashStore: Send + Sync {
     async fn session_totals(&self, f: &Resolved<CashSessionFilter>) -> StoreResult<SessionTotals>;
     /// A read snapshot for an export: all its reads see one state of the database.
     async fn cash_snapshot(&self) -> StoreResult<Box<dyn CashSnapshot>>;
+    /// Writes past sessions, sales, items and payments in one transaction (bulk
+    /// inserts); returns the rows written.
+    async fn insert_cash_history(&self, h: CashHistory) -> StoreResult<u64>;
     /// The day's figures (sales dated within `day`), without the day itself.
     async fn cash_day_stats(&self, day: app::time::UtcRange) -> StoreResult<app::cash::CashLiveStats>;
 }
@@ -309,7 +361,7 @@ async fn sales_where<D: Database>(db: &D, condition: &str, param: Param) -> Stor
 /// $4 register, $5 operator, $6 status, $7..$8 total bounds, $9 has_variance,
 /// $10 variance threshold, $11..$12 duration bounds (seconds), $13 any payment method
 /// asked, $14..$17 cash, card, check, free asked, $18 has_donation, $19 search in names
-/// and comments (`%text%`), $20 search as an id prefix (`text%`).
+/// and comments (`%text%`), $20 search as an id prefix (`text%`), $21 one session.
 const SESSION_FILTER_WHERE: &str = "s.opened_at >= $1 AND s.opened_at < $2
      AND ($3 IS NULL OR r.site_id = $3)
      AND ($4 IS NULL OR s.register_id = $4)
@@ -328,7 +380,8 @@ const SESSION_FILTER_WHERE: &str = "s.opened_at >= $1 AND s.opened_at < $2
               OR (pa.method = 'check' AND $16 = TRUE) OR (pa.method = 'free' AND $17 = TRUE))))
      AND ($18 IS NULL OR ($18 = TRUE AND s.donation_cents > 0) OR ($18 = FALSE AND s.donation_cents = 0))
      AND ($19 IS NULL OR LOWER(u.display_name) LIKE $19 ESCAPE '\\' OR LOWER(COALESCE(s.comment, '')) LIKE $19 ESCAPE '\\'
-          OR LOWER(CAST(s.id AS TEXT)) LIKE $20 ESCAPE '\\')";
+          OR LOWER(CAST(s.id AS TEXT)) LIKE $20 ESCAPE '\\')
+     AND ($21 IS NULL OR s.id = $21)";
 
 /// `LIKE` pattern text with `%`, `_` and `\` taken literally.
 fn like_escape(s: &str) -> String {
@@ -360,6 +413,7 @@ fn filter_params(f: &Resolved<CashSessionFilter>) -> Params {
         p(x.has_donation),
         p(search.as_ref().map(|s| format!("%{s}%"))),
         p(search.as_ref().map(|s| format!("{s}%"))),
+        p(x.session_id),
     ]
 }
 
@@ -521,7 +575,10 @@ impl<D: Database> CashStore for SqlStore<D> {
             p(c.seen_card.0),
             p(c.seen_check.0),
         ];
-        Ok(self.db.guarded_write(RowLock::update("cash_sessions", c.id), sql, params).await? == 1)
+        // The close report's mail is recorded in the same transaction: a closed session
+        // always has its delivery, and a refused close leaves none.
+        let then: Vec<_> = c.report.iter().map(super::mail::insert_delivery_statement).collect();
+        self.db.guarded_batch(RowLock::update("cash_sessions", c.id), (sql.to_string(), params), then).await
     }
 
     async fn delete_empty_session(&self, id: CashSessionId) -> StoreResult<bool> {
@@ -530,7 +587,7 @@ impl<D: Database> CashStore for SqlStore<D> {
     }
 
     async fn list_sessions(&self, f: &Resolved<CashSessionFilter>, sort: SessionSort, limit: i64, offset: i64) -> StoreResult<Vec<CashSession>> {
-        let sql = format!("{SESSION_SELECT} WHERE {SESSION_FILTER_WHERE} ORDER BY {} LIMIT $21 OFFSET $22", order_by(sort));
+        let sql = format!("{SESSION_SELECT} WHERE {SESSION_FILTER_WHERE} ORDER BY {} LIMIT $22 OFFSET $23", order_by(sort));
         let mut params = filter_params(f);
         params.extend([p(limit), p(offset)]);
         self.db.fetch_all(&sql, params).await
@@ -558,6 +615,85 @@ impl<D: Database> CashStore for SqlStore<D> {
             items("SUM(i.weight_g * i.quantity)"),
         );
         self.db.fetch_one(&sql, vec![p(day.from), p(day.to)]).await
+    }
+
+    async fn insert_cash_history(&self, h: CashHistory) -> StoreResult<u64> {
+        let sessions = h
+            .sessions
+            .iter()
+            .map(|x| {
+                let [cash, card, check, free] = x.by_method;
+                let expected_cash = Cents(x.opening_float.0 + cash.0);
+                vec![
+                    p(x.id),
+                    p(x.register_id),
+                    p(x.operator_id),
+                    p(x.opened_at),
+                    p(x.opening_float.0),
+                    p(x.sales_count),
+                    p(x.items_count),
+                    p(x.total.0),
+                    p(x.donation.0),
+                    p(cash.0),
+                    p(card.0),
+                    p(check.0),
+                    p(free.0),
+                    p(x.weight_g),
+                    p(x.closed_at),
+                    p(x.operator_id),
+                    p(x.counted_cash.0),
+                    p(card.0),
+                    p(check.0),
+                    p(expected_cash.0),
+                    p(card.0),
+                    p(check.0),
+                    p((x.closed_at - x.opened_at).num_seconds()),
+                    p(x.cash_variance.0),
+                    p(x.comment.as_deref()),
+                    p(x.opened_at),
+                ]
+            })
+            .collect();
+        let mut sales = Vec::with_capacity(h.sales.len());
+        let mut items = Vec::with_capacity(h.items());
+        let mut payments = Vec::with_capacity(h.sales.len());
+        for s in h.sales {
+            let total: i64 = s.items.iter().map(|i| i.line_total().0).sum();
+            sales.push(vec![p(s.id), p(s.session_id), p(s.sold_at), p(total), p(s.donation.0), p(None::<&str>), p(s.created_by), p(s.sold_at)]);
+            for (position, i) in s.items.iter().enumerate() {
+                items.push(vec![
+                    p(uuid::Uuid::new_v4()),
+                    p(s.id),
+                    p(position as i64),
+                    p(i.category_id),
+                    p(i.quantity),
+                    p(i.weight.map(|w| w.grams())),
+                    p(i.unit_price.0),
+                    p(i.line_total().0),
+                ]);
+            }
+            for pay in &s.payments {
+                payments.push(vec![p(uuid::Uuid::new_v4()), p(s.id), p(pay.method.as_str()), p(pay.amount_cents.0)]);
+            }
+        }
+        let mut statements = insert_rows::<D>(
+            "cash_sessions",
+            &[
+                "id", "register_id", "operator_id", "opened_at", "opening_float_cents", "sales_count", "items_count", "total_cents", "donation_cents",
+                "cash_cents", "card_cents", "check_cents", "free_cents", "weight_g", "closed_at", "closed_by", "counted_cash_cents", "counted_card_cents",
+                "counted_check_cents", "expected_cash_cents", "expected_card_cents", "expected_check_cents", "duration_seconds", "cash_variance_cents",
+                "comment", "created_at",
+            ],
+            sessions,
+        );
+        statements.extend(insert_rows::<D>("sales", &["id", "session_id", "sold_at", "total_cents", "donation_cents", "note", "created_by", "created_at"], sales));
+        statements.extend(insert_rows::<D>(
+            "sale_items",
+            &["id", "sale_id", "position", "category_id", "quantity", "weight_g", "unit_price_cents", "line_total_cents"],
+            items,
+        ));
+        statements.extend(insert_rows::<D>("sale_payments", &["id", "sale_id", "method", "amount_cents"], payments));
+        self.db.execute_all(statements).await
     }
 
     async fn cash_snapshot(&self) -> StoreResult<Box<dyn CashSnapshot>> {

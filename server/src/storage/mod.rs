@@ -5,8 +5,10 @@
 //! embedded by default, PostgreSQL for larger deployments. The backend is chosen from
 //! the URL at start.
 pub mod cash;
+pub mod mail;
 mod postgres;
 pub mod reception;
+pub mod scheduled;
 pub mod sql;
 mod sqlite;
 pub mod users;
@@ -14,6 +16,8 @@ pub mod users;
 use std::sync::Arc;
 
 pub use cash::CashStore;
+pub use mail::MailStore;
+pub use scheduled::ScheduledStore;
 pub use postgres::PgDb;
 pub use reception::{PastPoste, PastTicket, ReceptionHistory, ReceptionSnapshot, ReceptionStore};
 pub use sql::SqlStore;
@@ -47,7 +51,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Everything the application persists, over one backend.
 #[async_trait::async_trait]
-pub trait Store: UserStore + ReceptionStore + CashStore + Send + Sync + 'static {
+pub trait Store: UserStore + ReceptionStore + CashStore + MailStore + ScheduledStore + Send + Sync + 'static {
     /// `"sqlite"` or `"postgres"`, for logs and health.
     fn backend(&self) -> &'static str;
     async fn migrate(&self) -> StoreResult<()>;

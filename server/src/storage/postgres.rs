@@ -42,6 +42,7 @@ fn bind(q: Query<'_>, p: Param) -> Query<'_> {
         Param::Int(v) => q.bind(v),
         Param::Int32(v) => q.bind(v),
         Param::Bool(v) => q.bind(v),
+        Param::Bytes(v) => q.bind(v),
     }
 }
 
@@ -157,6 +158,9 @@ impl RowReader for PgRow {
         Ok(self.try_get(i)?)
     }
     fn bool(&self, i: usize) -> StoreResult<bool> {
+        Ok(self.try_get(i)?)
+    }
+    fn opt_bytes(&self, i: usize) -> StoreResult<Option<Vec<u8>>> {
         Ok(self.try_get(i)?)
     }
 }

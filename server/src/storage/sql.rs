@@ -21,6 +21,8 @@ pub enum Param {
     Int(Option<i64>),
     Int32(Option<i32>),
     Bool(Option<bool>),
+    /// A file's bytes (a mail attachment): BLOB in SQLite, BYTEA in PostgreSQL.
+    Bytes(Option<Vec<u8>>),
 }
 
 /// Shorthand for building parameter lists: `vec![p(id), p(now), p("opened")]`.
@@ -85,6 +87,11 @@ impl SqlValue for bool {
         Param::Bool(v)
     }
 }
+impl SqlValue for Vec<u8> {
+    fn param(v: Option<Self>) -> Param {
+        Param::Bytes(v)
+    }
+}
 impl SqlValue for UserId {
     fn param(v: Option<Self>) -> Param {
         Param::Id(v.map(|v| v.0))
@@ -147,6 +154,7 @@ pub trait RowReader {
     fn opt_int(&self, i: usize) -> StoreResult<Option<i64>>;
     fn int32(&self, i: usize) -> StoreResult<i32>;
     fn bool(&self, i: usize) -> StoreResult<bool>;
+    fn opt_bytes(&self, i: usize) -> StoreResult<Option<Vec<u8>>>;
 
     /// A typed id.
     fn id<T: From<Uuid>>(&self, i: usize) -> StoreResult<T> {

@@ -63,6 +63,7 @@ fn bind(q: Query<'_>, p: Param) -> Query<'_> {
         Param::Int(v) => q.bind(v),
         Param::Int32(v) => q.bind(v),
         Param::Bool(v) => q.bind(v),
+        Param::Bytes(v) => q.bind(v),
     }
 }
 
@@ -196,6 +197,9 @@ impl RowReader for SqliteRow {
     fn bool(&self, i: usize) -> StoreResult<bool> {
         Ok(self.try_get(i)?)
     }
+    fn opt_bytes(&self, i: usize) -> StoreResult<Option<Vec<u8>>> {
+        Ok(self.try_get(i)?)
+    }
 }
 
 /// A read transaction on a connection of its own; each read runs on a blocking thread
@@ -255,6 +259,9 @@ impl RowReader for Lite<'_, '_> {
     fn bool(&self, i: usize) -> StoreResult<bool> {
         Ok(self.0.get(i)?)
     }
+    fn opt_bytes(&self, i: usize) -> StoreResult<Option<Vec<u8>>> {
+        Ok(self.0.get(i)?)
+    }
 }
 
 /// Prepares `sql` and binds `params` to its `$1`..`$n` (a statement may leave some out).
@@ -270,6 +277,7 @@ fn prepare<'c>(conn: &'c rusqlite::Connection, sql: &str, params: &[Param]) -> S
             Param::Int(v) => v.map(Value::Integer),
             Param::Int32(v) => v.map(|n| Value::Integer(i64::from(n))),
             Param::Bool(v) => v.map(|b| Value::Integer(i64::from(b))),
+            Param::Bytes(v) => v.clone().map(Value::Blob),
         };
         stmt.raw_bind_parameter(idx, v.unwrap_or(Value::Null))?;
     }

@@ -472,11 +472,31 @@ async fn the_export_applies_every_filter_with_typed_cells(db: Db) {
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["content-disposition"], "attachment; filename=\"caisse-sessions-2026-03-15_2026-03-15.xlsx\"");
     let bytes = r.bytes().await.unwrap().to_vec();
-    // The comment =HYPERLINK(...) (Détails, column T) is the only quote-prefixed cell.
-    assert_eq!((quote_prefixed_cells(&bytes, 1), quote_prefixed_cells(&bytes, 2), quote_prefixed_cells(&bytes, 3)), (vec![], vec!["T2".to_string()], vec![]));
+    let bytes_again = bytes.clone();
+    // The comment =HYPERLINK(...) (Détails, column T, first row under the caption and
+    // the header) is the only quote-prefixed cell.
+    assert_eq!((quote_prefixed_cells(&bytes, 1), quote_prefixed_cells(&bytes, 2), quote_prefixed_cells(&bytes, 3)), (vec![], vec!["T6".to_string()], vec![]));
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).expect("a valid xlsx");
     assert_eq!(book.sheet_names(), ["Résumé", "Détails", "Détails Tickets"]);
-    let rows = |book: &mut Xlsx<Cursor<Vec<u8>>>, name: &str| -> Vec<Vec<Data>> { book.worksheet_range(name).unwrap().rows().map(|r| r.to_vec()).collect() };
+    // Every sheet opens with what it selects (three lines, then an empty row), then its
+    // header row, frozen and with filter buttons.
+    let caption = [
+        "RecyClique · Audit des sessions de caisse",
+        "Période : aujourd'hui (le 15/03/2026)",
+        "Filtres : Avec écart de caisse : oui",
+    ];
+    let rows = |book: &mut Xlsx<Cursor<Vec<u8>>>, name: &str| -> Vec<Vec<Data>> {
+        let all: Vec<Vec<Data>> = book.worksheet_range(name).unwrap().rows().map(|r| r.to_vec()).collect();
+        let top: Vec<Data> = all[..3].iter().map(|r| r[0].clone()).collect();
+        assert_eq!(top, caption.map(|l| Data::String(l.into())), "{name}");
+        assert!(all[3].iter().all(|c| *c == Data::Empty), "{name}");
+        all[4..].to_vec()
+    };
+    for (sheet, range) in [(1, "A5:J7"), (2, "A5:W6"), (3, "A5:L7")] {
+        let xml = sheet_xml(&bytes_again, sheet);
+        assert!(xml.contains(&format!("<autoFilter ref=\"{range}\"/>")), "sheet {sheet}: {}", &xml[xml.len().saturating_sub(400)..]);
+        assert!(xml.contains("ySplit=\"5\""), "frozen under the header, sheet {sheet}");
+    }
     let summary = rows(&mut book, "Résumé");
     assert_eq!(summary.len(), 3, "header, the one session with a variance, the total");
     assert!(matches!(summary[1][0], Data::Float(_) | Data::DateTime(_)), "opening as a date cell: {:?}", summary[1][0]);

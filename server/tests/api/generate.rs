@@ -15,7 +15,7 @@ use crate::both_backends;
 use crate::cli::{server_on, CLI_ADMIN_PASSWORD};
 use crate::helpers::*;
 
-both_backends!(generated_history_is_complete_and_consistent, generate_data_command_works_and_runs_again_on_the_same_database);
+both_backends!(generated_history_is_complete_and_consistent, generate_data_command_works_and_runs_again_on_the_same_database, generated_cash_is_complete_and_consistent);
 
 /// A line of the standard-dialect CSV export, the columns this test reads.
 struct CsvLine {
@@ -147,6 +147,7 @@ async fn generate_data_command_works_and_runs_again_on_the_same_database(db: Db)
         Db::Postgres => "(postgres)",
     };
     assert!(ok && first.contains("300 lignes, 38 tickets, 12 postes générés en ") && first.contains(backend), "{first}");
+    assert!(first.contains("75 articles vendus, ") && first.contains(" sessions de caisse générés en "), "a quarter as many sale items: {first}");
     let (ok, second) = server_on(&url, dir.path(), &args, None);
     assert!(ok && second.contains("300 lignes, 38 tickets, 12 postes générés en "), "{second}");
     let (w1, w2) = (reported_weights(&first), reported_weights(&second));
@@ -160,4 +161,68 @@ async fn generate_data_command_works_and_runs_again_on_the_same_database(db: Db)
     assert_eq!((s.postes.len(), s.tickets.len(), s.lines.len()), (24, 76, 600));
     assert_eq!(s.postes.iter().filter(|p| p.status == Status::Opened).count(), 3, "one open poste per bénévole, from the first run");
     assert_eq!((kg(&s.lines, false).grams(), kg(&s.lines, true).grams()), (w1.0.grams() * 2, w1.1.grams() * 2));
+}
+
+/// Cash data (`generate-data`'s cash part): every session, sale and item it reports is
+/// in the audit, each session's close is computed as the service would (expected cash =
+/// float + cash payments, variance = counted - expected, a comment beyond the
+/// tolerance), payments add up to the sales and donations, and every day has its
+/// sessions.
+async fn generated_cash_is_complete_and_consistent(db: Db) {
+    use server::generate::cash::generate_cash;
+    let app = spawn_app(db).await;
+    app.login_admin().await;
+    let mut operators = Vec::new();
+    for name in ["lea", "marc"] {
+        app.create_user(name, &format!("motdepasse-{name}"), &["caisse.access"]).await;
+    }
+    for u in app.state.store.list_users().await.unwrap() {
+        if u.username != ADMIN {
+            operators.push(u.id);
+        }
+    }
+    let categories: Vec<_> = app.state.store.list_categories().await.unwrap().into_iter().map(|c| c.id).collect();
+    let today = paris_date(app.clock.now());
+    let g = generate_cash(app.state.store.as_ref(), 250, 6, &operators, &categories, app.clock.now()).await.unwrap();
+    assert_eq!((g.sessions, g.items), (12, 250), "{g:?}");
+
+    let first = today - Duration::days(5);
+    let page = app.get_json(&app.client, &format!("/v1/admin/cash-sessions?date_from={first}&date_to={today}&page_size=500")).await;
+    let totals = &page["totals"];
+    assert_eq!((totals["sessions"].as_u64(), totals["sales"].as_u64()), (Some(g.sessions), Some(g.sales)), "{totals}");
+    assert_eq!((totals["total_cents"].as_i64(), totals["donation_cents"].as_i64()), (Some(g.total.0), Some(g.donations.0)));
+    let paid: i64 = ["cash_cents", "card_cents", "check_cents", "free_cents"].iter().map(|k| totals[k].as_i64().unwrap()).sum();
+    assert_eq!(paid, g.total.0 + g.donations.0, "payments add up to the sales and donations");
+    let sessions = page["items"].as_array().unwrap();
+    assert_eq!(sessions.len() as u64, g.sessions);
+    let mut per_day: BTreeMap<NaiveDate, usize> = BTreeMap::new();
+    for s in sessions {
+        let cents = |k: &str| s[k].as_i64().unwrap_or_else(|| panic!("{k} in {s}"));
+        assert_eq!(s["status"], "closed");
+        assert_eq!(cents("expected_cash_cents"), cents("opening_float_cents") + cents("cash_cents"), "{s}");
+        assert_eq!(cents("cash_variance_cents"), cents("counted_cash_cents") - cents("expected_cash_cents"), "{s}");
+        assert_eq!(s["comment"].is_string(), cents("cash_variance_cents").abs() > 5, "a comment beyond the tolerance only: {s}");
+        let opened: DateTime<Utc> = serde_json::from_value(s["opened_at"].clone()).unwrap();
+        *per_day.entry(paris_date(opened)).or_default() += 1;
+    }
+    assert_eq!(per_day.keys().copied().collect::<Vec<_>>(), first.iter_days().take(6).collect::<Vec<_>>());
+    assert!(per_day.values().all(|&n| n == 2), "a session a day on each register: {per_day:?}");
+    // Every item is in the export's "Détails Tickets" sheet.
+    let r = app
+        .client
+        .post(app.url("/v1/admin/reports/cash-sessions/export-bulk"))
+        .json(&serde_json::json!({"filters": {"date_from": first.to_string(), "date_to": today.to_string()}, "format": "xlsx"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let bytes = r.bytes().await.unwrap().to_vec();
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let rows = book.worksheet_range("Détails Tickets").unwrap().rows().count();
+    assert_eq!(rows as u64, g.items + 5, "caption (3 lines), an empty row, the header, then one row per item");
+    // Again on the same database: the site and registers are reused.
+    generate_cash(app.state.store.as_ref(), 10, 1, &operators, &categories, app.clock.now()).await.unwrap();
+    let registers = app.get_json(&app.client, "/v1/admin/registers").await;
+    assert_eq!(registers.as_array().unwrap().len(), 2, "{registers}");
 }

@@ -112,6 +112,12 @@ pub async fn spawn_app_on(url: String) -> TestApp {
     build_app(url, tempfile::tempdir().expect("temp dir"), |_| {}).await
 }
 
+/// The application on an existing database, with some settings changed: a second
+/// instance beside another test app.
+pub async fn spawn_app_on_configured(url: String, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    build_app(url, tempfile::tempdir().expect("temp dir"), configure).await
+}
+
 async fn build_app(url: String, data_dir: tempfile::TempDir, configure: impl FnOnce(&mut Settings)) -> TestApp {
     // Server logs go to the test's captured output: shown when a test fails.
     let _ = tracing_subscriber::fmt().with_env_filter("warn,server=info").with_test_writer().try_init();
@@ -236,6 +242,15 @@ impl TestApp {
 
 /// The cells of worksheet `sheet` (1-based, workbook order) styled with Excel's
 /// quote-prefix (text shown as typed, never a formula), e.g. `["N2"]`.
+/// The XML of worksheet `sheet` (from 1) of an XLSX file.
+pub fn sheet_xml(xlsx: &[u8], sheet: usize) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).expect("an xlsx is a zip");
+    let mut s = String::new();
+    zip.by_name(&format!("xl/worksheets/sheet{sheet}.xml")).expect("the worksheet").read_to_string(&mut s).unwrap();
+    s
+}
+
 pub fn quote_prefixed_cells(xlsx: &[u8], sheet: usize) -> Vec<String> {
     use std::io::Read;
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).expect("an xlsx is a zip");

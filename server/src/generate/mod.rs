@@ -5,6 +5,8 @@
 //! one transaction each), so it runs on every backend and a million lines take seconds
 //! on SQLite. The weights, destinations, notes and categories come from a fixed seed;
 //! the ids are random, so the command can run again on the same database.
+pub mod cash;
+
 use std::collections::HashSet;
 
 use anyhow::bail;

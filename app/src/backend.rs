@@ -8,9 +8,13 @@ use http::{HeaderMap, HeaderValue};
 use leptos::prelude::*;
 
 use crate::auth::{CreateUserRequest, LoginRequest, Permission, UpdateUserRequest, UserView};
+use crate::cash::{
+    CashSession, CashSessionDetail, CashSessionFilter, CloseOutcome, CloseSessionRequest, OpenSessionRequest, Register, RegisterInput, Sale, SaleInput,
+    SessionPage, SessionSort, Site, SiteInput,
+};
 use crate::error::AppError;
 use crate::mail::{MailDelivery, MailStatus, OutboxEntry};
-use crate::ids::{CategoryId, LigneId, PosteId, TicketId, UserId};
+use crate::ids::{CashSessionId, CategoryId, LigneId, PosteId, TicketId, UserId};
 use crate::reception::{
     Category, CategoryInput, CategoryUpdate, DownloadToken, Ligne, LigneInput, LigneUpdate, OpenPosteRequest, Poste, ReceptionFilter, ReceptionLiveStats,
     Page, PageRequest, Ticket, TicketDetail,
@@ -57,6 +61,20 @@ pub trait Backend: Send + Sync + 'static {
     async fn list_categories(&self, actor: &UserView) -> Result<Vec<Category>, AppError>;
     async fn create_category(&self, actor: &UserView, input: CategoryInput) -> Result<Category, AppError>;
     async fn update_category(&self, actor: &UserView, id: CategoryId, input: CategoryUpdate) -> Result<Category, AppError>;
+
+    async fn list_sites(&self, actor: &UserView) -> Result<Vec<Site>, AppError>;
+    async fn create_site(&self, actor: &UserView, input: SiteInput) -> Result<Site, AppError>;
+    async fn list_registers(&self, actor: &UserView) -> Result<Vec<Register>, AppError>;
+    async fn create_register(&self, actor: &UserView, input: RegisterInput) -> Result<Register, AppError>;
+    /// The category tree as the till needs it (cashiers need not have reception access).
+    async fn sale_categories(&self, actor: &UserView) -> Result<Vec<Category>, AppError>;
+    async fn current_cash_session(&self, actor: &UserView) -> Result<Option<CashSession>, AppError>;
+    async fn open_cash_session(&self, actor: &UserView, req: OpenSessionRequest) -> Result<CashSession, AppError>;
+    async fn get_cash_session(&self, actor: &UserView, id: CashSessionId) -> Result<CashSessionDetail, AppError>;
+    async fn add_sale(&self, actor: &UserView, session_id: CashSessionId, input: SaleInput) -> Result<Sale, AppError>;
+    async fn close_cash_session(&self, actor: &UserView, id: CashSessionId, req: CloseSessionRequest) -> Result<CloseOutcome, AppError>;
+    /// One page of the sessions `filter` selects, once scoped, with the filtered set's totals.
+    async fn list_cash_sessions(&self, actor: &UserView, filter: CashSessionFilter, sort: SessionSort, page: i64, page_size: i64) -> Result<SessionPage, AppError>;
 }
 
 /// The client's address, resolved by the server's request gate (the peer, or a trusted

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod auth;
 pub mod cash;
+pub mod cash_api;
 #[cfg(feature = "ssr")]
 pub mod backend;
 pub mod download;

@@ -51,12 +51,15 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/logout") view=pages::Logout/>
                     <Route path=path!("/reception") view=pages::ReceptionHome/>
                     <Route path=path!("/reception/tickets/:id") view=pages::TicketPage/>
-                    <Route path=path!("/caisse") view=pages::CaisseHome/>
+                    <Route path=path!("/caisse") view=pages::Till/>
                     <Route path=path!("/admin") view=pages::AdminHome/>
                     <Route path=path!("/admin/users") view=pages::AdminUsers/>
                     <Route path=path!("/admin/outbox") view=pages::AdminOutbox/>
                     <Route path=path!("/admin/categories") view=pages::AdminCategories/>
                     <Route path=path!("/admin/exports") view=pages::AdminExports/>
+                    <Route path=path!("/admin/sites") view=pages::AdminSites/>
+                    <Route path=path!("/admin/sessions") view=pages::AdminSessions/>
+                    <Route path=path!("/admin/sessions/:id") view=pages::SessionDetailPage/>
                 </Routes>
             </main>
         </Router>

@@ -109,8 +109,12 @@ pub fn line_weight<'de, D: Deserializer<'de>>(d: D) -> Result<Weight, D::Error> 
     Weight::parse(&w.to_point_string()).map_err(|e| serde::de::Error::custom(e.to_string()))
 }
 
+/// An optional line weight: absent or `null` is none (what a serialized `None` sends).
 pub fn line_weight_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Weight>, D::Error> {
-    line_weight(d).map(Some)
+    match Option::<Weight>::deserialize(d)? {
+        None => Ok(None),
+        Some(w) => Weight::parse(&w.to_point_string()).map(Some).map_err(|e| serde::de::Error::custom(e.to_string())),
+    }
 }
 
 
@@ -137,6 +141,8 @@ mod tests {
         assert_eq!(serde_json::from_str::<Weight>("0.0").unwrap().grams(), 0);
         assert!(serde_json::from_str::<Line>(r#"{"poids_kg": 0}"#).is_err());
         assert!(serde_json::from_str::<Line>(r#"{"poids_kg": 0.5}"#).unwrap().poids_kg.is_some());
+        assert!(serde_json::from_str::<Line>(r#"{"poids_kg": null}"#).unwrap().poids_kg.is_none());
+        assert!(serde_json::from_str::<Line>(r#"{}"#).unwrap().poids_kg.is_none());
         let w: Weight = serde_json::from_str("12.345").unwrap();
         assert_eq!(w.grams(), 12_345);
         assert_eq!(serde_json::to_string(&w).unwrap(), "12.345");

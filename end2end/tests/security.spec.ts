@@ -12,7 +12,7 @@ test('the pages run under their content security policy', async ({ page }) => {
   });
   const admin = adminCredentials();
   await login(page, admin.username, admin.password);
-  for (const path of ['/reception', '/admin/users', '/admin/categories', '/admin/exports', '/nulle-part']) {
+  for (const path of ['/reception', '/caisse', '/admin/users', '/admin/categories', '/admin/exports', '/admin/sites', '/admin/sessions', '/nulle-part']) {
     const response = await page.goto(path);
     expect(response?.headers()['content-security-policy']).toContain("'nonce-");
     await page.waitForSelector('body[data-hydrated="true"]');

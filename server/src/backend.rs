@@ -2,9 +2,13 @@
 //! through this implementation, provided in Leptos context.
 use app::auth::{CreateUserRequest, LoginRequest, Permission, UpdateUserRequest, UserView};
 use app::backend::Backend;
+use app::cash::{
+    CashSession, CashSessionDetail, CashSessionFilter, CloseOutcome, CloseSessionRequest, OpenSessionRequest, Register, RegisterInput, Sale, SaleInput,
+    SessionPage, SessionSort, Site, SiteInput,
+};
 use app::error::AppError;
 use app::mail::{MailStatus, OutboxEntry};
-use app::ids::{CategoryId, LigneId, PosteId, TicketId, UserId};
+use app::ids::{CashSessionId, CategoryId, LigneId, PosteId, TicketId, UserId};
 use app::reception::{
     Category, CategoryInput, CategoryUpdate, DownloadToken, Ligne, LigneInput, LigneUpdate, OpenPosteRequest, Page, PageRequest, Poste, ReceptionFilter, ReceptionLiveStats,
     Ticket, TicketDetail,
@@ -12,6 +16,7 @@ use app::reception::{
 use http::{HeaderMap, HeaderValue};
 
 use crate::auth::require;
+use crate::cash as c;
 use crate::reception as r;
 use crate::state::AppState;
 
@@ -98,5 +103,50 @@ impl Backend for AppState {
     }
     async fn update_category(&self, a: &UserView, id: CategoryId, i: CategoryUpdate) -> Result<Category, AppError> {
         r::update_category(self, a, id, i).await
+    }
+
+    async fn list_sites(&self, a: &UserView) -> Result<Vec<Site>, AppError> {
+        c::list_sites(self, a).await
+    }
+
+    async fn create_site(&self, a: &UserView, i: SiteInput) -> Result<Site, AppError> {
+        c::create_site(self, a, i).await
+    }
+
+    async fn list_registers(&self, a: &UserView) -> Result<Vec<Register>, AppError> {
+        c::list_registers(self, a).await
+    }
+
+    async fn create_register(&self, a: &UserView, i: RegisterInput) -> Result<Register, AppError> {
+        c::create_register(self, a, i).await
+    }
+
+    async fn sale_categories(&self, a: &UserView) -> Result<Vec<Category>, AppError> {
+        c::sale_categories(self, a).await
+    }
+
+    async fn current_cash_session(&self, a: &UserView) -> Result<Option<CashSession>, AppError> {
+        c::current_session(self, a).await
+    }
+
+    async fn open_cash_session(&self, a: &UserView, req: OpenSessionRequest) -> Result<CashSession, AppError> {
+        c::open_session(self, a, req).await
+    }
+
+    async fn get_cash_session(&self, a: &UserView, id: CashSessionId) -> Result<CashSessionDetail, AppError> {
+        c::get_session(self, a, id).await
+    }
+
+    async fn add_sale(&self, a: &UserView, id: CashSessionId, i: SaleInput) -> Result<Sale, AppError> {
+        c::add_sale(self, a, id, i).await
+    }
+
+    async fn close_cash_session(&self, a: &UserView, id: CashSessionId, req: CloseSessionRequest) -> Result<CloseOutcome, AppError> {
+        c::close_session(self, a, id, req).await
+    }
+
+    // Scoped here, like the reception filters: an operator only ever gets their own sessions.
+    async fn list_cash_sessions(&self, a: &UserView, f: CashSessionFilter, sort: SessionSort, page: i64, page_size: i64) -> Result<SessionPage, AppError> {
+        c::list_sessions(self, a, f.scope(a), sort, page, page_size).await
     }
 }

@@ -22,6 +22,14 @@ pub fn AdminHome() -> impl IntoView {
                         <strong>"Exports"</strong>
                         <span>"Export groupé de la réception : Excel, CSV, ZIP."</span>
                     </a>
+                    <a class="tile" href="/admin/sites" data-testid="admin-sites-link">
+                        <strong>"Sites et caisses"</strong>
+                        <span>"Sites de vente et leurs caisses."</span>
+                    </a>
+                    <a class="tile" href="/admin/sessions" data-testid="admin-sessions-link">
+                        <strong>"Sessions de caisse"</strong>
+                        <span>"Audit des sessions : filtres, totaux, détail, exports."</span>
+                    </a>
                     <a class="tile" href="/admin/outbox" data-testid="admin-outbox-link">
                         <strong>"E-mails envoyés"</strong>
                         <span>"Boîte d'envoi locale et test de la messagerie."</span>

@@ -1,4 +1,4 @@
-//! Home pages of the areas; later issues fill them.
+//! The home page: a tile per area the user may open.
 use leptos::prelude::*;
 
 use super::guard::Guarded;
@@ -29,18 +29,6 @@ pub fn Home() -> impl IntoView {
                         view! { <div class="tiles">{tiles}</div> }
                     })}
                 </Suspense>
-            </section>
-        </Guarded>
-    }
-}
-
-#[component]
-pub fn CaisseHome() -> impl IntoView {
-    view! {
-        <Guarded permission=Some(Permission::CaisseAccess)>
-            <section class="card" data-testid="caisse-home">
-                <h1>"Caisse"</h1>
-                <p>"Les sessions de caisse arrivent ici."</p>
             </section>
         </Guarded>
     }

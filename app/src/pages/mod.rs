@@ -1,6 +1,7 @@
 //! One module per area of the application.
 mod admin;
 mod areas;
+mod cash;
 mod categories;
 mod exports;
 mod fields;
@@ -12,7 +13,8 @@ mod reception;
 mod users;
 
 pub use admin::AdminHome;
-pub use areas::{CaisseHome, Home};
+pub use areas::Home;
+pub use cash::{AdminSessions, AdminSites, SessionDetailPage, Till};
 pub use categories::AdminCategories;
 pub use exports::AdminExports;
 pub use reception::{ReceptionHome, TicketPage};

@@ -11,7 +11,7 @@ mod stats;
 
 pub use audit::list_sessions;
 pub use stats::live_stats;
-pub use sales::add_sale;
+pub use sales::{add_sale, sale_categories};
 pub use sessions::{close_session, current_session, get_session, open_session};
 pub use sites::{create_register, create_site, list_registers, list_sites};
 

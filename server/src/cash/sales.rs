@@ -1,12 +1,14 @@
-use app::auth::UserView;
+use app::auth::{Permission, UserView};
 use app::text::clean_text;
 use app::cash::{PaymentMethod, Sale, SaleInput};
 use app::error::AppError;
 use app::ids::{CashSessionId, SaleId};
 use app::money::Cents;
+use app::reception::Category;
 use uuid::Uuid;
 
 use super::visible_session;
+use crate::auth::require;
 use crate::state::AppState;
 use crate::storage::cash::{NewSale, NewSaleItem};
 
@@ -18,6 +20,14 @@ const MAX_DONATION: i64 = 1_000_000;
 
 fn closed() -> AppError {
     AppError::Conflict("Cette session de caisse est fermée : ses ventes ne peuvent plus changer.".into())
+}
+
+/// The category tree for the till's item entry: cashiers choose categories without
+/// needing reception access. Archived ones are included (flagged) so that the tree's
+/// names stay whole; the till offers only the others, and a sale refuses them.
+pub async fn sale_categories(state: &AppState, actor: &UserView) -> Result<Vec<Category>, AppError> {
+    require(actor, Permission::CaisseAccess)?;
+    Ok(state.store.list_categories().await?)
 }
 
 /// Records a sale: its items, its payments (which must add up exactly to the items

@@ -6,6 +6,7 @@ mod smtp;
 
 mod auth;
 mod cash;
+mod cash_pages;
 mod bounded_tables;
 mod cli;
 mod deliveries;

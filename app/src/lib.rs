@@ -17,6 +17,7 @@ pub mod money;
 pub mod reception;
 pub mod reception_api;
 pub mod schedule;
+pub mod scheduled_api;
 pub mod time;
 pub mod weight;
 mod pages;

@@ -57,6 +57,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/outbox") view=pages::AdminOutbox/>
                     <Route path=path!("/admin/categories") view=pages::AdminCategories/>
                     <Route path=path!("/admin/exports") view=pages::AdminExports/>
+                    <Route path=path!("/admin/scheduled-reports") view=pages::AdminScheduledReports/>
                 </Routes>
             </main>
         </Router>

@@ -27,6 +27,7 @@ both_backends!(
     two_instances_deliver_each_due_report_exactly_once,
     the_application_runs_the_scheduler_and_the_mail_worker_in_the_background,
     a_run_whose_server_died_during_smtp_ends_logged_and_is_not_sent_twice,
+    the_admin_page_lists_the_reports,
 );
 
 /// Monday 16 March 2026, 07:00 in Paris (CET).
@@ -682,4 +683,22 @@ async fn a_run_whose_server_died_during_smtp_ends_logged_and_is_not_sent_twice(d
     assert_eq!(drain(&app).await, 1);
     assert_eq!(smtp.wait_for_messages(1).await.len(), 1);
     assert_eq!(report(&app, &id).await["consecutive_failures"], 0);
+}
+
+/// The page is rendered on the server with the list (the browser tests drive the modal).
+async fn the_admin_page_lists_the_reports(db: Db) {
+    let app = app_with_smtp(db, "smtp://127.0.0.1:9".into(), &[]).await;
+    app.login_admin().await;
+    create(&app, weekly_cash()).await;
+    let r = app.client.get(app.url("/admin/scheduled-reports")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Rapports programmés"), "{html}");
+    assert!(
+        html.contains("Caisse quotidienne") && html.contains("tous les jours à 07:00"),
+        "the list is in the page"
+    );
+    let (cashier, _) = app.user_client("lea", &["caisse.access"]).await;
+    let html = cashier.get(app.url("/admin/scheduled-reports")).send().await.unwrap().text().await.unwrap();
+    assert!(!html.contains("Caisse quotidienne"), "not shown to a cashier");
 }

@@ -161,13 +161,24 @@ pub async fn run_due(state: &AppState) -> anyhow::Result<StepOutcome> {
                 continue;
             }
         };
-        // Every occurrence due until now, the stored one first.
+        // The occurrences due until now, the stored one first: the first ones one by
+        // one, then (a long outage of a frequent schedule) only the latest one, found
+        // from the day before now.
         let mut due_times = vec![expected];
-        let mut skipped = 0usize;
+        let mut skipped = false;
         while let Some(t) = schedule.next_run(*due_times.last().expect("not empty")).filter(|t| *t <= now) {
-            if due_times.len() > MAX_MISSED_LOGS {
-                due_times.remove(1);
-                skipped += 1;
+            if due_times.len() >= MAX_MISSED_LOGS {
+                skipped = true;
+                let recent = schedule
+                    .next_runs(now - chrono::Duration::days(2), 24 * 60 * 3)
+                    .into_iter()
+                    .rfind(|t| *t <= now);
+                if let Some(latest) = recent.filter(|l| *l > t) {
+                    due_times.push(latest);
+                } else {
+                    due_times.push(t);
+                }
+                break;
             }
             due_times.push(t);
         }
@@ -202,9 +213,11 @@ pub async fn run_due(state: &AppState) -> anyhow::Result<StepOutcome> {
                 error: Some(reason.clone()),
             })
             .collect();
-        if skipped > 0 {
-            if let Some(first) = missed.first_mut() {
-                first.error = Some(format!("{reason} ({skipped} autres échéances manquées avant celle-ci ne sont pas détaillées.)"));
+        if skipped {
+            if let Some(last_detailed) = missed.get_mut(MAX_MISSED_LOGS - 1) {
+                last_detailed.error = Some(format!(
+                    "{reason} (d'autres échéances manquées entre celle-ci et la suivante ne sont pas détaillées une à une.)"
+                ));
             }
         }
         let run = NewRun {

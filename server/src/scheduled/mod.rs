@@ -90,12 +90,13 @@ fn filters_in_words(report_type: ReportType, filters: &serde_json::Value, names:
 }
 
 /// The mail of one run of `r`: its report's period is that of `period_at`.
-pub async fn run_delivery(
+pub fn run_delivery(
     state: &AppState,
     r: &ScheduledReport,
     run_id: Uuid,
     period_at: DateTime<Utc>,
     now: DateTime<Utc>,
+    names: &std::collections::HashMap<Uuid, String>,
 ) -> Result<NewDelivery, app::error::AppError> {
     let tz: Tz = app::schedule::parse_timezone(Some(&r.timezone))?;
     let (filters, dates) = fixed_filters(r, tz, period_at)?;
@@ -111,11 +112,7 @@ pub async fn run_delivery(
         "Bonjour,\n\nVoici le rapport programmé « {} » ({}).\n\nPériode : {period}\nFiltres : {}\nEnvoi : {} (fuseau {})\n",
         r.name,
         report_type.label(),
-        filters_in_words(
-            report_type,
-            &filters,
-            &crate::reports::names(&*state.store).await.map_err(crate::error::internal)?
-        ),
+        filters_in_words(report_type, &filters, names),
         schedule_of(r).map(|s| s.describe()).unwrap_or_default(),
         r.timezone,
     );
@@ -150,6 +147,8 @@ pub async fn run_due(state: &AppState) -> anyhow::Result<StepOutcome> {
         return Ok(StepOutcome::Idle);
     }
     let grace = chrono::Duration::from_std(state.settings.report_grace).unwrap_or(chrono::Duration::hours(6));
+    // The names of the ids the filters may hold, read once for all the mails of the step.
+    let names = crate::reports::names(&*state.store).await?;
     for r in &due {
         let Some(expected) = r.next_run else { continue };
         let schedule = match schedule_of(r) {
@@ -232,7 +231,7 @@ pub async fn run_due(state: &AppState) -> anyhow::Result<StepOutcome> {
             now,
         };
         let delivery = if catch_up {
-            Some(run_delivery(state, r, run.id, latest, now).await.map_err(|e| anyhow::anyhow!("{e}"))?)
+            Some(run_delivery(state, r, run.id, latest, now, &names).map_err(|e| anyhow::anyhow!("{e}"))?)
         } else {
             None
         };

@@ -18,13 +18,13 @@ test.describe('scheduled reports', () => {
       await expect(page.getByTestId('sr-name')).toBeFocused();
       await page.getByTestId('sr-submit').click();
       await expect(page.getByTestId('error-name')).toContainText('obligatoire');
-      await page.getByLabel('Nom').fill(name);
+      await page.getByLabel('Nom', { exact: true }).fill(name);
       await page.getByTestId('sr-submit').click();
       await expect(page.getByTestId('error-recipients')).toContainText('au moins un destinataire');
     });
 
     await test.step('words and next runs follow the cron as it is typed', async () => {
-      await page.getByLabel('Fréquence').selectOption('custom');
+      await page.getByLabel('Fréquence', { exact: true }).selectOption('custom');
       const cron = page.getByTestId('sr-cron');
       await cron.fill('0 7 * *');
       await expect(page.getByTestId('sr-words-error')).toContainText('5 champs');

@@ -40,6 +40,18 @@ pub trait Backend: Send + Sync + 'static {
     async fn list_outbox(&self, actor: &UserView) -> Result<Vec<OutboxEntry>, AppError>;
     /// The recorded deliveries (reports, notifications) with their attempts, newest first.
     async fn list_deliveries(&self, actor: &UserView) -> Result<Vec<MailDelivery>, AppError>;
+    async fn list_scheduled_reports(&self, actor: &UserView) -> Result<Vec<crate::schedule::report::ScheduledReport>, AppError>;
+    /// Creates (`id` none) or changes a scheduled report.
+    async fn save_scheduled_report(
+        &self,
+        actor: &UserView,
+        id: Option<uuid::Uuid>,
+        input: crate::schedule::report::ScheduledReportInput,
+    ) -> Result<crate::schedule::report::ScheduledReport, AppError>;
+    async fn delete_scheduled_report(&self, actor: &UserView, id: uuid::Uuid) -> Result<(), AppError>;
+    /// Sends a report now, or again the run of a log entry; returns what to tell the user.
+    async fn send_scheduled_report(&self, actor: &UserView, id: uuid::Uuid, log_id: Option<uuid::Uuid>) -> Result<String, AppError>;
+    async fn scheduled_report_logs(&self, actor: &UserView, id: uuid::Uuid) -> Result<Vec<crate::schedule::report::ScheduledReportLog>, AppError>;
     /// Sends a short test message, to check the mail configuration end to end.
     async fn send_test_mail(&self, actor: &UserView, to: &str) -> Result<(), AppError>;
 

@@ -20,6 +20,7 @@ pub mod reception;
 pub mod reception_api;
 pub mod schedule;
 pub mod text;
+pub mod scheduled_api;
 pub mod time;
 pub mod weight;
 mod pages;

@@ -60,6 +60,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/sites") view=pages::AdminSites/>
                     <Route path=path!("/admin/sessions") view=pages::AdminSessions/>
                     <Route path=path!("/admin/sessions/:id") view=pages::SessionDetailPage/>
+                    <Route path=path!("/admin/scheduled-reports") view=pages::AdminScheduledReports/>
                 </Routes>
             </main>
         </Router>

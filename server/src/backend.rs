@@ -48,6 +48,33 @@ impl Backend for AppState {
         require(actor, Permission::Admin)?;
         crate::mail::list_outbox(self.mailer.outbox_dir()).await
     }
+    async fn list_scheduled_reports(&self, actor: &UserView) -> Result<Vec<app::schedule::report::ScheduledReport>, AppError> {
+        crate::scheduled::list(self, actor).await
+    }
+    async fn save_scheduled_report(
+        &self,
+        actor: &UserView,
+        id: Option<uuid::Uuid>,
+        input: app::schedule::report::ScheduledReportInput,
+    ) -> Result<app::schedule::report::ScheduledReport, AppError> {
+        match id {
+            None => crate::scheduled::create(self, actor, input).await,
+            Some(id) => crate::scheduled::update(self, actor, id, input).await,
+        }
+    }
+    async fn delete_scheduled_report(&self, actor: &UserView, id: uuid::Uuid) -> Result<(), AppError> {
+        crate::scheduled::delete(self, actor, id).await
+    }
+    async fn send_scheduled_report(&self, actor: &UserView, id: uuid::Uuid, log_id: Option<uuid::Uuid>) -> Result<String, AppError> {
+        let started = match log_id {
+            None => crate::scheduled::run_now(self, actor, id).await?,
+            Some(log) => crate::scheduled::retry_log(self, actor, id, log).await?,
+        };
+        Ok(started.detail)
+    }
+    async fn scheduled_report_logs(&self, actor: &UserView, id: uuid::Uuid) -> Result<Vec<app::schedule::report::ScheduledReportLog>, AppError> {
+        crate::scheduled::logs(self, actor, id).await
+    }
     async fn list_deliveries(&self, actor: &UserView) -> Result<Vec<app::mail::MailDelivery>, AppError> {
         crate::mail::delivery::list(self, actor).await
     }

@@ -30,6 +30,10 @@ pub fn AdminHome() -> impl IntoView {
                         <strong>"Sessions de caisse"</strong>
                         <span>"Audit des sessions : filtres, totaux, détail, exports."</span>
                     </a>
+                    <a class="tile" href="/admin/scheduled-reports" data-testid="admin-scheduled-link">
+                        <strong>"Rapports programmés"</strong>
+                        <span>"Envoi automatique des rapports par e-mail."</span>
+                    </a>
                     <a class="tile" href="/admin/outbox" data-testid="admin-outbox-link">
                         <strong>"E-mails envoyés"</strong>
                         <span>"Boîte d'envoi locale et test de la messagerie."</span>

@@ -10,6 +10,7 @@ mod login;
 mod logout;
 mod outbox;
 mod reception;
+mod scheduled_reports;
 mod users;
 
 pub use admin::AdminHome;
@@ -21,6 +22,7 @@ pub use reception::{ReceptionHome, TicketPage};
 pub use login::Login;
 pub use logout::Logout;
 pub use outbox::AdminOutbox;
+pub use scheduled_reports::AdminScheduledReports;
 pub use users::AdminUsers;
 
 /// Full navigation, used after login and logout so that every part of the page is

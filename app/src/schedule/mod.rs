@@ -240,12 +240,19 @@ impl Schedule {
         if n == 0 || self.times.is_empty() {
             return out;
         }
-        let mut day = after.with_timezone(&self.tz).date_naive() - Duration::days(1);
+        let after_local = after.with_timezone(&self.tz).naive_local();
+        let mut day = after_local.date() - Duration::days(1);
         // Eight years and a day reach any 29 February.
         for _ in 0..(366 * 8 + 2) {
             if self.runs_on(day) {
                 for &(h, m) in &self.times {
                     let Some(local) = day.and_hms_opt(h, m, 0) else { continue };
+                    // Far enough before `after` that no change of offset (a few hours at
+                    // most) can bring it after: skipped without a zone lookup, so that a
+                    // cron firing every minute costs little.
+                    if local + Duration::hours(4) < after_local {
+                        continue;
+                    }
                     let Some(at) = self.instant(local) else { continue };
                     if at > after && out.last().is_none_or(|last| at > *last) {
                         out.push(at);

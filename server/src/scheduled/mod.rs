@@ -90,12 +90,13 @@ fn filters_in_words(report_type: ReportType, filters: &serde_json::Value, names:
 }
 
 /// The mail of one run of `r`: its report's period is that of `period_at`.
-pub async fn run_delivery(
+pub fn run_delivery(
     state: &AppState,
     r: &ScheduledReport,
     run_id: Uuid,
     period_at: DateTime<Utc>,
     now: DateTime<Utc>,
+    names: &std::collections::HashMap<Uuid, String>,
 ) -> Result<NewDelivery, app::error::AppError> {
     let tz: Tz = app::schedule::parse_timezone(Some(&r.timezone))?;
     let (filters, dates) = fixed_filters(r, tz, period_at)?;
@@ -111,11 +112,7 @@ pub async fn run_delivery(
         "Bonjour,\n\nVoici le rapport programmé « {} » ({}).\n\nPériode : {period}\nFiltres : {}\nEnvoi : {} (fuseau {})\n",
         r.name,
         report_type.label(),
-        filters_in_words(
-            report_type,
-            &filters,
-            &crate::reports::names(&*state.store).await.map_err(crate::error::internal)?
-        ),
+        filters_in_words(report_type, &filters, names),
         schedule_of(r).map(|s| s.describe()).unwrap_or_default(),
         r.timezone,
     );
@@ -150,6 +147,8 @@ pub async fn run_due(state: &AppState) -> anyhow::Result<StepOutcome> {
         return Ok(StepOutcome::Idle);
     }
     let grace = chrono::Duration::from_std(state.settings.report_grace).unwrap_or(chrono::Duration::hours(6));
+    // The names of the ids the filters may hold, read once for all the mails of the step.
+    let names = crate::reports::names(&*state.store).await?;
     for r in &due {
         let Some(expected) = r.next_run else { continue };
         let schedule = match schedule_of(r) {
@@ -161,13 +160,24 @@ pub async fn run_due(state: &AppState) -> anyhow::Result<StepOutcome> {
                 continue;
             }
         };
-        // Every occurrence due until now, the stored one first.
+        // The occurrences due until now, the stored one first: the first ones one by
+        // one, then (a long outage of a frequent schedule) only the latest one, found
+        // from the day before now.
         let mut due_times = vec![expected];
-        let mut skipped = 0usize;
+        let mut skipped = false;
         while let Some(t) = schedule.next_run(*due_times.last().expect("not empty")).filter(|t| *t <= now) {
-            if due_times.len() > MAX_MISSED_LOGS {
-                due_times.remove(1);
-                skipped += 1;
+            if due_times.len() >= MAX_MISSED_LOGS {
+                skipped = true;
+                let recent = schedule
+                    .next_runs(now - chrono::Duration::days(2), 24 * 60 * 3)
+                    .into_iter()
+                    .rfind(|t| *t <= now);
+                if let Some(latest) = recent.filter(|l| *l > t) {
+                    due_times.push(latest);
+                } else {
+                    due_times.push(t);
+                }
+                break;
             }
             due_times.push(t);
         }
@@ -202,9 +212,11 @@ pub async fn run_due(state: &AppState) -> anyhow::Result<StepOutcome> {
                 error: Some(reason.clone()),
             })
             .collect();
-        if skipped > 0 {
-            if let Some(first) = missed.first_mut() {
-                first.error = Some(format!("{reason} ({skipped} autres échéances manquées avant celle-ci ne sont pas détaillées.)"));
+        if skipped {
+            if let Some(last_detailed) = missed.get_mut(MAX_MISSED_LOGS - 1) {
+                last_detailed.error = Some(format!(
+                    "{reason} (d'autres échéances manquées entre celle-ci et la suivante ne sont pas détaillées une à une.)"
+                ));
             }
         }
         let run = NewRun {
@@ -219,7 +231,7 @@ pub async fn run_due(state: &AppState) -> anyhow::Result<StepOutcome> {
             now,
         };
         let delivery = if catch_up {
-            Some(run_delivery(state, r, run.id, latest, now).await.map_err(|e| anyhow::anyhow!("{e}"))?)
+            Some(run_delivery(state, r, run.id, latest, now, &names).map_err(|e| anyhow::anyhow!("{e}"))?)
         } else {
             None
         };

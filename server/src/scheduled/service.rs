@@ -147,7 +147,8 @@ async fn start_run(
         origin,
         now,
     };
-    let delivery = run_delivery(state, r, run.id, period_at, now).await?;
+    let names = crate::reports::names(&*state.store).await.map_err(crate::error::internal)?;
+    let delivery = run_delivery(state, r, run.id, period_at, now, &names)?;
     match state.store.insert_run(&run, &delivery).await {
         Err(crate::storage::StoreError::Conflict(_)) => {
             return Err(AppError::Conflict(

@@ -8,6 +8,7 @@ use chrono::{Duration, TimeZone, Utc};
 use mail_parser::{MessageParser, MimeHeaders};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
+use server::clock::Clock;
 use server::worker::StepOutcome;
 
 use crate::both_backends;
@@ -27,6 +28,8 @@ both_backends!(
     two_instances_deliver_each_due_report_exactly_once,
     the_application_runs_the_scheduler_and_the_mail_worker_in_the_background,
     a_run_whose_server_died_during_smtp_ends_logged_and_is_not_sent_twice,
+    the_admin_page_lists_the_reports,
+    a_long_outage_of_a_frequent_schedule_is_logged_in_bounded_rows,
 );
 
 /// Monday 16 March 2026, 07:00 in Paris (CET).
@@ -682,4 +685,50 @@ async fn a_run_whose_server_died_during_smtp_ends_logged_and_is_not_sent_twice(d
     assert_eq!(drain(&app).await, 1);
     assert_eq!(smtp.wait_for_messages(1).await.len(), 1);
     assert_eq!(report(&app, &id).await["consecutive_failures"], 0);
+}
+
+/// The page is rendered on the server with the list (the browser tests drive the modal).
+async fn the_admin_page_lists_the_reports(db: Db) {
+    let app = app_with_smtp(db, "smtp://127.0.0.1:9".into(), &[]).await;
+    app.login_admin().await;
+    create(&app, weekly_cash()).await;
+    let r = app.client.get(app.url("/admin/scheduled-reports")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Rapports programmés"), "{html}");
+    assert!(
+        html.contains("Caisse quotidienne") && html.contains("tous les jours à 07:00"),
+        "the list is in the page"
+    );
+    let (cashier, _) = app.user_client("lea", &["caisse.access"]).await;
+    let html = cashier.get(app.url("/admin/scheduled-reports")).send().await.unwrap().text().await.unwrap();
+    assert!(!html.contains("Caisse quotidienne"), "not shown to a cashier");
+}
+
+/// A report every minute and twenty days without a server: the first missed runs are
+/// logged one by one (100), the rest in words, and the latest one is caught up.
+async fn a_long_outage_of_a_frequent_schedule_is_logged_in_bounded_rows(db: Db) {
+    let smtp = SmtpServer::start_with_faults(&[]).await;
+    let app = app_with_smtp(db, smtp.url(), &[]).await;
+    app.login_admin().await;
+    let mut body = weekly_cash();
+    body["frequency"] = json!("custom");
+    body["cron_expression"] = json!("* * * * *");
+    let id = create(&app, body).await["id"].as_str().unwrap().to_string();
+    app.clock.advance(Duration::days(20) + Duration::seconds(30));
+    assert_eq!(schedule_step(&app).await, StepOutcome::Worked);
+    assert_eq!(schedule_step(&app).await, StepOutcome::Idle);
+    let log = logs(&app, &id).await;
+    assert_eq!(log.iter().filter(|l| l["status"] == "missed").count(), 100);
+    assert_eq!(
+        log.iter()
+            .filter(|l| l["status"] == "missed" && l["error"].as_str().unwrap().contains("pas détaillées"))
+            .count(),
+        1
+    );
+    assert_eq!(drain(&app).await, 1, "the latest run is caught up");
+    let now = app.clock.now();
+    let r = report(&app, &id).await;
+    let next: chrono::DateTime<Utc> = serde_json::from_value(r["next_run"].clone()).unwrap();
+    assert!(next > now && next - now <= Duration::minutes(1), "next run {next} after {now}");
 }

@@ -1,0 +1,67 @@
+//! Server functions of the scheduled reports page; each one authorises the caller (an
+//! admin) through [`crate::backend::authorize`] like the REST routes do.
+use leptos::prelude::*;
+use server_fn::codec::Json;
+use uuid::Uuid;
+
+use crate::error::AppError;
+use crate::schedule::report::{ScheduledReport, ScheduledReportInput, ScheduledReportLog};
+#[cfg(feature = "ssr")]
+use crate::{auth::Permission, backend::authorize, backend::with_status};
+
+#[server(prefix = "/api", endpoint = "scheduled_reports")]
+pub async fn scheduled_reports() -> Result<Vec<ScheduledReport>, AppError> {
+    with_status(
+        async move {
+            let (backend, actor) = authorize(Some(Permission::Admin)).await?;
+            backend.list_scheduled_reports(&actor).await
+        }
+        .await,
+    )
+}
+
+/// Creates (`id` none) or changes a report.
+#[server(prefix = "/api", endpoint = "save_scheduled_report", input = Json)]
+pub async fn save_scheduled_report(id: Option<Uuid>, input: ScheduledReportInput) -> Result<ScheduledReport, AppError> {
+    with_status(
+        async move {
+            let (backend, actor) = authorize(Some(Permission::Admin)).await?;
+            backend.save_scheduled_report(&actor, id, input).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "delete_scheduled_report", input = Json)]
+pub async fn delete_scheduled_report(id: Uuid) -> Result<(), AppError> {
+    with_status(
+        async move {
+            let (backend, actor) = authorize(Some(Permission::Admin)).await?;
+            backend.delete_scheduled_report(&actor, id).await
+        }
+        .await,
+    )
+}
+
+/// Sends the report now; `log_id` given: sends again the run of that log entry.
+#[server(prefix = "/api", endpoint = "send_scheduled_report", input = Json)]
+pub async fn send_scheduled_report(id: Uuid, log_id: Option<Uuid>) -> Result<String, AppError> {
+    with_status(
+        async move {
+            let (backend, actor) = authorize(Some(Permission::Admin)).await?;
+            backend.send_scheduled_report(&actor, id, log_id).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "scheduled_report_logs", input = Json)]
+pub async fn scheduled_report_logs(id: Uuid) -> Result<Vec<ScheduledReportLog>, AppError> {
+    with_status(
+        async move {
+            let (backend, actor) = authorize(Some(Permission::Admin)).await?;
+            backend.scheduled_report_logs(&actor, id).await
+        }
+        .await,
+    )
+}

@@ -136,12 +136,13 @@ stop_server() {
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
-# Runs "${@:2}" with its output to file $1; prints its wall time in seconds.
+# Runs "${@:2}" with its output to file $1 ("-": to our stderr, appended, never
+# truncating a log file stderr may be); prints its wall time in seconds.
 seconds_of() {
     local out="$1" start end
     shift
     start=$(date +%s.%N)
-    "$@" >"$out"
+    if [ "$out" = "-" ]; then "$@" >&2; else "$@" >"$out"; fi
     end=$(date +%s.%N)
     echo "$end - $start" | bc -l
 }
@@ -149,8 +150,10 @@ seconds_of() {
 # Runs "$@" while sampling the server's RSS every 20 ms; prints "seconds peak_kb".
 measure() {
     local peak_file="$WORK/peak" start end
-    echo 0 >"$peak_file"
-    ( peak=0; while kill -0 "$SERVER_PID" 2>/dev/null; do r=$(rss_kb "$SERVER_PID"); [ "$r" -gt "$peak" ] && { peak=$r; echo "$peak" >"$peak_file"; }; sleep 0.02; done ) &
+    # The RSS before the request: a request too quick for the first sample still
+    # reads as "nothing above idle", not as a negative figure.
+    rss_kb "$SERVER_PID" >"$peak_file"
+    ( peak=$(cat "$peak_file"); while kill -0 "$SERVER_PID" 2>/dev/null; do r=$(rss_kb "$SERVER_PID"); [ "$r" -gt "$peak" ] && { peak=$r; echo "$peak" >"$peak_file"; }; sleep 0.02; done ) &
     local sampler=$!
     start=$(date +%s.%N)
     "$@"
@@ -259,7 +262,7 @@ bench_one() {
     create_database "$backend" "$n"
     DB_FILE="$WORK/bench-$n.db"
     local gen_s
-    gen_s=$(seconds_of /dev/stderr "$BIN" generate-data --lines "$n" --sale-items "$n" --days 365)
+    gen_s=$(seconds_of - "$BIN" generate-data --lines "$n" --sale-items "$n" --days 365)
     start_server
 
     local from to from_s to_s

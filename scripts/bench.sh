@@ -10,7 +10,8 @@
 #   - the database's own CSV client on the same query (`sqlite3 -csv`, `psql \copy`),
 #     and the ratio CSV / client;
 #   - the XLSX bulk export: time and peak RSS above idle;
-#   - GET /v1/reception/stats/live: median and p99 over 2000 requests;
+#   - GET /v1/reception/stats/live: median and p99 over 2000 requests, and the same
+#     for GET /v1/stats/live with its cash block (the admin sees both);
 #   - first, the browser bundle's raw and gzipped sizes (target: 400 KB gzipped);
 #   - cash, with as many sale items as lines (a session a day on two registers): the
 #     audit export of the year as CSV (its "Détails" table, a row per session) beside
@@ -313,6 +314,9 @@ bench_one() {
     read -r cxlsx_s cxlsx_peak < <(measure curl -fsS -o "$WORK/out.xlsx" -H "Cookie: $COOKIE" -H 'content-type: application/json' \
         -d "${cash_body/FORMAT/xlsx}" "$BASE/v1/admin/reports/cash-sessions/export-bulk")
     read -r a50 a99 _amax < <(python3 bench/stats_latency.py "$BASE" "$COOKIE" 1000 "/v1/admin/cash-sessions?date_from=$from&date_to=$to&page_size=50")
+    # The unified KPI endpoint: the admin gets both the reception and the cash block.
+    local u50 u99 _umax
+    read -r u50 u99 _umax < <(python3 bench/stats_latency.py "$BASE" "$COOKIE" 2000 "/v1/stats/live")
     row "$n" "$backend" "cash: sessions (CSV rows)" "%12s" "$crows"
     row "$n" "$backend" "cash CSV export time" "%11.3fs" "$ccsv_s"
     row "$n" "$backend" "cash $client, same query" "%11.3fs" "$cclient_s"
@@ -323,6 +327,8 @@ bench_one() {
     row "$n" "$backend" "cash XLSX size" "%9d KB" "$(($(stat -c %s "$WORK/out.xlsx") / 1024))"
     row "$n" "$backend" "audit list median" "%9.2f ms" "$a50"
     row "$n" "$backend" "audit list p99" "%9.2f ms" "$a99" "< 50 ms"
+    row "$n" "$backend" "stats/live (+cash) median" "%9.2f ms" "$u50"
+    row "$n" "$backend" "stats/live (+cash) p99" "%9.2f ms" "$u99" "< 10 ms"
 
     stop_server
     drop_database "$backend" "$n"

@@ -41,10 +41,12 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Stylesheet id="leptos" href="/pkg/recyclique.css"/>
-        <Title text="RecyClique"/>
+        <Title formatter=|text: String| if text == "RecyClique" { text } else { format!("{text} · RecyClique") }/>
         <Router>
+            <RouteTitle/>
+            <a class="skip-link" href="#contenu">"Aller au contenu"</a>
             <Header/>
-            <main class="page">
+            <main class="page" id="contenu" tabindex="-1">
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=pages::Home/>
                     <Route path=path!("/login") view=pages::Login/>
@@ -65,6 +67,37 @@ pub fn App() -> impl IntoView {
             </main>
         </Router>
     }
+}
+
+/// The title of the page at `path` ("Réception · RecyClique"), so that a tab, the
+/// history and a screen reader say where one is. A page that knows better (a ticket's
+/// number) sets its own `<Title>`, which is mounted later and wins.
+pub fn route_title(path: &str) -> &'static str {
+    let path = path.trim_end_matches('/');
+    match path {
+        "" => "Accueil",
+        "/login" => "Connexion",
+        "/logout" => "Déconnexion",
+        "/reception" => "Réception",
+        "/caisse" => "Caisse",
+        "/admin" => "Administration",
+        "/admin/users" => "Utilisateurs",
+        "/admin/outbox" => "Courriels",
+        "/admin/categories" => "Catégories",
+        "/admin/exports" => "Exports",
+        "/admin/sites" => "Sites et caisses",
+        "/admin/sessions" => "Sessions de caisse",
+        "/admin/scheduled-reports" => "Rapports programmés",
+        p if p.starts_with("/reception/tickets/") => "Ticket",
+        p if p.starts_with("/admin/sessions/") => "Session de caisse",
+        _ => "RecyClique",
+    }
+}
+
+#[component]
+fn RouteTitle() -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    view! { <Title text=move || route_title(&location.pathname.get())/> }
 }
 
 #[component]

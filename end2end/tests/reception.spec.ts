@@ -36,6 +36,7 @@ test('reception: poste, ticket, keyboard entry, live KPIs, exports', async ({ pa
     await page.waitForURL(/\/reception\/tickets\/[0-9a-f-]{36}$/);
     await expect(page.getByTestId('ticket-status')).toHaveText('Ouvert');
     await expect(page.getByTestId('lines-empty')).toBeVisible();
+    await expect(page).toHaveTitle(/^Ticket \d{4}-\d{5} · RecyClique$/);
   });
 
   const entryBefore = await page.getByTestId('kpi-entry-weight').innerText();

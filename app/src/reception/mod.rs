@@ -277,6 +277,19 @@ pub struct ReceptionLiveStats {
     pub by_poste: Vec<PosteStats>,
     pub by_destination: Vec<DestinationStats>,
     pub by_category: Vec<CategoryStats>,
+    /// The caller's own tickets of the day, beside the site's figures; absent for
+    /// admins, who oversee the site rather than a desk.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mine: Option<OwnDayStats>,
+}
+
+/// One bénévole's own figures of the day (tickets they created, their lines).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnDayStats {
+    pub tickets: i64,
+    pub lines_count: i64,
+    pub entry_weight_kg: Weight,
+    pub exit_weight_kg: Weight,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

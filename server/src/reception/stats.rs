@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 
 use app::auth::{Permission, UserView};
 use app::error::AppError;
-use app::reception::{CategoryStats, DestinationStats, PosteStats, ReceptionLiveStats};
+use app::reception::{CategoryStats, DestinationStats, OwnDayStats, PosteStats, ReceptionLiveStats};
 use app::time::{paris_date, DateRange};
 use app::weight::Weight;
 
@@ -17,6 +17,17 @@ pub async fn live_stats(state: &AppState, actor: &UserView, exclude_deferred: bo
     let day = paris_date(now);
     let raw = state.store.day_stats(DateRange::day(day).utc_bounds(), exclude_deferred).await?;
     let categories = state.store.list_categories().await?;
+    let mine = if actor.has(Permission::Admin) {
+        None
+    } else {
+        let own = state.store.own_day_stats(DateRange::day(day).utc_bounds(), exclude_deferred, actor.id).await?;
+        Some(OwnDayStats {
+            tickets: own.tickets,
+            lines_count: own.lines,
+            entry_weight_kg: Weight::from_grams(own.entry_grams),
+            exit_weight_kg: Weight::from_grams(own.exit_grams),
+        })
+    };
 
     let (mut entry_g, mut exit_g, mut lines) = (0i64, 0i64, 0i64);
     // (lines, entry grams, exit grams) per key.
@@ -81,5 +92,6 @@ pub async fn live_stats(state: &AppState, actor: &UserView, exclude_deferred: bo
         by_poste,
         by_destination,
         by_category,
+        mine,
     })
 }

@@ -104,12 +104,16 @@ pub trait Needs: Send + Sync + 'static {
 
 pub struct AdminOnly;
 pub struct CaisseOnly;
+pub struct ReceptionOnly;
 
 impl Needs for AdminOnly {
     const PERMISSION: Permission = Permission::Admin;
 }
 impl Needs for CaisseOnly {
     const PERMISSION: Permission = Permission::CaisseAccess;
+}
+impl Needs for ReceptionOnly {
+    const PERMISSION: Permission = Permission::ReceptionAccess;
 }
 
 /// The logged-in caller holding `P::PERMISSION`: 401 for anonymous requests, 403 for a

@@ -1,4 +1,3 @@
-use app::auth::Permission;
 use app::mail::OutboxEntry;
 use axum::extract::{Path, State};
 use axum::http::header;
@@ -6,18 +5,16 @@ use axum::response::IntoResponse;
 use axum::Json;
 use serde::Deserialize;
 
-use super::error::{ApiJson, ApiQuery, ApiResult, Caller};
+use super::error::{AdminOnly, Allowed, ApiJson, ApiQuery, ApiResult};
 use crate::state::AppState;
 
-pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<OutboxEntry>>> {
-    caller.require(Permission::Admin)?;
+pub async fn list(State(state): State<AppState>, _admin: Allowed<AdminOnly>) -> ApiResult<Json<Vec<OutboxEntry>>> {
     Ok(Json(crate::mail::list_outbox(state.mailer.outbox_dir()).await?))
 }
 
 /// The recorded deliveries and their attempts, whatever the transport.
-pub async fn deliveries(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<app::mail::MailDelivery>>> {
-    let actor = caller.require(Permission::Admin)?;
-    Ok(Json(crate::mail::delivery::list(&state, actor).await?))
+pub async fn deliveries(State(state): State<AppState>, Allowed(actor, _): Allowed<AdminOnly>) -> ApiResult<Json<Vec<app::mail::MailDelivery>>> {
+    Ok(Json(crate::mail::delivery::list(&state, &actor).await?))
 }
 
 #[derive(Deserialize)]
@@ -28,11 +25,10 @@ pub struct DownloadQuery {
 
 pub async fn download(
     State(state): State<AppState>,
-    caller: Caller,
+    _admin: Allowed<AdminOnly>,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<DownloadQuery>,
 ) -> ApiResult<axum::response::Response> {
-    caller.require(Permission::Admin)?;
     let dir = state.mailer.outbox_dir();
     if q.disposition.as_deref() == Some("inline") {
         let m = crate::mail::read_outbox(dir, &id).await?;
@@ -64,8 +60,7 @@ pub struct TestMailRequest {
     pub to: String,
 }
 
-pub async fn send_test(State(state): State<AppState>, caller: Caller, ApiJson(req): ApiJson<TestMailRequest>) -> ApiResult<impl IntoResponse> {
-    let actor = caller.require(Permission::Admin)?;
-    crate::mail::send_test_mail(&state, actor, &req.to).await?;
+pub async fn send_test(State(state): State<AppState>, Allowed(actor, _): Allowed<AdminOnly>, ApiJson(req): ApiJson<TestMailRequest>) -> ApiResult<impl IntoResponse> {
+    crate::mail::send_test_mail(&state, &actor, &req.to).await?;
     Ok(Json(serde_json::json!({ "detail": "E-mail de test envoyé." })))
 }

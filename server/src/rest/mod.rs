@@ -1,8 +1,9 @@
 //! The REST API under `/v1`, used by external clients, the end-to-end tests and our own
-//! checks. Every handler authenticates through [`error::Caller`] and checks the
-//! permission it needs with `Caller::require` before anything else (the download of a
-//! ticket by token checks the token's owner instead); filters are scoped to the caller
-//! here, at the edge. `/v1/auth/login` and `/health` are open by nature.
+//! checks. Every handler takes an [`error::Allowed`] extractor for the permission it
+//! needs, so the permission is checked before any body is read; the two exceptions are
+//! `/v1/stats/live` (either permission: it takes a [`error::Caller`] and checks) and the
+//! download of a ticket by token, which checks the token's owner. Filters are scoped to
+//! the caller here, at the edge. `/v1/auth/login` and `/health` are open by nature.
 mod auth;
 mod cash;
 mod download;

@@ -1,5 +1,5 @@
 //! `/v1/reception/...`, `/v1/categories`, `/v1/stats/live` and the admin bulk export.
-use app::auth::{Permission, UserView};
+use app::auth::Permission;
 use app::error::AppError;
 use app::filter::Filter;
 use app::ids::{CategoryId, LigneId, PosteId, TicketId};
@@ -13,7 +13,7 @@ use axum::response::Response;
 use axum::Json;
 use serde::Deserialize;
 
-use super::error::{ApiError, ApiJson, ApiQuery, ApiResult, Caller};
+use super::error::{AdminOnly, Allowed, ApiError, ApiJson, ApiQuery, ApiResult, Caller, ReceptionOnly};
 use crate::export::Dialect;
 use crate::reception::export::{lines_report, ticket_report, tickets_report};
 use crate::reports::ReportFormat;
@@ -35,86 +35,77 @@ fn param<'a>(q: &'a Pairs, name: &str) -> Option<&'a str> {
     q.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
-fn reception(caller: &Caller) -> Result<&UserView, ApiError> {
-    caller.require(Permission::ReceptionAccess)
-}
+/// Reception routes: the permission is checked before any body is read.
+type Reception = Allowed<ReceptionOnly>;
+type Admin = Allowed<AdminOnly>;
 
 /// The body is optional: an empty one opens a poste now.
-pub async fn open_poste(State(s): State<AppState>, caller: Caller, body: axum::body::Bytes) -> ApiResult<(StatusCode, Json<Poste>)> {
+pub async fn open_poste(State(s): State<AppState>, Allowed(actor, _): Reception, body: axum::body::Bytes) -> ApiResult<(StatusCode, Json<Poste>)> {
     let req: OpenPosteRequest = if body.iter().all(u8::is_ascii_whitespace) {
         OpenPosteRequest::default()
     } else {
         super::error::parse_json(&body)?
     };
-    Ok((StatusCode::CREATED, Json(crate::reception::open_poste(&s, reception(&caller)?, req).await?)))
+    Ok((StatusCode::CREATED, Json(crate::reception::open_poste(&s, &actor, req).await?)))
 }
 
-pub async fn close_poste(State(s): State<AppState>, caller: Caller, Path(p): Path<String>) -> ApiResult<Json<Poste>> {
-    let actor = reception(&caller)?;
-    Ok(Json(crate::reception::close_poste(&s, actor, id::<PosteId>(&p, "Poste")?).await?))
+pub async fn close_poste(State(s): State<AppState>, Allowed(actor, _): Reception, Path(p): Path<String>) -> ApiResult<Json<Poste>> {
+    Ok(Json(crate::reception::close_poste(&s, &actor, id::<PosteId>(&p, "Poste")?).await?))
 }
 
-pub async fn current_poste(State(s): State<AppState>, caller: Caller) -> ApiResult<Json<Poste>> {
-    match crate::reception::current_poste(&s, reception(&caller)?).await? {
+pub async fn current_poste(State(s): State<AppState>, Allowed(actor, _): Reception) -> ApiResult<Json<Poste>> {
+    match crate::reception::current_poste(&s, &actor).await? {
         Some(p) => Ok(Json(p)),
         None => Err(ApiError(AppError::NotFound("Aucun poste ouvert.".into()))),
     }
 }
 
-pub async fn create_ticket(State(s): State<AppState>, caller: Caller) -> ApiResult<(StatusCode, Json<TicketDetail>)> {
-    Ok((StatusCode::CREATED, Json(crate::reception::create_ticket(&s, reception(&caller)?).await?)))
+pub async fn create_ticket(State(s): State<AppState>, Allowed(actor, _): Reception) -> ApiResult<(StatusCode, Json<TicketDetail>)> {
+    Ok((StatusCode::CREATED, Json(crate::reception::create_ticket(&s, &actor).await?)))
 }
 
 /// `GET /v1/reception/tickets?period=…|date_from=…&date_to=…&status=…&poste_id=…&benevole_id=…&category_id=…&destination=…&number=…`
 /// with `page` (from 1) and `page_size` (50, at most 500): `{"items", "total", "page", "page_size"}`.
-pub async fn list_tickets(State(s): State<AppState>, caller: Caller, ApiQuery(q): ApiQuery<Pairs>) -> ApiResult<Json<Page<Ticket>>> {
-    let actor = reception(&caller)?;
-    let filter = ReceptionFilter::from_pairs(pairs(&q), &PageRequest::FIELDS)?.scope(actor);
+pub async fn list_tickets(State(s): State<AppState>, Allowed(actor, _): Reception, ApiQuery(q): ApiQuery<Pairs>) -> ApiResult<Json<Page<Ticket>>> {
+    let filter = ReceptionFilter::from_pairs(pairs(&q), &PageRequest::FIELDS)?.scope(&actor);
     let page = PageRequest::from_pairs(pairs(&q))?;
-    Ok(Json(crate::reception::list_tickets(&s, actor, filter, page).await?))
+    Ok(Json(crate::reception::list_tickets(&s, &actor, filter, page).await?))
 }
 
 /// `GET /v1/reception/postes?period=…&benevole_id=…`: postes opened in the period.
-pub async fn list_postes(State(s): State<AppState>, caller: Caller, ApiQuery(q): ApiQuery<Pairs>) -> ApiResult<Json<Vec<Poste>>> {
-    let actor = reception(&caller)?;
-    let filter = ReceptionFilter::from_pairs(pairs(&q), &[])?.scope(actor);
-    Ok(Json(crate::reception::list_postes(&s, actor, filter).await?))
+pub async fn list_postes(State(s): State<AppState>, Allowed(actor, _): Reception, ApiQuery(q): ApiQuery<Pairs>) -> ApiResult<Json<Vec<Poste>>> {
+    let filter = ReceptionFilter::from_pairs(pairs(&q), &[])?.scope(&actor);
+    Ok(Json(crate::reception::list_postes(&s, &actor, filter).await?))
 }
 
-pub async fn get_ticket(State(s): State<AppState>, caller: Caller, Path(t): Path<String>) -> ApiResult<Json<TicketDetail>> {
-    let actor = reception(&caller)?;
-    Ok(Json(crate::reception::get_ticket(&s, actor, id::<TicketId>(&t, "Ticket")?).await?))
+pub async fn get_ticket(State(s): State<AppState>, Allowed(actor, _): Reception, Path(t): Path<String>) -> ApiResult<Json<TicketDetail>> {
+    Ok(Json(crate::reception::get_ticket(&s, &actor, id::<TicketId>(&t, "Ticket")?).await?))
 }
 
-pub async fn close_ticket(State(s): State<AppState>, caller: Caller, Path(t): Path<String>) -> ApiResult<Json<TicketDetail>> {
-    let actor = reception(&caller)?;
-    Ok(Json(crate::reception::close_ticket(&s, actor, id::<TicketId>(&t, "Ticket")?).await?))
+pub async fn close_ticket(State(s): State<AppState>, Allowed(actor, _): Reception, Path(t): Path<String>) -> ApiResult<Json<TicketDetail>> {
+    Ok(Json(crate::reception::close_ticket(&s, &actor, id::<TicketId>(&t, "Ticket")?).await?))
 }
 
-pub async fn add_ligne(State(s): State<AppState>, caller: Caller, Path(t): Path<String>, ApiJson(input): ApiJson<LigneInput>) -> ApiResult<(StatusCode, Json<Ligne>)> {
-    let actor = reception(&caller)?;
-    Ok((StatusCode::CREATED, Json(crate::reception::add_ligne(&s, actor, id::<TicketId>(&t, "Ticket")?, input).await?)))
+pub async fn add_ligne(State(s): State<AppState>, Allowed(actor, _): Reception, Path(t): Path<String>, ApiJson(input): ApiJson<LigneInput>) -> ApiResult<(StatusCode, Json<Ligne>)> {
+    Ok((StatusCode::CREATED, Json(crate::reception::add_ligne(&s, &actor, id::<TicketId>(&t, "Ticket")?, input).await?)))
 }
 
 pub async fn update_ligne(
     State(s): State<AppState>,
-    caller: Caller,
+    Allowed(actor, _): Reception,
     Path((t, l)): Path<(String, String)>,
     ApiJson(input): ApiJson<LigneUpdate>,
 ) -> ApiResult<Json<Ligne>> {
-    let actor = reception(&caller)?;
-    Ok(Json(crate::reception::update_ligne(&s, actor, id::<TicketId>(&t, "Ticket")?, id::<LigneId>(&l, "Ligne")?, input).await?))
+    Ok(Json(crate::reception::update_ligne(&s, &actor, id::<TicketId>(&t, "Ticket")?, id::<LigneId>(&l, "Ligne")?, input).await?))
 }
 
-pub async fn delete_ligne(State(s): State<AppState>, caller: Caller, Path((t, l)): Path<(String, String)>) -> ApiResult<StatusCode> {
-    let actor = reception(&caller)?;
-    crate::reception::delete_ligne(&s, actor, id::<TicketId>(&t, "Ticket")?, id::<LigneId>(&l, "Ligne")?).await?;
+pub async fn delete_ligne(State(s): State<AppState>, Allowed(actor, _): Reception, Path((t, l)): Path<(String, String)>) -> ApiResult<StatusCode> {
+    crate::reception::delete_ligne(&s, &actor, id::<TicketId>(&t, "Ticket")?, id::<LigneId>(&l, "Ligne")?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn download_token(State(s): State<AppState>, caller: Caller, Path(t): Path<String>) -> ApiResult<(StatusCode, Json<DownloadToken>)> {
-    let actor = reception(&caller)?;
-    Ok((StatusCode::CREATED, Json(crate::reception::issue_download_token(&s, actor, id::<TicketId>(&t, "Ticket")?).await?)))
+pub async fn download_token(State(s): State<AppState>, Allowed(actor, _): Reception, Path(t): Path<String>) -> ApiResult<(StatusCode, Json<DownloadToken>)> {
+    Ok((StatusCode::CREATED, Json(crate::reception::issue_download_token(&s, &actor, id::<TicketId>(&t, "Ticket")?).await?)))
 }
 
 #[derive(Deserialize)]
@@ -135,17 +126,15 @@ pub async fn ticket_csv(State(s): State<AppState>, headers: HeaderMap, Path(t): 
 
 /// `GET /v1/reception/lignes/export-csv` with the reception filter (a period required)
 /// and `dialect`: a bénévole gets their own lines, an admin everyone's.
-pub async fn lines_csv(State(s): State<AppState>, caller: Caller, ApiQuery(q): ApiQuery<Pairs>) -> ApiResult<Response> {
-    let actor = reception(&caller)?;
+pub async fn lines_csv(State(s): State<AppState>, Allowed(actor, _): Reception, ApiQuery(q): ApiQuery<Pairs>) -> ApiResult<Response> {
     let dialect = Dialect::parse(param(&q, "dialect"))?;
-    let filter = ReceptionFilter::from_pairs(pairs(&q), &["dialect"])?.scope(actor).resolve(s.clock.now());
+    let filter = ReceptionFilter::from_pairs(pairs(&q), &["dialect"])?.scope(&actor).resolve(s.clock.now());
     super::download::send(&s, lines_report(filter, dialect)?).await
 }
 
 /// `POST /v1/admin/reports/reception-tickets/export-bulk`: the reception filter's fields
 /// with `format` (`csv`, `xlsx`, `zip`) and `dialect`, in one JSON object.
-pub async fn bulk_export(State(s): State<AppState>, caller: Caller, ApiJson(mut body): ApiJson<serde_json::Value>) -> ApiResult<Response> {
-    let actor = caller.require(Permission::Admin)?;
+pub async fn bulk_export(State(s): State<AppState>, Allowed(actor, _): Admin, ApiJson(mut body): ApiJson<serde_json::Value>) -> ApiResult<Response> {
     let mut take = |name: &str| -> Result<Option<String>, AppError> {
         match body.as_object_mut().and_then(|o| o.remove(name)) {
             None | Some(serde_json::Value::Null) => Ok(None),
@@ -155,7 +144,7 @@ pub async fn bulk_export(State(s): State<AppState>, caller: Caller, ApiJson(mut 
     };
     let format = ReportFormat::parse(take("format")?.as_deref(), ReportFormat::Csv)?;
     let dialect = Dialect::parse(take("dialect")?.as_deref())?;
-    let filter = ReceptionFilter::from_json(&body)?.scope(actor).resolve(s.clock.now());
+    let filter = ReceptionFilter::from_json(&body)?.scope(&actor).resolve(s.clock.now());
     super::download::send(&s, tickets_report(filter, format, dialect)?).await
 }
 
@@ -172,9 +161,8 @@ fn flag(v: Option<&str>) -> Result<bool, AppError> {
     }
 }
 
-pub async fn live_stats(State(s): State<AppState>, caller: Caller, ApiQuery(q): ApiQuery<StatsQuery>) -> ApiResult<Json<ReceptionLiveStats>> {
-    let actor = reception(&caller)?;
-    Ok(Json(crate::reception::live_stats(&s, actor, flag(q.exclude_deferred.as_deref())?).await?))
+pub async fn live_stats(State(s): State<AppState>, Allowed(actor, _): Reception, ApiQuery(q): ApiQuery<StatsQuery>) -> ApiResult<Json<ReceptionLiveStats>> {
+    Ok(Json(crate::reception::live_stats(&s, &actor, flag(q.exclude_deferred.as_deref())?).await?))
 }
 
 /// The unified stats endpoint: the `reception` block for reception users, the `cash`
@@ -198,18 +186,15 @@ pub async fn all_live_stats(State(s): State<AppState>, caller: Caller, ApiQuery(
     Ok(Json(serde_json::Value::Object(out)))
 }
 
-pub async fn list_categories(State(s): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<Category>>> {
-    let actor = reception(&caller)?;
-    Ok(Json(crate::reception::list_categories(&s, actor).await?))
+pub async fn list_categories(State(s): State<AppState>, Allowed(actor, _): Reception) -> ApiResult<Json<Vec<Category>>> {
+    Ok(Json(crate::reception::list_categories(&s, &actor).await?))
 }
 
-pub async fn create_category(State(s): State<AppState>, caller: Caller, ApiJson(input): ApiJson<CategoryInput>) -> ApiResult<(StatusCode, Json<Category>)> {
-    let actor = caller.require(Permission::Admin)?;
-    Ok((StatusCode::CREATED, Json(crate::reception::create_category(&s, actor, input).await?)))
+pub async fn create_category(State(s): State<AppState>, Allowed(actor, _): Admin, ApiJson(input): ApiJson<CategoryInput>) -> ApiResult<(StatusCode, Json<Category>)> {
+    Ok((StatusCode::CREATED, Json(crate::reception::create_category(&s, &actor, input).await?)))
 }
 
-pub async fn update_category(State(s): State<AppState>, caller: Caller, Path(c): Path<String>, ApiJson(input): ApiJson<CategoryUpdate>) -> ApiResult<Json<Category>> {
-    let actor = caller.require(Permission::Admin)?;
+pub async fn update_category(State(s): State<AppState>, Allowed(actor, _): Admin, Path(c): Path<String>, ApiJson(input): ApiJson<CategoryUpdate>) -> ApiResult<Json<Category>> {
     let cid = id::<CategoryId>(&c, "Catégorie")?;
-    Ok(Json(crate::reception::update_category(&s, actor, cid, input).await?))
+    Ok(Json(crate::reception::update_category(&s, &actor, cid, input).await?))
 }

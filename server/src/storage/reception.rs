@@ -125,6 +125,22 @@ pub struct PosteDay {
     pub tickets: i64,
 }
 
+/// One user's own tickets of the day: what the KPI banner shows a bénévole beside the
+/// site's figures.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OwnDay {
+    pub tickets: i64,
+    pub lines: i64,
+    pub entry_grams: i64,
+    pub exit_grams: i64,
+}
+
+impl FromRow for OwnDay {
+    fn from_row(r: &impl RowReader) -> StoreResult<Self> {
+        Ok(OwnDay { tickets: r.int(0)?, lines: r.int(1)?, entry_grams: r.int(2)?, exit_grams: r.int(3)? })
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct DayStats {
     pub tickets_today: i64,
@@ -212,6 +228,8 @@ pub trait ReceptionStore: Send + Sync {
     async fn count_download_tokens(&self, user_id: UserId) -> StoreResult<i64>;
 
     async fn day_stats(&self, day: UtcRange, exclude_deferred: bool) -> StoreResult<DayStats>;
+    /// The day's tickets of one bénévole (`benevole_id`), with the same deferred rule.
+    async fn own_day_stats(&self, day: UtcRange, exclude_deferred: bool, benevole: UserId) -> StoreResult<OwnDay>;
 
     /// Writes `h` in one transaction, postes then tickets then lines, as multi-row
     /// inserts: a million lines in seconds on SQLite. The rows are written as given,
@@ -752,6 +770,19 @@ impl<D: Database> ReceptionStore for SqlStore<D> {
             )
             .await?;
         Ok(DayStats { tickets_today: postes.iter().map(|p| p.tickets).sum(), tickets_open, postes, cells })
+    }
+
+    async fn own_day_stats(&self, day: UtcRange, exclude_deferred: bool, benevole: UserId) -> StoreResult<OwnDay> {
+        let mine = "t.ticket_at >= $1 AND t.ticket_at < $2 AND ($3 = FALSE OR p.is_deferred = FALSE) AND t.benevole_id = $4";
+        let sql = format!(
+            "SELECT (SELECT COUNT(*) FROM tickets t JOIN postes p ON p.id = t.poste_id WHERE {mine}),
+                    COUNT(l.id),
+                    CAST(COALESCE(SUM(CASE WHEN l.is_exit THEN 0 ELSE l.poids_g END), 0) AS BIGINT),
+                    CAST(COALESCE(SUM(CASE WHEN l.is_exit THEN l.poids_g ELSE 0 END), 0) AS BIGINT)
+             FROM tickets t JOIN postes p ON p.id = t.poste_id JOIN lignes l ON l.ticket_id = t.id
+             WHERE {mine}"
+        );
+        self.db.fetch_one(&sql, vec![p(day.from), p(day.to), p(exclude_deferred), p(benevole)]).await
     }
 
     async fn insert_history(&self, h: ReceptionHistory) -> StoreResult<u64> {

@@ -83,6 +83,7 @@ async fn sites_registers_and_permissions(db: Db) {
         ("GET", "/v1/admin/registers".into(), true),
         ("POST", "/v1/admin/registers".into(), true),
         ("GET", "/v1/admin/cash-sessions".into(), true),
+        ("POST", "/v1/admin/reports/cash-sessions/export-bulk".into(), true),
         ("GET", "/v1/cash/registers".into(), false),
         ("POST", "/v1/cash-sessions/open".into(), false),
         ("GET", "/v1/cash-sessions/current".into(), false),
@@ -103,6 +104,9 @@ async fn sites_registers_and_permissions(db: Db) {
         } else {
             assert_ne!(as_cashier, StatusCode::FORBIDDEN, "{method} {path}");
         }
+        // The admin passes the permission check (what follows may still refuse the body).
+        let as_admin = send(&app.client).await.unwrap().status();
+        assert!(![StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN].contains(&as_admin), "{method} {path}: {as_admin}");
     }
     let listed = app.get_json(&cashier, "/v1/cash/registers").await;
     assert_eq!(listed[0]["name"], "Caisse 1");

@@ -297,6 +297,18 @@ async fn reception_routes_check_auth_and_permissions(db: Db) {
     for p in &posts {
         assert_detail(caisse.post(app.url(p)).json(&json!({})).send().await.unwrap(), StatusCode::FORBIDDEN, "permission").await;
     }
+    // The permission is checked before the body is read: a body that does not even
+    // parse still gets 403, so nobody learns how a body they may not send is checked.
+    let garbage = |req: reqwest::RequestBuilder| req.header("content-type", "application/json").body("{not json").send();
+    for p in posts.iter().chain([format!("/v1/reception/tickets/{t}/lignes"), "/v1/categories".into()].iter()) {
+        assert_detail(garbage(caisse.post(app.url(p))).await.unwrap(), StatusCode::FORBIDDEN, "permission").await;
+    }
+    let l = uuid::Uuid::new_v4();
+    assert_detail(garbage(caisse.put(app.url(&format!("/v1/reception/tickets/{t}/lignes/{l}")))).await.unwrap(), StatusCode::FORBIDDEN, "permission").await;
+    for (p, put) in [("/v1/admin/users".to_string(), false), (format!("/v1/admin/users/{l}"), true), ("/v1/admin/mail/test".into(), false)] {
+        let req = if put { caisse.put(app.url(&p)) } else { caisse.post(app.url(&p)) };
+        assert_detail(garbage(req).await.unwrap(), StatusCode::FORBIDDEN, "permission").await;
+    }
     // Another bénévole cannot read, write or export Marie's ticket; the admin can.
     let (lea, _) = app.user_client("lea", &["reception.access"]).await;
     for r in [
@@ -359,6 +371,12 @@ async fn live_stats_count_today_in_paris(db: Db) {
     let cat = |name: &str| s["by_category"].as_array().unwrap().iter().find(|d| d["name"] == name).cloned().unwrap();
     assert_eq!(cat("Vêtements")["entry_weight_kg"], json!(3.251));
     assert_eq!(cat("Mobilier")["exit_weight_kg"], json!(40.0));
+    // Marie's own figures beside the site's: her ticket of today, not yesterday's nor
+    // the admin's deferred one; the admin oversees the site and gets no own block.
+    assert_eq!(s["mine"], json!({"tickets": 1, "lines_count": 3, "entry_weight_kg": 14.75, "exit_weight_kg": 40.0}));
+    let (paul, _) = app.user_client("paul", &["reception.access"]).await;
+    assert_eq!(app.get_json(&paul, "/v1/reception/stats/live").await["mine"], json!({"tickets": 0, "lines_count": 0, "entry_weight_kg": 0.0, "exit_weight_kg": 0.0}));
+    assert!(app.get_json(&app.client, "/v1/reception/stats/live").await.get("mine").is_none());
 
     let s = app.get_json(&marie, "/v1/reception/stats/live?exclude_deferred=true").await;
     assert_eq!((s["tickets_today"].clone(), s["tickets_open"].clone(), s["total_weight_kg"].clone()), (json!(1), json!(1), json!(14.75)));

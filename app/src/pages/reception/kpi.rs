@@ -84,23 +84,40 @@ pub fn KpiBanner() -> impl IntoView {
 
 #[component]
 fn KpiFigures(stats: ReceptionLiveStats, stale: bool) -> impl IntoView {
-    let figure = |label: &'static str, value: String, id: &'static str| {
+    // Each figure says what it counts: "entrées" is the weight received, "sorties" the
+    // weight that left (exit lines), so nobody reads one for the other.
+    let figure = |label: &'static str, hint: &'static str, value: String, id: &'static str| {
         view! {
             <div class="kpi">
                 <span class="kpi-value" data-testid=id>{value}</span>
                 <span class="kpi-label">{label}</span>
+                <span class="kpi-hint">{hint}</span>
             </div>
         }
     };
     let updated = stats.generated_at.with_timezone(&chrono_tz::Europe::Paris).format("%H:%M:%S").to_string();
+    let mine = stats.mine.clone().map(|m| {
+        view! {
+            <div class="kpis kpis-mine" data-testid="kpi-mine" role="group" aria-label="Mes chiffres du jour">
+                <h3 class="kpi-group">"Moi aujourd'hui"</h3>
+                {figure("Mes tickets", "créés aujourd'hui", m.tickets.to_string(), "kpi-mine-tickets")}
+                {figure("Mes lignes", "pesées", m.lines_count.to_string(), "kpi-mine-lines")}
+                {figure("Mes entrées (kg)", "poids reçu", crate::format::weight(m.entry_weight_kg), "kpi-mine-entry-weight")}
+                {figure("Mes sorties (kg)", "poids sorti", crate::format::weight(m.exit_weight_kg), "kpi-mine-exit-weight")}
+            </div>
+        }
+    });
+    let site_label = if mine.is_some() { "Site aujourd'hui" } else { "Aujourd'hui" };
     view! {
-        <div class="kpis">
-            {figure("Tickets aujourd'hui", stats.tickets_today.to_string(), "kpi-tickets-today")}
-            {figure("Tickets ouverts", stats.tickets_open.to_string(), "kpi-tickets-open")}
-            {figure("Lignes", stats.lines_count.to_string(), "kpi-lines")}
-            {figure("Entrées (kg)", crate::format::weight(stats.total_weight_kg), "kpi-entry-weight")}
-            {figure("Sorties (kg)", crate::format::weight(stats.exit_weight_kg), "kpi-exit-weight")}
+        <div class="kpis" role="group" aria-label="Chiffres du site aujourd'hui">
+            <h3 class="kpi-group">{site_label}</h3>
+            {figure("Tickets", "datés d'aujourd'hui", stats.tickets_today.to_string(), "kpi-tickets-today")}
+            {figure("Tickets ouverts", "en cours de saisie", stats.tickets_open.to_string(), "kpi-tickets-open")}
+            {figure("Lignes", "pesées du jour", stats.lines_count.to_string(), "kpi-lines")}
+            {figure("Entrées (kg)", "poids reçu", crate::format::weight(stats.total_weight_kg), "kpi-entry-weight")}
+            {figure("Sorties (kg)", "poids sorti", crate::format::weight(stats.exit_weight_kg), "kpi-exit-weight")}
         </div>
+        {mine}
         <p class="kpi-meta">
             <span data-testid="kpi-updated">{format!("Mis à jour à {updated}")}</span>
             {stale.then(|| view! { <span class="stale" data-testid="kpi-stale" role="status">" — données non actualisées (serveur injoignable)"</span> })}

@@ -304,6 +304,7 @@ fn TicketPanel() -> impl IntoView {
                         view! {
                             <section class="card">
                                 <div class="card-head">
+                                    <leptos_meta::Title text=format!("Ticket {}", t.ticket.number)/>
                                     <h1 data-testid="ticket-title">{format!("Ticket {} du {}", t.ticket.number, crate::format::paris_datetime(t.ticket.ticket_at))}</h1>
                                     <span class=if open { "badge open" } else { "badge closed" } data-testid="ticket-status">{t.ticket.status.label()}</span>
                                 </div>

@@ -1,0 +1,72 @@
+import { test, expect } from '@playwright/test';
+import { adminCredentials, gotoHydrated, login } from './helpers';
+
+// Titles, the skip link and the focus ring: what a keyboard or screen-reader user
+// meets first on every page.
+test('navigation: page titles, skip link, visible focus', async ({ page }) => {
+  const admin = adminCredentials();
+  await gotoHydrated(page, '/login');
+  await expect(page).toHaveTitle('Connexion · RecyClique');
+  await login(page, admin.username, admin.password);
+  await expect(page).toHaveTitle('Accueil · RecyClique');
+
+  for (const [path, title] of [
+    ['/reception', 'Réception · RecyClique'],
+    ['/admin/exports', 'Exports · RecyClique'],
+    ['/admin/sessions', 'Sessions de caisse · RecyClique'],
+    ['/admin/scheduled-reports', 'Rapports programmés · RecyClique'],
+  ]) {
+    await gotoHydrated(page, path);
+    await expect(page).toHaveTitle(title);
+  }
+
+  await test.step('the first Tab reaches the skip link, which moves focus to the content', async () => {
+    await gotoHydrated(page, '/reception');
+    await page.keyboard.press('Tab');
+    const skip = page.getByRole('link', { name: 'Aller au contenu' });
+    await expect(skip).toBeFocused();
+    await expect(skip).toBeInViewport();
+    await page.keyboard.press('Enter');
+    await expect(page.locator('main#contenu')).toBeFocused();
+    // The next Tab goes into the page, past the header.
+    await page.keyboard.press('Tab');
+    const inMain = await page.evaluate(() => !!document.activeElement?.closest('main'));
+    expect(inMain).toBe(true);
+  });
+
+  await test.step('a focused control shows a ring of at least 3 px', async () => {
+    await page.keyboard.press('Tab');
+    const outline = await page.evaluate(() => {
+      const s = getComputedStyle(document.activeElement as Element);
+      return { style: s.outlineStyle, width: parseFloat(s.outlineWidth) };
+    });
+    expect(outline.style).toBe('solid');
+    expect(outline.width).toBeGreaterThanOrEqual(3);
+  });
+});
+
+test('a bénévole sees their own figures of the day beside the site’s', async ({ page, browser }) => {
+  const admin = adminCredentials();
+  await login(page, admin.username, admin.password);
+  const username = `benevole-kpi-${Date.now()}`;
+  const password = 'motdepasse-kpi-1234';
+  const created = await page.request.post('/v1/admin/users', {
+    data: { username, display_name: 'Bénévole KPI', password, permissions: ['reception.access'], active: true },
+  });
+  expect(created.status(), await created.text()).toBe(201);
+  // The admin oversees the site: no "Moi" block.
+  await gotoHydrated(page, '/reception');
+  await expect(page.getByTestId('kpi-banner')).toContainText('poids reçu');
+  await expect(page.getByTestId('kpi-mine')).toHaveCount(0);
+
+  const context = await browser.newContext();
+  const other = await context.newPage();
+  await login(other, username, password);
+  await gotoHydrated(other, '/reception');
+  const mine = other.getByTestId('kpi-mine');
+  await expect(mine).toBeVisible();
+  await expect(mine).toContainText("Moi aujourd'hui");
+  await expect(other.getByTestId('kpi-mine-tickets')).toHaveText('0');
+  await expect(other.getByTestId('kpi-mine-entry-weight')).toHaveText('0,000');
+  await context.close();
+});

@@ -37,6 +37,12 @@ test('reception: poste, ticket, keyboard entry, live KPIs, exports', async ({ pa
     await expect(page.getByTestId('ticket-status')).toHaveText('Ouvert');
     await expect(page.getByTestId('lines-empty')).toBeVisible();
     await expect(page).toHaveTitle(/^Ticket \d{4}-\d{5} · RecyClique$/);
+    // On a phone, the header and the KPI banner keep to a quarter of the screen.
+    const desk = page.viewportSize();
+    await page.setViewportSize({ width: 390, height: 844 });
+    const bannerBottom = await page.getByTestId('kpi-banner').evaluate((e) => e.getBoundingClientRect().bottom);
+    expect(bannerBottom).toBeLessThanOrEqual(844 / 4);
+    if (desk) await page.setViewportSize(desk);
   });
 
   const entryBefore = await page.getByTestId('kpi-entry-weight').innerText();

@@ -262,7 +262,7 @@ fn TicketsCard() -> impl IntoView {
                             let (previous, next) = (list.has_previous(), list.has_next());
                             view! {
                             <div class="table-wrap">
-                            <table data-testid="tickets-table">
+                            <table class="cards-narrow" data-testid="tickets-table">
                                 <thead><tr>
                                     <th scope="col">"N°"</th><th scope="col">"Date"</th><th scope="col">"Bénévole"</th><th scope="col">"Statut"</th>
                                     <th scope="col" class="num">"Lignes"</th><th scope="col" class="num">"Entrées (kg)"</th><th scope="col" class="num">"Sorties (kg)"</th>
@@ -271,13 +271,13 @@ fn TicketsCard() -> impl IntoView {
                                 <tbody>
                                     {list.items.into_iter().map(|t| view! {
                                         <tr data-testid="ticket-row">
-                                            <td class="ticket-number" data-testid="ticket-number">{t.number.to_string()}</td>
-                                            <td>{crate::format::paris_datetime(t.ticket_at)}{t.is_deferred.then_some(" (différé)")}</td>
-                                            <td>{t.benevole_name.clone()}</td>
-                                            <td>{t.status.label()}</td>
-                                            <td class="num">{t.lines_count}</td>
-                                            <td class="num">{crate::format::weight(t.entry_weight_kg)}</td>
-                                            <td class="num">{crate::format::weight(t.exit_weight_kg)}</td>
+                                            <td class="ticket-number" data-label="N°" data-testid="ticket-number">{t.number.to_string()}</td>
+                                            <td data-label="Date">{crate::format::paris_datetime(t.ticket_at)}{t.is_deferred.then_some(" (différé)")}</td>
+                                            <td data-label="Bénévole">{t.benevole_name.clone()}</td>
+                                            <td data-label="Statut">{t.status.label()}</td>
+                                            <td class="num" data-label="Lignes">{t.lines_count}</td>
+                                            <td class="num" data-label="Entrées (kg)">{crate::format::weight(t.entry_weight_kg)}</td>
+                                            <td class="num" data-label="Sorties (kg)">{crate::format::weight(t.exit_weight_kg)}</td>
                                             <td class="actions">
                                                 <a class="button-link" href=format!("/reception/tickets/{}", t.id)>"Ouvrir"</a>
                                                 <TicketCsvButton ticket_id=t.id prefix="row-export"/>

@@ -424,7 +424,7 @@ fn TicketPanel() -> impl IntoView {
                                 <Show when=move || lines.with(Vec::is_empty) && queue.items.with(Vec::is_empty)
                                     fallback=move || view! {
                                         <div class="table-wrap">
-                                        <table data-testid="lines-table">
+                                        <table class="cards-narrow" data-testid="lines-table">
                                             <thead><tr>
                                                 <th scope="col">"Catégorie"</th><th scope="col" class="num">"Poids (kg)"</th><th scope="col">"Destination"</th>
                                                 <th scope="col">"Flux"</th><th scope="col">"Notes"</th>{open.then(|| view! { <th scope="col">"Actions"</th> })}
@@ -434,11 +434,11 @@ fn TicketPanel() -> impl IntoView {
                                                     let (lid, l_edit) = (l.id, l.clone());
                                                     view! {
                                                         <tr data-testid="line-row">
-                                                            <td>{l.category_name.clone()}</td>
-                                                            <td class="num" data-testid="line-weight-cell">{crate::format::weight(l.poids_kg)}</td>
-                                                            <td>{l.destination.label()}</td>
-                                                            <td>{if l.is_exit { "Sortie" } else { "Entrée" }}</td>
-                                                            <td>{l.notes.clone().unwrap_or_default()}</td>
+                                                            <td data-label="Catégorie">{l.category_name.clone()}</td>
+                                                            <td class="num" data-label="Poids (kg)" data-testid="line-weight-cell">{crate::format::weight(l.poids_kg)}</td>
+                                                            <td data-label="Destination">{l.destination.label()}</td>
+                                                            <td data-label="Flux">{if l.is_exit { "Sortie" } else { "Entrée" }}</td>
+                                                            <td data-label="Notes">{l.notes.clone().unwrap_or_default()}</td>
                                                             {open.then(|| view! {
                                                                 <td class="actions">
                                                                     <Show when=move || confirm_delete.get() == Some(lid) fallback=move || {
@@ -473,11 +473,11 @@ fn TicketPanel() -> impl IntoView {
                                                     };
                                                     view! {
                                                         <tr data-testid="line-pending" class="pending">
-                                                            <td>{p.category_name.clone()}</td>
-                                                            <td class="num" data-testid="line-pending-weight">{crate::format::weight(p.input.poids_kg)}</td>
-                                                            <td>{p.input.destination.label()}</td>
-                                                            <td>{if p.input.is_exit { "Sortie" } else { "Entrée" }}</td>
-                                                            <td>{p.input.notes.clone().unwrap_or_default()}</td>
+                                                            <td data-label="Catégorie">{p.category_name.clone()}</td>
+                                                            <td class="num" data-label="Poids (kg)" data-testid="line-pending-weight">{crate::format::weight(p.input.poids_kg)}</td>
+                                                            <td data-label="Destination">{p.input.destination.label()}</td>
+                                                            <td data-label="Flux">{if p.input.is_exit { "Sortie" } else { "Entrée" }}</td>
+                                                            <td data-label="Notes">{p.input.notes.clone().unwrap_or_default()}</td>
                                                             {status}
                                                         </tr>
                                                     }

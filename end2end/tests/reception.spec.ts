@@ -86,6 +86,15 @@ test('reception: poste, ticket, keyboard entry, live KPIs, exports', async ({ pa
     await page.keyboard.press('Enter');
     await expect(page.getByTestId('line-error')).toContainText('poids');
     await expect(page.getByTestId('line-row')).toHaveCount(2);
+    // The field in error says so, points to the message and has the focus; the
+    // message goes as soon as the field changes.
+    const weightField = page.getByTestId('line-weight');
+    await expect(weightField).toHaveAttribute('aria-invalid', 'true');
+    await expect(weightField).toHaveAttribute('aria-describedby', 'line-error');
+    await expect(weightField).toBeFocused();
+    await page.keyboard.press('Backspace');
+    await expect(page.getByTestId('line-error')).toHaveCount(0);
+    await expect(weightField).not.toHaveAttribute('aria-invalid', 'true');
     await page.getByTestId('line-weight').fill('');
   });
 

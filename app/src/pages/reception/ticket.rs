@@ -127,6 +127,14 @@ impl EntryQueue {
     }
 }
 
+/// The fields of the line form an error can be about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum LineField {
+    Weight,
+    Category,
+    Destination,
+}
+
 #[component]
 fn TicketPanel() -> impl IntoView {
     let kpi = KpiRefresh::provide();
@@ -170,10 +178,56 @@ fn TicketPanel() -> impl IntoView {
     let confirm_delete = RwSignal::new(None::<LigneId>);
     let confirm_close = RwSignal::new(false);
     let form_error = RwSignal::new(None::<String>);
+    // The field the error is about (`aria-invalid`, focus), or none for an error of the
+    // whole line (a server refusal of an edit).
+    let error_field = RwSignal::new(None::<LineField>);
     let weight_ref = NodeRef::<html::Input>::new();
+    let category_ref = NodeRef::<html::Select>::new();
+    let destination_ref = NodeRef::<html::Select>::new();
     let focus_weight = move || {
         if let Some(el) = weight_ref.get_untracked() {
             let _ = el.focus();
+        }
+    };
+    let set_error = move |field: Option<LineField>, message: String| {
+        form_error.set(Some(message));
+        error_field.set(field);
+        match field {
+            Some(LineField::Weight) => focus_weight(),
+            Some(LineField::Category) => {
+                if let Some(el) = category_ref.get_untracked() {
+                    let _ = el.focus();
+                }
+            }
+            Some(LineField::Destination) => {
+                if let Some(el) = destination_ref.get_untracked() {
+                    let _ = el.focus();
+                }
+            }
+            None => {}
+        }
+    };
+    let clear_error = move || {
+        form_error.set(None);
+        error_field.set(None);
+    };
+    // A message goes as soon as the field it is about changes (any field, for a message
+    // about the whole line).
+    let changed = move |field: LineField| {
+        if form_error.with_untracked(Option::is_some) && error_field.get_untracked().is_none_or(|f| f == field) {
+            clear_error();
+        }
+    };
+    let invalid = move |field: LineField| move || (error_field.get() == Some(field) && form_error.with(Option::is_some)).then_some("true");
+    let described = move |field: LineField, own: &'static str| {
+        move || {
+            let err = error_field.get() == Some(field) && form_error.with(Option::is_some);
+            match (own.is_empty(), err) {
+                (true, true) => Some("line-error".to_string()),
+                (true, false) => None,
+                (false, true) => Some(format!("{own} line-error")),
+                (false, false) => Some(own.to_string()),
+            }
         }
     };
 
@@ -199,11 +253,11 @@ fn TicketPanel() -> impl IntoView {
                 }
             });
             reset_form();
-            form_error.set(None);
+            clear_error();
             focus_weight();
             kpi.0.update(|v| *v += 1);
         }
-        Some(Err(e)) => form_error.set(Some(e.to_string())),
+        Some(Err(e)) => set_error(None, e.to_string()),
         None => {}
     });
 
@@ -214,17 +268,16 @@ fn TicketPanel() -> impl IntoView {
         let poids = match Weight::parse(&weight.get_untracked()) {
             Ok(w) => w,
             Err(e) => {
-                form_error.set(Some(e.to_string()));
-                focus_weight();
+                set_error(Some(LineField::Weight), e.to_string());
                 return;
             }
         };
         let Ok(category_id) = category.get_untracked().parse::<CategoryId>() else {
-            form_error.set(Some("Choisissez une catégorie.".into()));
+            set_error(Some(LineField::Category), "Choisissez une catégorie.".into());
             return;
         };
         let Ok(dest) = Destination::parse(&destination.get_untracked()) else {
-            form_error.set(Some("Choisissez une destination.".into()));
+            set_error(Some(LineField::Destination), "Choisissez une destination.".into());
             return;
         };
         let note = notes.get_untracked();
@@ -234,7 +287,7 @@ fn TicketPanel() -> impl IntoView {
                 let name = category_names.with_value(|n| n.iter().find(|(id, _)| *id == category_id).map(|(_, n)| n.clone())).unwrap_or_default();
                 reset_form();
                 category_search.set(String::new());
-                form_error.set(None);
+                clear_error();
                 focus_weight();
                 queue.push(tid, input, name);
             }
@@ -274,7 +327,7 @@ fn TicketPanel() -> impl IntoView {
                     lines.update(|ls| ls.retain(|l| l.id != lid));
                     kpi.0.update(|v| *v += 1);
                 }
-                Err(e) => form_error.set(Some(e.to_string())),
+                Err(e) => set_error(None, e.to_string()),
             }
         });
     };
@@ -343,13 +396,15 @@ fn TicketPanel() -> impl IntoView {
                                             <label for="line-weight">"Poids (kg)"</label>
                                             <input id="line-weight" type="text" inputmode="decimal" autocomplete="off" required autofocus
                                                 placeholder="ex. 12,5" data-testid="line-weight" node_ref=weight_ref
-                                                prop:value=weight on:input:target=move |ev| weight.set(ev.target().value())/>
+                                                aria-invalid=invalid(LineField::Weight) aria-describedby=described(LineField::Weight, "")
+                                                prop:value=weight on:input:target=move |ev| { weight.set(ev.target().value()); changed(LineField::Weight); }/>
                                         </div>
                                         <div class="field">
                                             <label for="line-category-search">"Chercher une catégorie"</label>
                                             <input id="line-category-search" type="search" autocomplete="off" data-testid="line-category-search"
                                                 placeholder="ex. électro" aria-describedby="line-category-matches"
                                                 prop:value=category_search on:input:target=move |ev| {
+                                                    changed(LineField::Category);
                                                     let q = search_key(ev.target().value().trim());
                                                     category_search.set(ev.target().value());
                                                     let first = options.with_value(|o| o.iter().find(|(_, _, key)| key.contains(&q)).map(|(id, ..)| id.to_string()));
@@ -375,8 +430,9 @@ fn TicketPanel() -> impl IntoView {
                                         </div>
                                         <div class="field">
                                             <label for="line-category">"Catégorie"</label>
-                                            <select id="line-category" data-testid="line-category" prop:value=category
-                                                on:change:target=move |ev| category.set(ev.target().value()) on:keydown=enter_adds>
+                                            <select id="line-category" data-testid="line-category" prop:value=category node_ref=category_ref
+                                                aria-invalid=invalid(LineField::Category) aria-describedby=described(LineField::Category, "")
+                                                on:change:target=move |ev| { category.set(ev.target().value()); changed(LineField::Category); } on:keydown=enter_adds>
                                                 {options.get_value().into_iter().map(|(id, label, key)| view! {
                                                     <option value=id.to_string() hidden=move || !key.contains(&search_key(category_search.get().trim()))>{label}</option>
                                                 }).collect_view()}
@@ -384,8 +440,9 @@ fn TicketPanel() -> impl IntoView {
                                         </div>
                                         <div class="field">
                                             <label for="line-destination">"Destination"</label>
-                                            <select id="line-destination" data-testid="line-destination" prop:value=destination
-                                                on:change:target=move |ev| destination.set(ev.target().value()) on:keydown=enter_adds>
+                                            <select id="line-destination" data-testid="line-destination" prop:value=destination node_ref=destination_ref
+                                                aria-invalid=invalid(LineField::Destination) aria-describedby=described(LineField::Destination, "")
+                                                on:change:target=move |ev| { destination.set(ev.target().value()); changed(LineField::Destination); } on:keydown=enter_adds>
                                                 {Destination::ALL.into_iter().map(|d| view! { <option value=d.as_str()>{d.label()}</option> }).collect_view()}
                                             </select>
                                         </div>
@@ -410,7 +467,7 @@ fn TicketPanel() -> impl IntoView {
                                             </Show>
                                         </div>
                                     </form>
-                                    {move || form_error.get().map(|e| view! { <p class="error" role="alert" data-testid="line-error">{e}</p> })}
+                                    {move || form_error.get().map(|e| view! { <p class="error" role="alert" id="line-error" data-testid="line-error">{e}</p> })}
                                 </section>
                             })}
 

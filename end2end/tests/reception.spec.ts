@@ -50,6 +50,7 @@ test('reception: poste, ticket, keyboard entry, live KPIs, exports', async ({ pa
   await test.step('add lines with the keyboard only', async () => {
     const weight = page.getByTestId('line-weight');
     await weight.focus();
+    await expect(page.getByTestId('category-kept')).toHaveCount(0);
     await page.keyboard.type('12,5');
     await page.keyboard.press('Enter');
     await expect(page.getByTestId('total-entry')).toHaveText('12,500 kg');
@@ -57,6 +58,9 @@ test('reception: poste, ticket, keyboard entry, live KPIs, exports', async ({ pa
     // The cursor is back in the weight field, emptied, ready for the next item.
     await expect(weight).toBeFocused();
     await expect(weight).toHaveValue('');
+    // Category and destination stay for the next item, and say so.
+    await expect(page.getByTestId('category-kept')).toBeVisible();
+    await expect(page.getByTestId('destination-kept')).toBeVisible();
 
     // Second item: weight, Tab to the category search, Tab to the category list (next
     // one with the arrow), Tab to the destination, Tab to "exit", Space, Tab to the
@@ -67,6 +71,8 @@ test('reception: poste, ticket, keyboard entry, live KPIs, exports', async ({ pa
     await page.keyboard.press('Tab');
     await expect(page.getByTestId('line-category')).toBeFocused();
     await page.keyboard.press('ArrowDown');
+    await expect(page.getByTestId('category-kept')).toHaveCount(0);
+    await expect(page.getByTestId('destination-kept')).toBeVisible();
     await page.keyboard.press('Tab');
     await expect(page.getByTestId('line-destination')).toBeFocused();
     await page.keyboard.press('Tab');

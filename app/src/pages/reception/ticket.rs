@@ -174,6 +174,10 @@ fn TicketPanel() -> impl IntoView {
     let is_exit = RwSignal::new(false);
     let notes = RwSignal::new(String::new());
     let editing = RwSignal::new(None::<LigneId>);
+    // The category and destination of the last line taken: when the form still holds
+    // them, they are marked as kept, so nobody files a line under last one's category
+    // without seeing it.
+    let last_taken = RwSignal::new(None::<(String, String)>);
     // Deleting a line and closing the ticket ask first.
     let confirm_delete = RwSignal::new(None::<LigneId>);
     let confirm_close = RwSignal::new(false);
@@ -284,6 +288,7 @@ fn TicketPanel() -> impl IntoView {
         match editing.get_untracked() {
             None => {
                 let input = LigneInput { poids_kg: poids, category_id, destination: dest, notes: Some(note), is_exit: is_exit.get_untracked() };
+                last_taken.set(Some((category_id.to_string(), dest.as_str().to_string())));
                 let name = category_names.with_value(|n| n.iter().find(|(id, _)| *id == category_id).map(|(_, n)| n.clone())).unwrap_or_default();
                 reset_form();
                 category_search.set(String::new());
@@ -429,7 +434,11 @@ fn TicketPanel() -> impl IntoView {
                                             </small>
                                         </div>
                                         <div class="field">
-                                            <label for="line-category">"Catégorie"</label>
+                                            <label for="line-category">"Catégorie"
+                                                <Show when=move || editing.get().is_none() && last_taken.with(|l| l.as_ref().is_some_and(|(c, _)| *c == category.get()))>
+                                                    <span class="kept" data-testid="category-kept">" · reprise de la ligne précédente"</span>
+                                                </Show>
+                                            </label>
                                             <select id="line-category" data-testid="line-category" prop:value=category node_ref=category_ref
                                                 aria-invalid=invalid(LineField::Category) aria-describedby=described(LineField::Category, "")
                                                 on:change:target=move |ev| { category.set(ev.target().value()); changed(LineField::Category); } on:keydown=enter_adds>
@@ -439,7 +448,11 @@ fn TicketPanel() -> impl IntoView {
                                             </select>
                                         </div>
                                         <div class="field">
-                                            <label for="line-destination">"Destination"</label>
+                                            <label for="line-destination">"Destination"
+                                                <Show when=move || editing.get().is_none() && last_taken.with(|l| l.as_ref().is_some_and(|(_, d)| *d == destination.get()))>
+                                                    <span class="kept" data-testid="destination-kept">" · reprise de la ligne précédente"</span>
+                                                </Show>
+                                            </label>
                                             <select id="line-destination" data-testid="line-destination" prop:value=destination node_ref=destination_ref
                                                 aria-invalid=invalid(LineField::Destination) aria-describedby=described(LineField::Destination, "")
                                                 on:change:target=move |ev| { destination.set(ev.target().value()); changed(LineField::Destination); } on:keydown=enter_adds>

@@ -58,6 +58,8 @@ pub trait Backend: Send + Sync + 'static {
     async fn current_poste(&self, actor: &UserView) -> Result<Option<Poste>, AppError>;
     async fn open_poste(&self, actor: &UserView, req: OpenPosteRequest) -> Result<Poste, AppError>;
     async fn close_poste(&self, actor: &UserView, id: PosteId) -> Result<Poste, AppError>;
+    /// What a poste's shift took in and let out (its owner, or an admin).
+    async fn poste_summary(&self, actor: &UserView, id: PosteId) -> Result<crate::reception::PosteSummary, AppError>;
     /// Tickets matching `filter`, once scoped to what `actor` may see.
     async fn list_tickets(&self, actor: &UserView, filter: ReceptionFilter, page: PageRequest) -> Result<Page<Ticket>, AppError>;
     /// Postes opened in the filter's period (and by its bénévole), once scoped.

@@ -33,6 +33,15 @@ pub async fn open_poste(opened_at: Option<String>) -> Result<Poste, AppError> {
     }.await)
 }
 
+/// The summary of a poste's shift, shown once it is closed.
+#[server(prefix = "/api", endpoint = "reception_poste_summary", input = Json)]
+pub async fn poste_summary(id: PosteId) -> Result<crate::reception::PosteSummary, AppError> {
+    with_status(async move {
+        let (b, u) = reception().await?;
+        b.poste_summary(&u, id).await
+    }.await)
+}
+
 #[server(prefix = "/api", endpoint = "reception_close_poste", input = Json)]
 pub async fn close_poste(id: PosteId) -> Result<Poste, AppError> {
     with_status(async move {

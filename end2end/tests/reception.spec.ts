@@ -199,9 +199,19 @@ test('reception: poste, ticket, keyboard entry, live KPIs, exports', async ({ pa
 
   await test.step('close the poste', async () => {
     await gotoHydrated(page, '/reception');
+    const entries = await page.getByTestId('kpi-entry-weight').innerText();
+    const exits = await page.getByTestId('kpi-exit-weight').innerText();
     await page.getByTestId('close-poste').click();
     await page.getByTestId('close-poste-confirm').click();
     await expect(page.getByTestId('poste-status')).toHaveText('Aucun poste ouvert.');
+    // The shift's summary: this poste's one ticket, and the day's weights (the only
+    // poste of the day so far), by destination.
+    const summary = page.getByTestId('poste-summary');
+    await expect(summary).toBeVisible();
+    await expect(page.getByTestId('summary-tickets')).toHaveText('1');
+    await expect(page.getByTestId('summary-entry')).toHaveText(entries);
+    await expect(page.getByTestId('summary-exit')).toHaveText(exits);
+    await expect(page.getByTestId('summary-destinations')).toBeVisible();
     await waitHydrated(page);
   });
 });

@@ -91,6 +91,9 @@ impl Backend for AppState {
     async fn close_poste(&self, a: &UserView, id: PosteId) -> Result<Poste, AppError> {
         r::close_poste(self, a, id).await
     }
+    async fn poste_summary(&self, a: &UserView, id: PosteId) -> Result<app::reception::PosteSummary, AppError> {
+        r::poste_summary(self, a, id).await
+    }
     // The edge for server functions: filters are scoped to the caller here.
     async fn list_tickets(&self, a: &UserView, f: ReceptionFilter, page: PageRequest) -> Result<Page<Ticket>, AppError> {
         r::list_tickets(self, a, f.scope(a), page).await

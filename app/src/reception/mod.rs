@@ -283,6 +283,20 @@ pub struct ReceptionLiveStats {
     pub mine: Option<OwnDayStats>,
 }
 
+/// What a poste's shift took in and let out, shown when it closes: its tickets, its
+/// entries and exits, by destination.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PosteSummary {
+    pub poste_id: PosteId,
+    pub opened_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub tickets: i64,
+    pub lines_count: i64,
+    pub entry_weight_kg: Weight,
+    pub exit_weight_kg: Weight,
+    pub by_destination: Vec<DestinationStats>,
+}
+
 /// One bénévole's own figures of the day (tickets they created, their lines).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OwnDayStats {

@@ -11,7 +11,7 @@ mod tokens;
 
 pub use categories::{create_category, list_categories, update_category};
 pub use postes::{close_poste, current_poste, list_postes, open_poste};
-pub use stats::live_stats;
+pub use stats::{live_stats, poste_summary};
 pub use tickets::{add_ligne, close_ticket, create_ticket, delete_ligne, get_ticket, list_tickets, update_ligne};
 pub use tokens::{authorize_ticket_download, issue_download_token};
 

@@ -2,12 +2,14 @@ use std::collections::BTreeMap;
 
 use app::auth::{Permission, UserView};
 use app::error::AppError;
-use app::reception::{CategoryStats, DestinationStats, OwnDayStats, PosteStats, ReceptionLiveStats};
+use app::ids::PosteId;
+use app::reception::{CategoryStats, DestinationStats, OwnDayStats, PosteStats, PosteSummary, ReceptionLiveStats};
 use app::time::{paris_date, DateRange};
 use app::weight::Weight;
 
 use crate::auth::require;
 use crate::state::AppState;
+use crate::storage::reception::StatCell;
 
 /// Today's reception KPIs (Europe/Paris day). Sums are in whole grams, so nothing is
 /// rounded before the very end.
@@ -32,14 +34,13 @@ pub async fn live_stats(state: &AppState, actor: &UserView, exclude_deferred: bo
     let (mut entry_g, mut exit_g, mut lines) = (0i64, 0i64, 0i64);
     // (lines, entry grams, exit grams) per key.
     let mut per_poste: BTreeMap<_, (i64, i64, i64)> = BTreeMap::new();
-    let mut per_dest: BTreeMap<_, (i64, i64, i64)> = BTreeMap::new();
     let mut per_cat: BTreeMap<_, (i64, i64, i64)> = BTreeMap::new();
     for c in &raw.cells {
         lines += c.lines;
         let (e, x) = if c.is_exit { (0, c.grams) } else { (c.grams, 0) };
         entry_g += e;
         exit_g += x;
-        for acc in [per_poste.entry(c.poste_id).or_default(), per_dest.entry(c.destination).or_default(), per_cat.entry(c.category_id).or_default()] {
+        for acc in [per_poste.entry(c.poste_id).or_default(), per_cat.entry(c.category_id).or_default()] {
             acc.0 += c.lines;
             acc.1 += e;
             acc.2 += x;
@@ -61,10 +62,7 @@ pub async fn live_stats(state: &AppState, actor: &UserView, exclude_deferred: bo
             }
         })
         .collect();
-    let by_destination = per_dest
-        .into_iter()
-        .map(|(d, (l, e, x))| DestinationStats { destination: d, lines_count: l, entry_weight_kg: Weight::from_grams(e), exit_weight_kg: Weight::from_grams(x) })
-        .collect();
+    let by_destination = by_destination(&raw.cells);
     let mut by_category: Vec<CategoryStats> = per_cat
         .into_iter()
         .map(|(id, (l, e, x))| {
@@ -93,5 +91,45 @@ pub async fn live_stats(state: &AppState, actor: &UserView, exclude_deferred: bo
         by_destination,
         by_category,
         mine,
+    })
+}
+
+/// Lines summed by destination (entries and exits apart), in the destinations' order.
+fn by_destination(cells: &[StatCell]) -> Vec<DestinationStats> {
+    let mut per_dest: BTreeMap<_, (i64, i64, i64)> = BTreeMap::new();
+    for c in cells {
+        let acc = per_dest.entry(c.destination).or_default();
+        acc.0 += c.lines;
+        if c.is_exit {
+            acc.2 += c.grams;
+        } else {
+            acc.1 += c.grams;
+        }
+    }
+    per_dest
+        .into_iter()
+        .map(|(d, (l, e, x))| DestinationStats { destination: d, lines_count: l, entry_weight_kg: Weight::from_grams(e), exit_weight_kg: Weight::from_grams(x) })
+        .collect()
+}
+
+/// The summary of a poste's shift (its whole life, whatever the day): for its owner
+/// when they close it, or for an admin.
+pub async fn poste_summary(state: &AppState, actor: &UserView, id: PosteId) -> Result<PosteSummary, AppError> {
+    require(actor, Permission::ReceptionAccess)?;
+    let poste = state.store.poste(id).await?.ok_or_else(|| AppError::NotFound("Poste introuvable.".into()))?;
+    if poste.opened_by != actor.id && !actor.has(Permission::Admin) {
+        return Err(AppError::Forbidden("Ce poste a été ouvert par un autre utilisateur.".into()));
+    }
+    let (tickets, cells) = state.store.poste_cells(id).await?;
+    let sum = |exit: bool| Weight::from_grams(cells.iter().filter(|c| c.is_exit == exit).map(|c| c.grams).sum());
+    Ok(PosteSummary {
+        poste_id: id,
+        opened_at: poste.opened_at,
+        closed_at: poste.closed_at,
+        tickets,
+        lines_count: cells.iter().map(|c| c.lines).sum(),
+        entry_weight_kg: sum(false),
+        exit_weight_kg: sum(true),
+        by_destination: by_destination(&cells),
     })
 }

@@ -50,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .route("/reception/postes", get(reception::list_postes))
         .route("/reception/postes/current", get(reception::current_poste))
         .route("/reception/postes/{id}/close", post(reception::close_poste))
+        .route("/reception/postes/{id}/summary", get(reception::poste_summary))
         .route("/reception/tickets", get(reception::list_tickets).post(reception::create_ticket))
         .route("/reception/tickets/{id}", get(reception::get_ticket))
         .route("/reception/tickets/{id}/close", post(reception::close_ticket))

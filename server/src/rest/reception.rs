@@ -53,6 +53,12 @@ pub async fn close_poste(State(s): State<AppState>, Allowed(actor, _): Reception
     Ok(Json(crate::reception::close_poste(&s, &actor, id::<PosteId>(&p, "Poste")?).await?))
 }
 
+/// `GET /v1/reception/postes/{id}/summary`: tickets, entries and exits of the poste by
+/// destination (its owner, or an admin).
+pub async fn poste_summary(State(s): State<AppState>, Allowed(actor, _): Reception, Path(p): Path<String>) -> ApiResult<Json<app::reception::PosteSummary>> {
+    Ok(Json(crate::reception::poste_summary(&s, &actor, id::<PosteId>(&p, "Poste")?).await?))
+}
+
 pub async fn current_poste(State(s): State<AppState>, Allowed(actor, _): Reception) -> ApiResult<Json<Poste>> {
     match crate::reception::current_poste(&s, &actor).await? {
         Some(p) => Ok(Json(p)),

@@ -199,6 +199,8 @@ pub trait ReceptionStore: Send + Sync {
     /// refused.
     async fn close_poste(&self, id: PosteId, by: UserId, now: DateTime<Utc>) -> StoreResult<bool>;
     async fn count_open_tickets(&self, poste_id: PosteId) -> StoreResult<i64>;
+    /// A poste's tickets, and its lines summed by destination, category and flow.
+    async fn poste_cells(&self, poste_id: PosteId) -> StoreResult<(i64, Vec<StatCell>)>;
 
     /// Inserts the ticket only if its poste is still open; false otherwise. Its number
     /// is the next of its year, taken in the same transaction: no gap, no duplicate.
@@ -603,6 +605,21 @@ impl<D: Database> ReceptionStore for SqlStore<D> {
 
     async fn count_open_tickets(&self, poste_id: PosteId) -> StoreResult<i64> {
         self.db.fetch_one("SELECT COUNT(*) FROM tickets WHERE poste_id = $1 AND status = 'opened'", vec![p(poste_id)]).await
+    }
+
+    async fn poste_cells(&self, poste_id: PosteId) -> StoreResult<(i64, Vec<StatCell>)> {
+        let tickets = self.db.fetch_one("SELECT COUNT(*) FROM tickets WHERE poste_id = $1", vec![p(poste_id)]).await?;
+        let cells = self
+            .db
+            .fetch_all(
+                "SELECT t.poste_id, l.destination, l.category_id, l.is_exit, COUNT(*), CAST(SUM(l.poids_g) AS BIGINT)
+                 FROM tickets t JOIN lignes l ON l.ticket_id = t.id
+                 WHERE t.poste_id = $1
+                 GROUP BY t.poste_id, l.destination, l.category_id, l.is_exit",
+                vec![p(poste_id)],
+            )
+            .await?;
+        Ok((tickets, cells))
     }
 
     async fn insert_ticket(&self, t: &NewTicket) -> StoreResult<bool> {

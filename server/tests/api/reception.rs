@@ -149,7 +149,11 @@ async fn postes_open_close_and_refuse_with_open_tickets(db: Db) {
     assert_detail(c.post(app.url("/v1/reception/postes/open")).send().await.unwrap(), StatusCode::CONFLICT, "déjà un poste ouvert").await;
 
     let t1 = app.new_ticket(&c).await;
-    let _t2 = app.new_ticket(&c).await;
+    let t2 = app.new_ticket(&c).await;
+    let mobilier = app.category_id("Mobilier").await;
+    app.add_line(&c, &t1, json!({"poids_kg": 12.5, "category_id": mobilier, "destination": "revente"})).await;
+    app.add_line(&c, &t1, json!({"poids_kg": 0.75, "category_id": mobilier, "destination": "revente"})).await;
+    app.add_line(&c, &t2, json!({"poids_kg": 3.25, "category_id": mobilier, "destination": "destruction", "is_exit": true})).await;
     app.close_ticket(&c, &t1).await;
     let r = c.post(app.url(&format!("/v1/reception/postes/{poste}/close"))).send().await.unwrap();
     assert_detail(r, StatusCode::CONFLICT, "1 ticket(s) encore ouvert(s)").await;
@@ -167,6 +171,23 @@ async fn postes_open_close_and_refuse_with_open_tickets(db: Db) {
     assert_eq!(r.json::<Value>().await.unwrap()["status"], "closed");
     assert_detail(c.post(app.url(&format!("/v1/reception/postes/{poste}/close"))).send().await.unwrap(), StatusCode::CONFLICT, "déjà fermé").await;
     assert_eq!(c.get(app.url("/v1/reception/postes/current")).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    // The shift's summary: its tickets, entries and exits by destination; for its owner
+    // and admins only.
+    let summary_url = format!("/v1/reception/postes/{poste}/summary");
+    let s = app.get_json(&c, &summary_url).await;
+    assert_eq!((s["tickets"].clone(), s["lines_count"].clone()), (json!(2), json!(3)));
+    assert_eq!((s["entry_weight_kg"].clone(), s["exit_weight_kg"].clone()), (json!(13.25), json!(3.25)));
+    assert_eq!(
+        s["by_destination"],
+        json!([
+            {"destination": "revente", "lines_count": 2, "entry_weight_kg": 13.25, "exit_weight_kg": 0.0},
+            {"destination": "destruction", "lines_count": 1, "entry_weight_kg": 0.0, "exit_weight_kg": 3.25}
+        ])
+    );
+    assert!(s["closed_at"].is_string());
+    assert_eq!(app.get_json(&app.client, &summary_url).await["tickets"], 2);
+    assert_detail(paul.get(app.url(&summary_url)).send().await.unwrap(), StatusCode::FORBIDDEN, "autre utilisateur").await;
+    assert_detail(c.get(app.url(&format!("/v1/reception/postes/{}/summary", uuid::Uuid::new_v4()))).send().await.unwrap(), StatusCode::NOT_FOUND, "introuvable").await;
     // A new poste can be opened once the old one is closed.
     app.open_poste(&c).await;
 }

@@ -10,8 +10,8 @@ use crate::download::download;
 use crate::filter::{url_encode, Filter};
 use crate::pages::fields::{DestinationFilter, DownloadStatus, PeriodFields, PeriodInput};
 use crate::pages::guard::Guarded;
-use crate::reception::{PageRequest, ReceptionFilter};
-use crate::reception_api::{current_poste, list_categories, list_postes, list_tickets, ClosePoste, CreateTicket, OpenPoste};
+use crate::reception::{PageRequest, PosteSummary, ReceptionFilter};
+use crate::reception_api::{current_poste, list_categories, list_postes, list_tickets, poste_summary, ClosePoste, CreateTicket, OpenPoste};
 use crate::time::RelativePeriod;
 use crate::shell::CurrentUser;
 
@@ -57,6 +57,22 @@ fn PosteCard() -> impl IntoView {
     Effect::new(move |_| {
         if matches!(open.value().get(), Some(Ok(_))) || matches!(close.value().get(), Some(Ok(_))) {
             KpiRefresh::bump();
+        }
+    });
+    // Once closed, the shift's summary; it goes when a new poste opens.
+    let summary = RwSignal::new(None::<PosteSummary>);
+    Effect::new(move |_| {
+        if let Some(Ok(p)) = close.value().get() {
+            leptos::task::spawn_local(async move {
+                if let Ok(s) = poste_summary(p.id).await {
+                    summary.set(Some(s));
+                }
+            });
+        }
+    });
+    Effect::new(move |_| {
+        if matches!(open.value().get(), Some(Ok(_))) {
+            summary.set(None);
         }
     });
     let error = move || {
@@ -124,7 +140,46 @@ fn PosteCard() -> impl IntoView {
                 })}
             </Transition>
             {move || error().map(|e| view! { <p class="error" role="alert" data-testid="poste-error">{e}</p> })}
+            {move || summary.get().map(|s| view! { <PosteSummaryView summary=s/> })}
         </section>
+    }
+}
+
+/// The shift's summary, shown when a poste closes: what the desk took in and let out.
+#[component]
+fn PosteSummaryView(summary: PosteSummary) -> impl IntoView {
+    let w = crate::format::weight;
+    let period = format!(
+        "du {} au {}",
+        crate::format::paris_datetime(summary.opened_at),
+        summary.closed_at.map(crate::format::paris_datetime).unwrap_or_default()
+    );
+    view! {
+        <div class="poste-summary" data-testid="poste-summary" role="status">
+            <h3>"Bilan du poste"</h3>
+            <p class="notice">{period}</p>
+            <p>
+                <span data-testid="summary-tickets">{summary.tickets}</span>" ticket(s), "
+                <span data-testid="summary-lines">{summary.lines_count}</span>" ligne(s) ; entrées "
+                <span data-testid="summary-entry">{w(summary.entry_weight_kg)}</span>" kg, sorties "
+                <span data-testid="summary-exit">{w(summary.exit_weight_kg)}</span>" kg."
+            </p>
+            {(!summary.by_destination.is_empty()).then(|| view! {
+                <table class="cards-narrow" data-testid="summary-destinations">
+                    <thead><tr><th scope="col">"Destination"</th><th scope="col" class="num">"Lignes"</th><th scope="col" class="num">"Entrées (kg)"</th><th scope="col" class="num">"Sorties (kg)"</th></tr></thead>
+                    <tbody>
+                        {summary.by_destination.iter().map(|d| view! {
+                            <tr>
+                                <th scope="row" data-label="Destination">{d.destination.label()}</th>
+                                <td class="num" data-label="Lignes">{d.lines_count}</td>
+                                <td class="num" data-label="Entrées (kg)">{w(d.entry_weight_kg)}</td>
+                                <td class="num" data-label="Sorties (kg)">{w(d.exit_weight_kg)}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            })}
+        </div>
     }
 }
 

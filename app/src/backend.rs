@@ -73,6 +73,8 @@ pub trait Backend: Send + Sync + 'static {
     async fn download_token(&self, actor: &UserView, ticket_id: TicketId) -> Result<DownloadToken, AppError>;
     async fn live_stats(&self, actor: &UserView, exclude_deferred: bool) -> Result<ReceptionLiveStats, AppError>;
     async fn list_categories(&self, actor: &UserView) -> Result<Vec<Category>, AppError>;
+    /// The most used categories of the last 90 days, for the desk's touch tiles.
+    async fn frequent_categories(&self, actor: &UserView) -> Result<Vec<CategoryId>, AppError>;
     async fn create_category(&self, actor: &UserView, input: CategoryInput) -> Result<Category, AppError>;
     async fn update_category(&self, actor: &UserView, id: CategoryId, input: CategoryUpdate) -> Result<Category, AppError>;
 

@@ -138,6 +138,15 @@ pub async fn list_categories() -> Result<Vec<Category>, AppError> {
     }.await)
 }
 
+/// The categories of the desk's touch tiles (most used of the last 90 days).
+#[server(prefix = "/api", endpoint = "categories_frequent")]
+pub async fn frequent_categories() -> Result<Vec<CategoryId>, AppError> {
+    with_status(async move {
+        let (b, u) = reception().await?;
+        b.frequent_categories(&u).await
+    }.await)
+}
+
 #[server(prefix = "/api", endpoint = "categories_create", input = Json)]
 pub async fn create_category(input: CategoryInput) -> Result<Category, AppError> {
     with_status(async move {

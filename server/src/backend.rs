@@ -128,6 +128,9 @@ impl Backend for AppState {
     async fn list_categories(&self, a: &UserView) -> Result<Vec<Category>, AppError> {
         r::list_categories(self, a).await
     }
+    async fn frequent_categories(&self, a: &UserView) -> Result<Vec<CategoryId>, AppError> {
+        r::frequent_categories(self, a).await
+    }
     async fn create_category(&self, a: &UserView, i: CategoryInput) -> Result<Category, AppError> {
         r::create_category(self, a, i).await
     }

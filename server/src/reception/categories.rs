@@ -132,3 +132,10 @@ mod tests {
         assert_ne!(name_key("Mobilier"), name_key("Mobiliers"));
     }
 }
+
+/// The categories of the touch tiles at the desk: the most used over the last 90 days.
+pub async fn frequent_categories(state: &AppState, actor: &UserView) -> Result<Vec<CategoryId>, AppError> {
+    require(actor, Permission::ReceptionAccess)?;
+    let since = state.clock.now() - chrono::Duration::days(90);
+    Ok(state.store.frequent_categories(since, 8).await?)
+}

@@ -9,7 +9,7 @@ mod stats;
 mod tickets;
 mod tokens;
 
-pub use categories::{create_category, list_categories, update_category};
+pub use categories::{create_category, frequent_categories, list_categories, update_category};
 pub use postes::{close_poste, current_poste, list_postes, open_poste};
 pub use stats::{live_stats, poste_summary};
 pub use tickets::{add_ligne, close_ticket, create_ticket, delete_ligne, get_ticket, list_tickets, update_ligne};

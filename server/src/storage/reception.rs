@@ -199,6 +199,9 @@ pub trait ReceptionStore: Send + Sync {
     /// refused.
     async fn close_poste(&self, id: PosteId, by: UserId, now: DateTime<Utc>) -> StoreResult<bool>;
     async fn count_open_tickets(&self, poste_id: PosteId) -> StoreResult<i64>;
+    /// The active categories with the most lines on tickets dated since `since`, most
+    /// used first.
+    async fn frequent_categories(&self, since: DateTime<Utc>, limit: i64) -> StoreResult<Vec<CategoryId>>;
     /// A poste's tickets, and its lines summed by destination, category and flow.
     async fn poste_cells(&self, poste_id: PosteId) -> StoreResult<(i64, Vec<StatCell>)>;
 
@@ -365,6 +368,15 @@ impl FromRow for TokenRecord {
 impl FromRow for PosteDay {
     fn from_row(r: &impl RowReader) -> StoreResult<Self> {
         Ok(PosteDay { poste_id: r.id(0)?, opened_by_name: r.text(1)?, is_deferred: r.bool(2)?, tickets: r.int(3)? })
+    }
+}
+
+/// A category and how many lines used it.
+struct CategoryUse(CategoryId);
+
+impl FromRow for CategoryUse {
+    fn from_row(r: &impl RowReader) -> StoreResult<Self> {
+        Ok(CategoryUse(r.id(0)?))
     }
 }
 
@@ -605,6 +617,19 @@ impl<D: Database> ReceptionStore for SqlStore<D> {
 
     async fn count_open_tickets(&self, poste_id: PosteId) -> StoreResult<i64> {
         self.db.fetch_one("SELECT COUNT(*) FROM tickets WHERE poste_id = $1 AND status = 'opened'", vec![p(poste_id)]).await
+    }
+
+    async fn frequent_categories(&self, since: DateTime<Utc>, limit: i64) -> StoreResult<Vec<CategoryId>> {
+        let rows: Vec<CategoryUse> = self
+            .db
+            .fetch_all(
+                "SELECT l.category_id, COUNT(*) FROM lignes l JOIN tickets t ON t.id = l.ticket_id JOIN categories c ON c.id = l.category_id
+                 WHERE t.ticket_at >= $1 AND c.archived_at IS NULL
+                 GROUP BY l.category_id ORDER BY COUNT(*) DESC, l.category_id LIMIT $2",
+                vec![p(since), p(limit)],
+            )
+            .await?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
     }
 
     async fn poste_cells(&self, poste_id: PosteId) -> StoreResult<(i64, Vec<StatCell>)> {

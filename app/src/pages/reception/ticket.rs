@@ -16,7 +16,7 @@ use crate::auth::Permission;
 use crate::ids::{CategoryId, LigneId, TicketId};
 use crate::pages::guard::Guarded;
 use crate::reception::{category_tree, search_key, Category, Destination, Ligne, LigneInput, LigneUpdate, Status};
-use crate::reception_api::{add_ligne, delete_ligne, get_ticket, list_categories, CloseTicket, UpdateLigne};
+use crate::reception_api::{add_ligne, delete_ligne, frequent_categories, get_ticket, list_categories, CloseTicket, UpdateLigne};
 use crate::weight::Weight;
 
 #[component]
@@ -154,6 +154,7 @@ fn TicketPanel() -> impl IntoView {
         },
     );
     let categories = Resource::new(|| (), |_| list_categories());
+    let frequent = Resource::new(|| (), |_| frequent_categories());
     let queue = EntryQueue {
         items: RwSignal::new(Vec::new()),
         lines: RwSignal::new(Vec::new()),
@@ -345,6 +346,7 @@ fn TicketPanel() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Chargement…"</p> }>
             {move || Suspend::new(async move {
                 let cats = categories.await.unwrap_or_default();
+                let frequent = frequent.await.unwrap_or_default();
                 let options = entry_categories(&cats);
                 category_names.set_value(cats.iter().map(|c| (c.id, c.name.clone())).collect());
                 if category.get_untracked().is_empty() {
@@ -433,6 +435,35 @@ fn TicketPanel() -> impl IntoView {
                                                 }}
                                             </small>
                                         </div>
+                                        {
+                                            // Large tiles of the most used categories, for a finger at a
+                                            // tablet. Out of the Tab order: the keyboard has the search
+                                            // and the list, and its path through the form stays short.
+                                            let tiles: Vec<(CategoryId, String)> = frequent
+                                                .iter()
+                                                .filter_map(|id| options.with_value(|o| o.iter().find(|(oid, ..)| oid == id).map(|(oid, label, _)| (*oid, label.clone()))))
+                                                .collect();
+                                            (!tiles.is_empty()).then(|| view! {
+                                                <div class="category-tiles" role="group" aria-label="Catégories fréquentes" data-testid="category-tiles">
+                                                    {tiles.into_iter().map(|(id, label)| {
+                                                        let value = id.to_string();
+                                                        let chosen = value.clone();
+                                                        view! {
+                                                            <button type="button" class="category-tile" tabindex="-1" data-testid="category-tile"
+                                                                aria-pressed=move || if category.get() == chosen { "true" } else { "false" }
+                                                                on:click=move |_| {
+                                                                    category_search.set(String::new());
+                                                                    category.set(value.clone());
+                                                                    changed(LineField::Category);
+                                                                    focus_weight();
+                                                                }>
+                                                                {label}
+                                                            </button>
+                                                        }
+                                                    }).collect_view()}
+                                                </div>
+                                            })
+                                        }
                                         <div class="field">
                                             <label for="line-category">"Catégorie"
                                                 <Show when=move || editing.get().is_none() && last_taken.with(|l| l.as_ref().is_some_and(|(c, _)| *c == category.get()))>

@@ -35,6 +35,7 @@ async fn frequent_categories_are_the_most_used_lately(db: Db) {
     // Lately: Vêtements three times, Mobilier once.
     app.clock.set(Utc.with_ymd_and_hms(2026, 3, 15, 10, 0, 0).unwrap());
     assert_eq!(app.login_with(&marie, "marie", "motdepasse-marie").await.status(), StatusCode::OK);
+    app.login_admin().await;
     let t = app.new_ticket(&marie).await;
     for (cat, n) in [(&textile, 3), (&mobilier, 1)] {
         for _ in 0..n {

@@ -229,6 +229,20 @@ test('fast entry with latency: every weighing is kept, in order', async ({ page 
   const ticketId = page.url().split('/').pop()!;
   await expect(page.getByTestId('lines-empty')).toBeVisible();
 
+  await test.step('touch tiles of the most used categories choose the category', async () => {
+    // The first scenario's lines make their categories the most used of late.
+    const tiles = page.getByTestId('category-tile');
+    await expect(tiles.first()).toBeVisible();
+    const box = await tiles.first().boundingBox();
+    expect(box!.height).toBeGreaterThanOrEqual(60);
+    const name = (await tiles.last().innerText()).trim();
+    await tiles.last().click();
+    await expect(tiles.last()).toHaveAttribute('aria-pressed', 'true');
+    const chosen = await page.getByTestId('line-category').evaluate((s: HTMLSelectElement) => s.options[s.selectedIndex].text);
+    expect(chosen).toContain(name);
+    await expect(page.getByTestId('line-weight')).toBeFocused();
+  });
+
   // Every line write takes 400 ms more, as on a slow Wi-Fi at the desk.
   let failNext = false;
   await page.route('**/api/reception_add_ligne', async (route) => {

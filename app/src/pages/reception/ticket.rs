@@ -441,7 +441,7 @@ fn TicketPanel() -> impl IntoView {
                                             // and the list, and its path through the form stays short.
                                             let tiles: Vec<(CategoryId, String)> = frequent
                                                 .iter()
-                                                .filter_map(|id| options.with_value(|o| o.iter().find(|(oid, ..)| oid == id).map(|(oid, label, _)| (*oid, label.clone()))))
+                                                .filter_map(|id| options.with_value(|o| o.iter().find(|(oid, ..)| oid == id).map(|(oid, label, _)| (*oid, label.trim_start_matches("— ").to_string()))))
                                                 .collect();
                                             (!tiles.is_empty()).then(|| view! {
                                                 <div class="category-tiles" role="group" aria-label="Catégories fréquentes" data-testid="category-tiles">

@@ -53,6 +53,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/logout") view=pages::Logout/>
                     <Route path=path!("/reception") view=pages::ReceptionHome/>
                     <Route path=path!("/reception/tickets/:id") view=pages::TicketPage/>
+                    <Route path=path!("/reception/tickets/:id/recu") view=pages::ReceiptPage/>
                     <Route path=path!("/caisse") view=pages::Till/>
                     <Route path=path!("/admin") view=pages::AdminHome/>
                     <Route path=path!("/admin/users") view=pages::AdminUsers/>
@@ -88,6 +89,7 @@ pub fn route_title(path: &str) -> &'static str {
         "/admin/sites" => "Sites et caisses",
         "/admin/sessions" => "Sessions de caisse",
         "/admin/scheduled-reports" => "Rapports programmés",
+        p if p.starts_with("/reception/tickets/") && p.ends_with("/recu") => "Reçu",
         p if p.starts_with("/reception/tickets/") => "Ticket",
         p if p.starts_with("/admin/sessions/") => "Session de caisse",
         _ => "RecyClique",

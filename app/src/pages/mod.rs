@@ -18,7 +18,7 @@ pub use areas::Home;
 pub use cash::{AdminSessions, AdminSites, SessionDetailPage, Till};
 pub use categories::AdminCategories;
 pub use exports::AdminExports;
-pub use reception::{ReceptionHome, TicketPage};
+pub use reception::{ReceiptPage, ReceptionHome, TicketPage};
 pub use login::Login;
 pub use logout::Logout;
 pub use outbox::AdminOutbox;

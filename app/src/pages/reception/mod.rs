@@ -3,8 +3,10 @@
 mod export_button;
 mod home;
 mod kpi;
+mod receipt;
 mod ticket;
 
 pub use home::ReceptionHome;
+pub use receipt::ReceiptPage;
 pub use ticket::TicketPage;
 

@@ -376,6 +376,7 @@ fn TicketPanel() -> impl IntoView {
                                 </div>
                                 <div class="buttons">
                                     <TicketCsvButton ticket_id=tid/>
+                                    <a class="button-link" href=format!("/reception/tickets/{tid}/recu") data-testid="receipt-link">"Reçu à imprimer"</a>
                                     {open.then(|| view! {
                                         <Show when=move || confirm_close.get() fallback=move || view! {
                                             <button type="button" data-testid="close-ticket"

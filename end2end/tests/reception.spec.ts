@@ -344,6 +344,31 @@ test('fast entry with latency: every weighing is kept, in order', async ({ page 
   await page.getByTestId('close-ticket').click();
   await page.getByTestId('close-ticket-confirm').click();
   await expect(page.getByTestId('ticket-status')).toHaveText('Fermé');
+
+  await test.step('the donor's receipt lists the weighed items and their total, and prints alone', async () => {
+    const total = await page.getByTestId('total-entry').innerText();
+    const number = (await page.getByTestId('ticket-title').innerText()).split(' ')[1];
+    await page.getByTestId('receipt-link').click();
+    await page.waitForURL(/\/recu$/);
+    await expect(page).toHaveTitle(`Reçu ${number} · RecyClique`);
+    await expect(page.getByTestId('receipt-number')).toHaveText(number);
+    await expect(page.getByTestId('receipt-line')).toHaveCount(14);
+    await expect(page.getByTestId('receipt-total')).toHaveText(total);
+    await expect(page.getByTestId('receipt-date')).toHaveText(/^Le \d{2}\/\d{2}\/\d{4} \d{2}:\d{2}$/);
+    // Printed, only the receipt shows: no header, no buttons.
+    await page.emulateMedia({ media: 'print' });
+    await expect(page.locator('.app-header')).toBeHidden();
+    await expect(page.getByTestId('print-a4')).toBeHidden();
+    await expect(page.getByTestId('receipt')).toBeVisible();
+    await page.emulateMedia({ media: 'screen' });
+    // The 80 mm layout: the receipt narrows to the roll (print() itself is stubbed).
+    await page.evaluate(() => { window.print = () => {}; });
+    await page.getByTestId('print-80').click();
+    await expect(page.getByTestId('receipt')).toHaveClass(/receipt-80/);
+    const width = await page.getByTestId('receipt').evaluate((e) => e.getBoundingClientRect().width);
+    expect(width).toBeLessThanOrEqual(300); // 72 mm is about 272 CSS px
+  });
+
   await gotoHydrated(page, '/reception');
   await page.getByTestId('close-poste').click();
   await page.getByTestId('close-poste-confirm').click();

@@ -345,7 +345,7 @@ test('fast entry with latency: every weighing is kept, in order', async ({ page 
   await page.getByTestId('close-ticket-confirm').click();
   await expect(page.getByTestId('ticket-status')).toHaveText('Fermé');
 
-  await test.step('the donor's receipt lists the weighed items and their total, and prints alone', async () => {
+  await test.step('the donor’s receipt lists the weighed items and their total, and prints alone', async () => {
     const total = await page.getByTestId('total-entry').innerText();
     const number = (await page.getByTestId('ticket-title').innerText()).split(' ')[1];
     await page.getByTestId('receipt-link').click();

@@ -14,6 +14,16 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$RECYCLIQUE_ROOT"
 
+# One setup at a time on a machine: two checkouts (or a test run and a bench) that
+# start together would otherwise build the same tool into the same directory. The
+# second one waits, then finds the tools installed.
+mkdir -p "$HOME/.cache/recyclique"
+exec 9>"$HOME/.cache/recyclique/setup.lock"
+if ! flock -n 9; then
+    log "another setup is running on this machine: waiting for it"
+    flock 9
+fi
+
 CHECK_ONLY=0
 for arg in "$@"; do
     case "$arg" in
@@ -58,7 +68,7 @@ cargo_install() {
     # version; without it cargo skips a crate it still lists as installed even when
     # the binary itself is gone.
     CARGO_TARGET_DIR="$dir" cargo install --force "$@"
-    rm -rf "$dir"
+    rm -rf "$dir" || warn "could not remove $dir (left for the next install)"
 }
 
 apt_updated=0

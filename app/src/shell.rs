@@ -38,15 +38,24 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let user: CurrentUser = Resource::new_blocking(|| (), |_| current_user());
     provide_context(user);
+    let main_ref = NodeRef::<leptos::html::Main>::new();
+    // The skip link moves the focus itself: the router would treat `#contenu` as a
+    // navigation and leave the focus where it was.
+    let skip = move |ev: leptos::ev::MouseEvent| {
+        ev.prevent_default();
+        if let Some(main) = main_ref.get() {
+            let _ = main.focus();
+        }
+    };
 
     view! {
         <Stylesheet id="leptos" href="/pkg/recyclique.css"/>
         <Title formatter=|text: String| if text == "RecyClique" { text } else { format!("{text} · RecyClique") }/>
         <Router>
             <RouteTitle/>
-            <a class="skip-link" href="#contenu">"Aller au contenu"</a>
+            <a class="skip-link" href="#contenu" on:click=skip>"Aller au contenu"</a>
             <Header/>
-            <main class="page" id="contenu" tabindex="-1">
+            <main class="page" id="contenu" tabindex="-1" node_ref=main_ref>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=pages::Home/>
                     <Route path=path!("/login") view=pages::Login/>

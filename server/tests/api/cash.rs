@@ -532,6 +532,14 @@ async fn the_export_applies_every_filter_with_typed_cells(db: Db) {
     let r = export(json!({"filters": {"has_variance": true}, "format": "csv", "dialect": "standard"})).await.unwrap();
     let csv = r.text().await.unwrap();
     assert!(csv.contains(",\"'=HYPERLINK(\"\"x\"\")\",closed,false,"), "the standard dialect keeps the codes: {csv}");
+    // The ZIP's sale items: payment methods in words for people, as codes for programs.
+    for (dialect, expected) in [("excel", ";Espèces, Carte\r\n"), ("standard", ",\"cash,card\"\r\n")] {
+        let r = export(json!({"filters": {"has_variance": true}, "format": "zip", "dialect": dialect})).await.unwrap();
+        let mut zip = zip::ZipArchive::new(Cursor::new(r.bytes().await.unwrap().to_vec())).unwrap();
+        let mut items = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name("details_tickets.csv").unwrap(), &mut items).unwrap();
+        assert_eq!(items.matches(expected).count(), 2, "{dialect}: {items}");
+    }
     // Bad input names its field.
     for (body, field) in [(json!({"filters": {"status": "perdu"}}), "status"), (json!({"format": "pdf"}), "format"), (json!({"filtres": {}}), "filtres"), (json!({"sort": 3}), "sort")] {
         let r = export(body.clone()).await.unwrap();

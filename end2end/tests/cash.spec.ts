@@ -279,7 +279,7 @@ test('cash: sites, till by keyboard, close with a variance, audit, detail, expor
     const rows = lines.filter((l) => l.includes(sessionId));
     expect(rows).toHaveLength(1);
     expect(lines).toHaveLength(2);
-    expect(rows[0]).toContain(`;${registerName};${siteName};50,00;21,50;3;6;3,00;10,50;10,00;0,00;4,00;60,50;60,00;-0,50;10,00;;Erreur de rendu de monnaie;closed;`);
+    expect(rows[0]).toContain(`;${registerName};${siteName};50,00;21,50;3;6;3,00;10,50;10,00;0,00;4,00;60,50;60,00;-0,50;10,00;;Erreur de rendu de monnaie;fermée;`);
     await expect(page.getByTestId('audit-export-result')).toContainText('.csv');
 
     const xlsx = await downloaded(page, () => page.getByTestId('audit-export-xlsx').click());

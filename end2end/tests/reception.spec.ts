@@ -129,8 +129,8 @@ test('reception: poste, ticket, keyboard entry, live KPIs, exports', async ({ pa
     const lines = file.text.replace(/^\uFEFF/, '').split('\r\n').filter((l) => l.length > 0);
     expect(lines[0]).toContain('Poids (kg);Destination;Sortie;Notes');
     expect(lines).toHaveLength(3);
-    expect(lines[1]).toContain(';12,500;revente;non;');
-    expect(lines[2]).toContain(";3,250;revente;oui;'=SOMME(A1) benne");
+    expect(lines[1]).toContain(';12,500;Revente;non;');
+    expect(lines[2]).toContain(";3,250;Revente;oui;'=SOMME(A1) benne");
     await expect(page.getByTestId('export-ticket-result')).toContainText('.csv');
   });
 
@@ -160,7 +160,7 @@ test('reception: poste, ticket, keyboard entry, live KPIs, exports', async ({ pa
     await expect(row).toContainText('Fermé');
     const file = await downloaded(page, () => row.getByTestId('row-export-csv').click());
     expect(file.name).toMatch(/^ticket-[0-9a-f-]{36}\.csv$/);
-    expect(file.text).toContain(";12,500;revente;non;");
+    expect(file.text).toContain(";12,500;Revente;non;");
   });
 
   await test.step('export the lines of a period', async () => {
@@ -195,6 +195,32 @@ test('reception: poste, ticket, keyboard entry, live KPIs, exports', async ({ pa
       expect(listing).toContain(part);
     }
     await expect(page.getByTestId('bulk-result')).toContainText('.xlsx');
+  });
+
+  await test.step('the bulk export offers every filter, in plain French', async () => {
+    const today = parisToday();
+    // A relative period replaces the Du / Au dates.
+    await page.getByLabel('Période').selectOption('today');
+    await expect(page.getByTestId('bulk-date-from')).toHaveCount(0);
+    await page.getByLabel('Bénévole').selectOption({ label: 'Administrateur' });
+    await page.getByTestId('bulk-status').selectOption('closed');
+    await page.getByTestId('bulk-destination').selectOption('revente');
+    await expect(page.getByTestId('bulk-category')).toContainText('Petit électroménager');
+    await expect(page.getByTestId('bulk-poste').locator('option')).toHaveCount(2);
+    await page.getByTestId('bulk-format').selectOption('csv');
+    const file = await downloaded(page, () => page.getByTestId('bulk-submit').click());
+    expect(file.name).toBe(`reception-tickets-${today}_${today}.csv`);
+    const rows = file.text.replace(/^\uFEFF/, '').split('\r\n').filter((l) => l.length > 0);
+    expect(rows[0]).toContain('Ticket;N° de ticket;Date du ticket;Statut;');
+    // The closed ticket with its two lines (12,5 kg in, 3,25 kg out), status in words.
+    expect(rows).toHaveLength(2);
+    expect(rows[1]).toContain(';fermé;');
+    expect(rows[1]).toMatch(/;2;12,500;3,250$/);
+
+    // No open ticket today: the header alone.
+    await page.getByTestId('bulk-status').selectOption('opened');
+    const open = await downloaded(page, () => page.getByTestId('bulk-submit').click());
+    expect(open.text.replace(/^\uFEFF/, '').split('\r\n').filter((l) => l.length > 0)).toHaveLength(1);
   });
 
   await test.step('close the poste', async () => {

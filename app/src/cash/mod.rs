@@ -72,6 +72,14 @@ impl SessionStatus {
             SessionStatus::Closed => "Fermée",
         }
     }
+    /// The status as a word in a table cell of an export (`ouverte`), like the
+    /// reception's ticket statuses.
+    pub fn word(self) -> &'static str {
+        match self {
+            SessionStatus::Open => "ouverte",
+            SessionStatus::Closed => "fermée",
+        }
+    }
     pub fn parse(s: &str) -> Result<Self, AppError> {
         match s.trim() {
             "open" | "opened" => Ok(SessionStatus::Open),

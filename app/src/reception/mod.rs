@@ -160,6 +160,14 @@ impl Status {
             Status::Closed => "Fermé",
         }
     }
+    /// The status as a word in a table cell of an export (`ouvert`), beside the
+    /// capitalised label of badges and headings.
+    pub fn word(self) -> &'static str {
+        match self {
+            Status::Opened => "ouvert",
+            Status::Closed => "fermé",
+        }
+    }
     pub fn parse(s: &str) -> Result<Self, AppError> {
         match s.trim() {
             "opened" | "open" => Ok(Status::Opened),

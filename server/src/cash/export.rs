@@ -2,7 +2,7 @@
 //! "Détails" (a row per session, every figure) and "Détails Tickets" (a row per sale
 //! item), read from one snapshot with every filter of the audit list applied. CSV is
 //! the "Détails" table.
-use app::cash::{CashSession, CashSessionFilter, PaymentMethod, SessionSort, SessionTotals};
+use app::cash::{CashSession, CashSessionFilter, PaymentMethod, SessionSort, SessionStatus, SessionTotals};
 use app::filter::Resolved;
 use futures::FutureExt;
 
@@ -29,6 +29,11 @@ enum SummaryEntry {
     Total(SessionTotals),
 }
 
+/// A session's status as people read it (`fermée`) or as programs do (`closed`).
+fn status(s: SessionStatus) -> Cell<'static> {
+    Cell::label(s.as_str(), s.word())
+}
+
 fn money_opt(v: Option<app::money::Cents>) -> Cell<'static> {
     v.map_or(Cell::Empty, Cell::Money)
 }
@@ -40,7 +45,7 @@ fn summary_cells(e: &SummaryEntry) -> Vec<Cell<'_>> {
             Cell::user(&s.register_name),
             Cell::user(&s.site_name),
             Cell::user(&s.operator_name),
-            Cell::code(s.status.as_str()),
+            status(s.status),
             Cell::Int(s.sales_count),
             Cell::Int(s.items_count),
             Cell::Money(s.total_cents),
@@ -110,7 +115,7 @@ fn detail_cells(s: &CashSession) -> Vec<Cell<'_>> {
         money_opt(s.counted_card_cents),
         money_opt(s.counted_check_cents),
         s.comment.as_deref().map_or(Cell::Empty, Cell::user),
-        Cell::code(s.status.as_str()),
+        status(s.status),
         Cell::Bool(s.is_deferred),
         Cell::Code(s.id.to_string().into()),
     ]
@@ -132,7 +137,9 @@ pub const ITEM_COLUMNS: [Column; 12] = [
 ];
 
 fn item_cells(i: &ExportItem) -> Vec<Cell<'_>> {
-    let methods: Vec<&str> = PaymentMethod::ALL.iter().zip(i.paid_by).filter(|(_, paid)| *paid).map(|(m, _)| m.as_str()).collect();
+    let methods: Vec<PaymentMethod> = PaymentMethod::ALL.into_iter().zip(i.paid_by).filter(|(_, paid)| *paid).map(|(m, _)| m).collect();
+    let codes: Vec<&str> = methods.iter().map(|m| m.as_str()).collect();
+    let labels: Vec<&str> = methods.iter().map(|m| m.label()).collect();
     vec![
         Cell::code(&i.sale_id),
         Cell::Instant(i.sold_at),
@@ -145,7 +152,7 @@ fn item_cells(i: &ExportItem) -> Vec<Cell<'_>> {
         i.weight.map_or(Cell::Empty, Cell::Weight),
         Cell::Money(i.unit_price),
         Cell::Money(i.line_total),
-        Cell::Code(methods.join(",").into()),
+        Cell::Label { code: codes.join(",").into(), label: labels.join(", ").into() },
     ]
 }
 

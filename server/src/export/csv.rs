@@ -61,6 +61,13 @@ impl CsvEncoder {
                     }
                 },
                 Cell::Code(t) => t,
+                Cell::Label { code, label } => {
+                    if french {
+                        label
+                    } else {
+                        code
+                    }
+                }
                 Cell::Money(m) => {
                     let _ = m.write_decimal(&mut self.scratch, if french { ',' } else { '.' });
                     &self.scratch
@@ -145,25 +152,31 @@ mod tests {
     use app::weight::Weight;
     use chrono::TimeZone;
 
-    const COLS: [Column; 4] = [col("Poids (kg)", "poids_kg", 10.0), col("Notes", "notes", 10.0), col("Date", "date", 10.0), col("Sortie", "is_exit", 5.0)];
+    const COLS: [Column; 5] = [
+        col("Poids (kg)", "poids_kg", 10.0),
+        col("Notes", "notes", 10.0),
+        col("Date", "date", 10.0),
+        col("Sortie", "is_exit", 5.0),
+        col("Statut", "status", 5.0),
+    ];
 
     fn sample(d: Dialect) -> Vec<u8> {
         let mut e = CsvEncoder::new(d);
         e.header(&COLS);
         let t = chrono::Utc.with_ymd_and_hms(2026, 7, 1, 21, 30, 0).unwrap();
-        e.row(&[Cell::Weight(Weight::from_grams(12_500)), Cell::user("=HYPERLINK(\"x\"); \"a\""), Cell::Instant(t), Cell::Bool(true)]);
+        e.row(&[Cell::Weight(Weight::from_grams(12_500)), Cell::user("=HYPERLINK(\"x\"); \"a\""), Cell::Instant(t), Cell::Bool(true), Cell::label("opened", "ouvert")]);
         e.take().to_vec()
     }
 
     #[test]
     fn french_profile_bytes() {
-        let expected = "\u{feff}Poids (kg);Notes;Date;Sortie\r\n12,500;\"'=HYPERLINK(\"\"x\"\"); \"\"a\"\"\";2026-07-01 23:30:00;oui\r\n";
+        let expected = "\u{feff}Poids (kg);Notes;Date;Sortie;Statut\r\n12,500;\"'=HYPERLINK(\"\"x\"\"); \"\"a\"\"\";2026-07-01 23:30:00;oui;ouvert\r\n";
         assert_eq!(String::from_utf8(sample(Dialect::French)).unwrap(), expected);
     }
 
     #[test]
     fn standard_profile_bytes() {
-        let expected = "poids_kg,notes,date,is_exit\r\n12.500,\"'=HYPERLINK(\"\"x\"\"); \"\"a\"\"\",2026-07-01T23:30:00+02:00,true\r\n";
+        let expected = "poids_kg,notes,date,is_exit,status\r\n12.500,\"'=HYPERLINK(\"\"x\"\"); \"\"a\"\"\",2026-07-01T23:30:00+02:00,true,opened\r\n";
         assert_eq!(String::from_utf8(sample(Dialect::Standard)).unwrap(), expected);
     }
 }

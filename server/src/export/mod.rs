@@ -56,8 +56,13 @@ pub const fn col(header: &'static str, key: &'static str, width: f64) -> Column 
 pub enum Cell<'a> {
     /// Free text from users (notes, names): neutralised against formula injection.
     UserText(Cow<'a, str>),
-    /// Text the application produces (ids, statuses, enum values).
+    /// Text the application produces and writes the same for everyone (ids, numbers).
     Code(Cow<'a, str>),
+    /// A value the application names (a status, a destination, a flow, a payment
+    /// method): its French word for people (French CSV profile, XLSX), its machine code
+    /// for programs (standard dialect), so that a file read by a person never shows
+    /// `opened` and a script never has to parse `ouvert`.
+    Label { code: Cow<'a, str>, label: Cow<'a, str> },
     Weight(Weight),
     /// Money, written with 2 decimals.
     Money(app::money::Cents),
@@ -74,11 +79,15 @@ impl<'a> Cell<'a> {
     pub fn code(text: &'a str) -> Self {
         Cell::Code(Cow::Borrowed(text))
     }
+    pub fn label(code: &'a str, label: &'a str) -> Self {
+        Cell::Label { code: Cow::Borrowed(code), label: Cow::Borrowed(label) }
+    }
     /// The same cell owning its text, for writers that outlive the row.
     pub fn into_owned(self) -> Cell<'static> {
         match self {
             Cell::UserText(t) => Cell::UserText(Cow::Owned(t.into_owned())),
             Cell::Code(t) => Cell::Code(Cow::Owned(t.into_owned())),
+            Cell::Label { code, label } => Cell::Label { code: Cow::Owned(code.into_owned()), label: Cow::Owned(label.into_owned()) },
             Cell::Weight(w) => Cell::Weight(w),
             Cell::Money(m) => Cell::Money(m),
             Cell::Int(i) => Cell::Int(i),

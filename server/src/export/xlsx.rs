@@ -70,6 +70,8 @@ fn write_row(ws: &mut Worksheet, row: u32, cells: &[Cell<'_>], f: &Formats, cloc
             Cell::UserText(t) if formula_like(t) => ws.write_string_with_format(row, c, t.as_ref(), &f.quoted)?,
             Cell::UserText(t) => ws.write_string(row, c, t.as_ref())?,
             Cell::Code(t) => ws.write_string(row, c, t.as_ref())?,
+            // A workbook is for people: the French word, never the machine code.
+            Cell::Label { label, .. } => ws.write_string(row, c, label.as_ref())?,
             Cell::Weight(w) => ws.write_number_with_format(row, c, w.as_kg_f64(), &f.weight)?,
             // Whole cents / 100 prints back as the same 2-decimal number.
             Cell::Money(m) => ws.write_number_with_format(row, c, m.0 as f64 / 100.0, &f.money)?,
@@ -115,7 +117,7 @@ impl XlsxWriter {
         let formats = Formats {
             header: Format::new().set_bold(),
             title: Format::new().set_bold().set_font_size(13),
-            weight: Format::new().set_num_format("0.000"),
+            weight: Format::new().set_num_format("#,##0.000"),
             money: Format::new().set_num_format("0.00"),
             quoted: Format::new().set_quote_prefix(),
             datetime: Format::new().set_num_format("yyyy-mm-dd hh:mm:ss"),

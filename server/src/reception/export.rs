@@ -4,13 +4,13 @@
 use app::error::AppError;
 use app::filter::Resolved;
 use app::ids::TicketId;
-use app::reception::{ReceptionFilter, Ticket};
-use app::weight::Weight;
+use app::reception::{Destination, ReceptionFilter, Status, Ticket};
 use futures::FutureExt;
 
+use super::summary::{summary_cells, summary_entries, SUMMARY_COLUMNS};
 use crate::export::{col, Cell, Column, Dialect};
 use crate::reports::{Report, ReportFormat, ReportKind, Sheet, Sheets};
-use crate::storage::reception::{ExportLine, SummaryRow};
+use crate::storage::reception::ExportLine;
 use crate::storage::ReceptionSnapshot;
 
 /// Columns of every line export (period, ticket, bulk detail). Dates are the ticket's
@@ -33,12 +33,22 @@ pub const LINE_COLUMNS: [Column; 15] = [
     col("Notes", "notes", 40.0),
 ];
 
+/// A status as people read it (`ouvert`) or as programs do (`opened`).
+fn status(s: Status) -> Cell<'static> {
+    Cell::label(s.as_str(), s.word())
+}
+
+/// A destination as the pages name it (`Revente`), or its code (`revente`).
+fn destination(d: Destination) -> Cell<'static> {
+    Cell::label(d.as_str(), d.label())
+}
+
 fn line_cells(l: &ExportLine) -> Vec<Cell<'_>> {
     vec![
         Cell::code(&l.ticket_id),
         Cell::code(&l.ticket_number),
         Cell::Instant(l.ticket_at),
-        Cell::code(l.ticket_status.as_str()),
+        status(l.ticket_status),
         Cell::code(&l.poste_id),
         Cell::Bool(l.is_deferred),
         Cell::user(&l.benevole_name),
@@ -47,7 +57,7 @@ fn line_cells(l: &ExportLine) -> Vec<Cell<'_>> {
         Cell::user(&l.category_name),
         l.parent_category_name.as_deref().map_or(Cell::Empty, Cell::user),
         Cell::Weight(l.poids),
-        Cell::code(l.destination.as_str()),
+        destination(l.destination),
         Cell::Bool(l.is_exit),
         l.notes.as_deref().map_or(Cell::Empty, Cell::user),
     ]
@@ -72,7 +82,7 @@ fn ticket_cells(t: &Ticket) -> Vec<Cell<'_>> {
         Cell::Code(t.id.to_string().into()),
         Cell::Code(t.number.to_string().into()),
         Cell::Instant(t.ticket_at),
-        Cell::code(t.status.as_str()),
+        status(t.status),
         Cell::Code(t.poste_id.to_string().into()),
         Cell::Bool(t.is_deferred),
         Cell::user(&t.benevole_name),
@@ -81,58 +91,6 @@ fn ticket_cells(t: &Ticket) -> Vec<Cell<'_>> {
         Cell::Weight(t.entry_weight_kg),
         Cell::Weight(t.exit_weight_kg),
     ]
-}
-
-pub const SUMMARY_COLUMNS: [Column; 6] = [
-    col("Catégorie parente", "parent_category", 24.0),
-    col("Catégorie", "category", 24.0),
-    col("Destination", "destination", 12.0),
-    col("Flux", "flow", 10.0),
-    col("Lignes", "lines_count", 8.0),
-    col("Poids (kg)", "poids_kg", 12.0),
-];
-
-/// A row of the summary sheet: a category, destination and flow, or a total per flow.
-enum SummaryEntry {
-    Row(SummaryRow),
-    Total { exit: bool, lines: i64, grams: i64 },
-}
-
-/// Summary rows, then a total per flow (sums in grams, converted once).
-fn summary_entries(rows: Vec<SummaryRow>) -> Vec<SummaryEntry> {
-    let totals: Vec<SummaryEntry> = [false, true]
-        .into_iter()
-        .map(|exit| {
-            let (lines, grams) = rows.iter().filter(|r| r.is_exit == exit).fold((0, 0), |(l, g), r| (l + r.lines, g + r.grams));
-            SummaryEntry::Total { exit, lines, grams }
-        })
-        .collect();
-    rows.into_iter().map(SummaryEntry::Row).chain(totals).collect()
-}
-
-fn flow(exit: bool) -> Cell<'static> {
-    Cell::code(if exit { "sortie" } else { "entrée" })
-}
-
-fn summary_cells(e: &SummaryEntry) -> Vec<Cell<'_>> {
-    match e {
-        SummaryEntry::Row(r) => vec![
-            r.parent_category_name.as_deref().map_or(Cell::Empty, Cell::user),
-            Cell::user(&r.category_name),
-            Cell::code(r.destination.as_str()),
-            flow(r.is_exit),
-            Cell::Int(r.lines),
-            Cell::Weight(Weight::from_grams(r.grams)),
-        ],
-        SummaryEntry::Total { exit, lines, grams } => vec![
-            Cell::code(if *exit { "Total sorties" } else { "Total entrées" }),
-            Cell::Empty,
-            Cell::Empty,
-            flow(*exit),
-            Cell::Int(*lines),
-            Cell::Weight(Weight::from_grams(*grams)),
-        ],
-    }
 }
 
 const LINES: Sheet = Sheet { name: "Lignes", file: "lignes", columns: &LINE_COLUMNS };
@@ -171,12 +129,17 @@ pub(crate) async fn produce_lines(snap: &mut dyn ReceptionSnapshot, f: &Resolved
 }
 
 /// Reads the bulk export's sheets: tickets alone for CSV; summary, tickets and lines
-/// otherwise, all from the same snapshot so that they agree.
-pub(crate) async fn produce_tickets(snap: &mut dyn ReceptionSnapshot, f: &Resolved<ReceptionFilter>, format: ReportFormat, out: &Sheets) -> anyhow::Result<()> {
+/// otherwise, all from the same snapshot so that they agree. `caption` (the period and
+/// filters in words) heads the summary only: the Tickets and Lignes sheets stay plain
+/// tables starting at A1, for pivot tables and imports.
+pub(crate) async fn produce_tickets(snap: &mut dyn ReceptionSnapshot, f: &Resolved<ReceptionFilter>, format: ReportFormat, caption: Vec<String>, out: &Sheets) -> anyhow::Result<()> {
     if format != ReportFormat::Csv {
+        let categories = snap.categories().await?;
         let summary = snap.summary(f).await?;
+        out.caption(caption).await?;
         out.sheet(SUMMARY).await?;
-        out.rows(summary_entries(summary), summary_cells).await?;
+        out.rows(summary_entries(&summary, &categories), summary_cells).await?;
+        out.caption(Vec::new()).await?;
     }
     out.sheet(TICKETS).await?;
     let s = &mut *snap;

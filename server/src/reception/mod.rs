@@ -4,6 +4,7 @@
 //! the functions here check the permission again, so they are safe whoever calls them.
 mod categories;
 pub mod export;
+mod summary;
 mod postes;
 mod stats;
 mod tickets;

@@ -170,8 +170,10 @@ async fn produce(store: &dyn Store, kind: &ReportKind, format: ReportFormat, out
             crate::reception::export::produce_lines(&mut *snap, f, out).await
         }
         ReportKind::ReceptionTickets(f) => {
+            // Only a workbook has room for a caption (a CSV file stays a plain table).
+            let lines = if format == ReportFormat::Xlsx { caption("Réception : tickets et lignes", f, &names(store).await?) } else { Vec::new() };
             let mut snap = store.reception_snapshot().await?;
-            crate::reception::export::produce_tickets(&mut *snap, f, format, out).await
+            crate::reception::export::produce_tickets(&mut *snap, f, format, lines, out).await
         }
         ReportKind::CashSessions(f, sort) => {
             out.caption(caption("Audit des sessions de caisse", f, &names(store).await?)).await?;

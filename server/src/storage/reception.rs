@@ -173,6 +173,7 @@ pub struct ExportLine {
 /// Totals per category, destination and flow over a filter, for summary sheets.
 #[derive(Clone, Debug)]
 pub struct SummaryRow {
+    pub category_id: CategoryId,
     pub category_name: String,
     pub parent_category_name: Option<String>,
     pub destination: Destination,
@@ -250,10 +251,15 @@ pub trait ReceptionStore: Send + Sync {
 /// The export reads of reception, within one snapshot.
 #[async_trait::async_trait]
 pub trait ReceptionSnapshot: Send {
+    /// The whole category tree (a small table), archived ones included, so that the
+    /// summary's subtotals follow the tree the lines were counted with.
+    async fn categories(&mut self) -> StoreResult<Vec<Category>>;
     async fn summary(&mut self, f: &Resolved<ReceptionFilter>) -> StoreResult<Vec<SummaryRow>>;
-    /// Tickets as in [`ReceptionStore::list_tickets`], sent in batches; returns the count.
+    /// Tickets as in [`ReceptionStore::list_tickets`] but in the order of their lines
+    /// (ticket date, then number), sent in batches; returns the count.
     async fn tickets(&mut self, f: &Resolved<ReceptionFilter>, out: &mpsc::Sender<StoreResult<Vec<Ticket>>>) -> StoreResult<u64>;
-    /// Lines matching the filter, by ticket date, sent in batches; returns the count.
+    /// Lines matching the filter, by ticket date, number, then entry order, sent in
+    /// batches; returns the count.
     async fn lines(&mut self, f: &Resolved<ReceptionFilter>, out: &mpsc::Sender<StoreResult<Vec<ExportLine>>>) -> StoreResult<u64>;
 }
 
@@ -418,6 +424,7 @@ impl FromRow for ExportLine {
 impl FromRow for SummaryRow {
     fn from_row(r: &impl RowReader) -> StoreResult<Self> {
         Ok(SummaryRow {
+            category_id: r.id(0)?,
             category_name: r.text(1)?,
             parent_category_name: r.opt_text(2)?,
             destination: destination_of(&r.text(3)?)?,
@@ -477,17 +484,31 @@ const TICKET_FILTER_WHERE: &str = "t.ticket_at >= $1 AND t.ticket_at < $2
            AND (($3 IS NULL AND $4 IS NULL) OR EXISTS (
                 SELECT 1 FROM lignes l WHERE l.ticket_id = t.id AND {LINE_ONLY_FILTER}))";
 
-/// Tickets of the filter, latest first ($11 the limit, $12 the offset); with a line
-/// condition, their totals count the matching lines only.
-fn tickets_sql() -> String {
+/// The order of a ticket query.
+#[derive(Clone, Copy)]
+enum TicketOrder {
+    /// The list on the pages and in REST: the latest ticket first.
+    LatestFirst,
+    /// Exports: ticket date, then ticket number, the order their lines come in, so
+    /// that the Tickets and Lignes sheets read alike.
+    Chronological,
+}
+
+/// Tickets of the filter ($11 the limit, $12 the offset); with a line condition, their
+/// totals count the matching lines only.
+fn tickets_sql(order: TicketOrder) -> String {
     format!(
         "{FILTER_CTE}
          {select}
          WHERE {filter}
-         ORDER BY t.ticket_at DESC, t.number_year DESC, t.number_seq DESC
+         ORDER BY {order}
          LIMIT $11 OFFSET $12",
         select = ticket_select(LINE_ONLY_FILTER),
-        filter = TICKET_FILTER_WHERE.replace("{LINE_ONLY_FILTER}", LINE_ONLY_FILTER)
+        filter = TICKET_FILTER_WHERE.replace("{LINE_ONLY_FILTER}", LINE_ONLY_FILTER),
+        order = match order {
+            TicketOrder::LatestFirst => "t.ticket_at DESC, t.number_year DESC, t.number_seq DESC",
+            TicketOrder::Chronological => "t.ticket_at, t.number_year, t.number_seq",
+        }
     )
 }
 
@@ -499,7 +520,8 @@ fn count_tickets_sql() -> String {
     )
 }
 
-/// The export of lines, by ticket date then entry order.
+/// The export of lines, in the order of the exported tickets ([`TicketOrder::Chronological`]),
+/// then entry order.
 fn export_lines_sql() -> String {
     format!(
         "{FILTER_CTE}
@@ -671,7 +693,7 @@ impl<D: Database> ReceptionStore for SqlStore<D> {
         let mut params = filter_params(f);
         params.push(p(limit));
         params.push(p(offset));
-        self.db.fetch_all(&tickets_sql(), params).await
+        self.db.fetch_all(&tickets_sql(TicketOrder::LatestFirst), params).await
     }
 
     async fn count_tickets(&self, f: &Resolved<ReceptionFilter>) -> StoreResult<i64> {
@@ -890,6 +912,10 @@ struct ReceptionSnap<S: Snapshot>(S);
 
 #[async_trait::async_trait]
 impl<S: Snapshot> ReceptionSnapshot for ReceptionSnap<S> {
+    async fn categories(&mut self) -> StoreResult<Vec<Category>> {
+        self.0.fetch_all(&format!("{CATEGORY_SELECT} ORDER BY display_order, name"), vec![]).await
+    }
+
     async fn summary(&mut self, f: &Resolved<ReceptionFilter>) -> StoreResult<Vec<SummaryRow>> {
         self.0.fetch_all(&summary_sql(), filter_params(f)).await
     }
@@ -898,7 +924,7 @@ impl<S: Snapshot> ReceptionSnapshot for ReceptionSnap<S> {
         let mut params = filter_params(f);
         params.push(p(i64::MAX));
         params.push(p(0i64));
-        self.0.stream(&tickets_sql(), params, out).await
+        self.0.stream(&tickets_sql(TicketOrder::Chronological), params, out).await
     }
 
     async fn lines(&mut self, f: &Resolved<ReceptionFilter>, out: &mpsc::Sender<StoreResult<Vec<ExportLine>>>) -> StoreResult<u64> {

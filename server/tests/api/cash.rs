@@ -520,7 +520,8 @@ async fn the_export_applies_every_filter_with_typed_cells(db: Db) {
     let petit_row = items.iter().find(|r| r[5] == Data::String("Petit électroménager".into())).unwrap();
     assert_eq!(petit_row[6], Data::String("Électroménager (DEEE)".into()));
     assert_eq!((petit_row[7].clone(), petit_row[8].clone(), petit_row[9].clone(), petit_row[10].clone()), (Data::Float(2.0), Data::Float(1.25), Data::Float(12.5), Data::Float(25.0)));
-    assert_eq!(petit_row[11], Data::String("cash,card".into()));
+    assert_eq!(petit_row[11], Data::String("Espèces, Carte".into()), "payment methods as the till names them");
+    assert_eq!((summary[1][4].clone(), details[1][20].clone()), (Data::String("fermée".into()), Data::String("fermée".into())), "statuses in French words");
 
     // CSV: the Détails rows in the French profile, every filter applied.
     let r = export(json!({"filters": {"has_variance": false}, "format": "csv"})).await.unwrap();
@@ -529,12 +530,20 @@ async fn the_export_applies_every_filter_with_typed_cells(db: Db) {
     let lines: Vec<&str> = csv.split("\r\n").collect();
     assert!(lines[0].starts_with("\u{feff}Ouverture;Fermeture;Opérateur;Caisse;Site;Fond de caisse (€);Total ventes (€);"), "{csv}");
     assert_eq!(lines.len(), 3, "header, the balanced session, and the final line end: {csv}");
-    assert!(lines[1].starts_with("2026-03-15 11:00:00;2026-03-15 11:00:00;Administrateur;Caisse =1+1;Centre;10,00;7,00;1;1;0,00;7,00;0,00;0,00;0,00;17,00;17,00;0,00;;;;closed;non;"), "{}", lines[1]);
+    assert!(lines[1].starts_with("2026-03-15 11:00:00;2026-03-15 11:00:00;Administrateur;Caisse =1+1;Centre;10,00;7,00;1;1;0,00;7,00;0,00;0,00;0,00;17,00;17,00;0,00;;;;fermée;non;"), "{}", lines[1]);
     assert!(lines[1].ends_with(&ok), "{}", lines[1]);
     // The comment is neutralised in CSV.
     let r = export(json!({"filters": {"has_variance": true}, "format": "csv", "dialect": "standard"})).await.unwrap();
     let csv = r.text().await.unwrap();
-    assert!(csv.contains(",\"'=HYPERLINK(\"\"x\"\")\",closed,false,"), "{csv}");
+    assert!(csv.contains(",\"'=HYPERLINK(\"\"x\"\")\",closed,false,"), "the standard dialect keeps the codes: {csv}");
+    // The ZIP's sale items: payment methods in words for people, as codes for programs.
+    for (dialect, expected) in [("excel", ";Espèces, Carte\r\n"), ("standard", ",\"cash,card\"\r\n")] {
+        let r = export(json!({"filters": {"has_variance": true}, "format": "zip", "dialect": dialect})).await.unwrap();
+        let mut zip = zip::ZipArchive::new(Cursor::new(r.bytes().await.unwrap().to_vec())).unwrap();
+        let mut items = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name("details_tickets.csv").unwrap(), &mut items).unwrap();
+        assert_eq!(items.matches(expected).count(), 2, "{dialect}: {items}");
+    }
     // Bad input names its field.
     for (body, field) in [(json!({"filters": {"status": "perdu"}}), "status"), (json!({"format": "pdf"}), "format"), (json!({"filtres": {}}), "filtres"), (json!({"sort": 3}), "sort")] {
         let r = export(body.clone()).await.unwrap();

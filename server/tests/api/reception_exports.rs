@@ -1,3 +1,4 @@
+use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
 
 use calamine::{Data, Reader, Xlsx};
@@ -15,6 +16,9 @@ both_backends!(
     period_export_filters_and_validation,
     bulk_export_xlsx_zip_and_csv,
     relative_periods_mean_the_same_rows_in_lists_and_exports,
+    people_read_french_words_and_programs_read_codes,
+    tickets_and_lines_come_in_one_order,
+    the_summary_adds_up_to_the_lines,
 );
 
 async fn ticket_csv_has_the_exact_french_profile(db: Db) {
@@ -35,8 +39,8 @@ async fn ticket_csv_has_the_exact_french_profile(db: Db) {
     let body = r.bytes().await.unwrap();
     let expected = format!(
         "\u{feff}Ticket;N° de ticket;Date du ticket;Statut du ticket;Poste;Saisie différée;Bénévole;Ligne;Saisie de la ligne;Catégorie;Catégorie parente;Poids (kg);Destination;Sortie;Notes\r\n\
-         {t};2026-00001;2026-03-15 11:00:00;opened;{poste};non;Bénévole marie;{l1};2026-03-15 11:00:00;Petit électroménager;Électroménager (DEEE);12,500;revente;non;\"'=SOMME(A1:A9); \"\"grille-pain\"\"\"\r\n\
-         {t};2026-00001;2026-03-15 11:00:00;opened;{poste};non;Bénévole marie;{l2};2026-03-15 11:01:15;Mobilier;;0,001;recyclage;oui;\r\n",
+         {t};2026-00001;2026-03-15 11:00:00;ouvert;{poste};non;Bénévole marie;{l1};2026-03-15 11:00:00;Petit électroménager;Électroménager (DEEE);12,500;Revente;non;\"'=SOMME(A1:A9); \"\"grille-pain\"\"\"\r\n\
+         {t};2026-00001;2026-03-15 11:00:00;ouvert;{poste};non;Bénévole marie;{l2};2026-03-15 11:01:15;Mobilier;;0,001;Recyclage;oui;\r\n",
         l1 = l1["id"].as_str().unwrap(),
         l2 = l2["id"].as_str().unwrap(),
     );
@@ -46,7 +50,9 @@ async fn ticket_csv_has_the_exact_french_profile(db: Db) {
     let r = c.get(app.url(&format!("/v1/reception/tickets/{t}/export-csv?dialect=standard"))).send().await.unwrap();
     let text = r.text().await.unwrap();
     assert!(text.starts_with("ticket_id,ticket_number,ticket_at,ticket_status,poste_id,is_deferred,benevole,ligne_id,ligne_created_at,category,parent_category,poids_kg,destination,is_exit,notes\r\n"), "{text}");
+    // The standard dialect keeps the machine codes.
     assert!(text.contains(",2026-00001,2026-03-15T11:00:00+01:00,opened,") && text.contains(",12.500,revente,false,\"'=SOMME"), "{text}");
+    assert!(text.contains(",0.001,recyclage,true,\r\n") && !text.contains("ouvert") && !text.contains("Revente"), "{text}");
 }
 
 async fn download_tokens_are_single_use_short_and_bound(db: Db) {
@@ -72,7 +78,7 @@ async fn download_tokens_are_single_use_short_and_bound(db: Db) {
     let url = |ticket: &str, token: &str| app.url(&format!("/v1/reception/tickets/{ticket}/export-csv?token={token}"));
     let r = anon.get(url(&t, &token)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    assert!(r.text().await.unwrap().contains(";3,000;don;"));
+    assert!(r.text().await.unwrap().contains(";3,000;Don;"));
     assert_detail(anon.get(url(&t, &token)).send().await.unwrap(), StatusCode::UNAUTHORIZED, "déjà été utilisé").await;
 
     let expired = issue().await["token"].as_str().unwrap().to_string();
@@ -223,15 +229,20 @@ async fn bulk_export_xlsx_zip_and_csv(db: Db) {
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).expect("a valid xlsx");
     assert_eq!(book.sheet_names(), ["Synthèse", "Tickets", "Lignes"]);
 
+    // The summary opens with what it selects; its figures are checked against the
+    // Lignes sheet in `the_summary_adds_up_to_the_lines`.
     let summary = book.worksheet_range("Synthèse").unwrap();
     let rows: Vec<Vec<Data>> = summary.rows().map(|r| r.to_vec()).collect();
-    assert_eq!(rows[0][5], Data::String("Poids (kg)".into()));
+    assert_eq!(rows[1][0], Data::String("Période : du 01/03/2026 au 31/03/2026".into()));
+    assert_eq!(rows[2][0], Data::String("Filtres : aucun".into()));
+    assert_eq!(rows[4][6], Data::String("Poids (kg)".into()));
     let find = |label: &str| rows.iter().find(|r| r.iter().any(|c| *c == Data::String(label.into()))).cloned().unwrap();
-    let mobilier_revente = rows.iter().find(|r| r[1] == Data::String("Mobilier".into()) && r[2] == Data::String("revente".into())).unwrap();
-    assert_eq!(mobilier_revente[4], Data::Float(2.0));
-    assert_eq!(mobilier_revente[5], Data::Float(13.0), "12.345 + 0.655 summed exactly, as a number");
-    assert_eq!(find("Total entrées")[5], Data::Float(43.0));
-    assert_eq!(find("Total sorties")[5], Data::Float(100.0));
+    let mobilier_revente =
+        rows.iter().find(|r| r[0] == Data::String("Détail".into()) && r[2] == Data::String("Mobilier".into()) && r[3] == Data::String("Revente".into())).unwrap();
+    assert_eq!(mobilier_revente[5], Data::Float(2.0));
+    assert_eq!(mobilier_revente[6], Data::Float(13.0), "12.345 + 0.655 summed exactly, as a number");
+    assert_eq!(find("Total entrées")[6], Data::Float(43.0));
+    assert_eq!(find("Total sorties")[6], Data::Float(100.0));
 
     let lines = book.worksheet_range("Lignes").unwrap();
     assert_eq!(lines.height(), 5, "header + 4 lines");
@@ -259,7 +270,7 @@ async fn bulk_export_xlsx_zip_and_csv(db: Db) {
     assert_eq!(names, ["synthese.csv", "tickets.csv", "lignes.csv"]);
     let mut lignes = String::new();
     zip.by_name("lignes.csv").unwrap().read_to_string(&mut lignes).unwrap();
-    assert!(lignes.starts_with("\u{feff}Ticket;") && lignes.contains(";12,345;revente;non;'=1+1\r\n"), "{lignes}");
+    assert!(lignes.starts_with("\u{feff}Ticket;") && lignes.contains(";12,345;Revente;non;'=1+1\r\n"), "{lignes}");
     assert_eq!(lignes.lines().count(), 5);
 
     // With a line filter, ticket totals count the matching lines only, like the other sheets.
@@ -320,4 +331,268 @@ async fn relative_periods_mean_the_same_rows_in_lists_and_exports(db: Db) {
     assert_detail(r, StatusCode::UNPROCESSABLE_ENTITY, "Filtre inconnu").await;
     let r = app.client.get(app.url("/v1/reception/lignes/export-csv")).send().await.unwrap();
     assert_detail(r, StatusCode::UNPROCESSABLE_ENTITY, "Choisissez une période").await;
+}
+
+/// The bulk export (`format`, `dialect`) of March 2026, as bytes.
+async fn bulk_bytes(app: &TestApp, mut body: Value) -> Vec<u8> {
+    body["date_from"] = json!("2026-03-01");
+    body["date_to"] = json!("2026-03-31");
+    let r = app.client.post(app.url("/v1/admin/reports/reception-tickets/export-bulk")).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    r.bytes().await.unwrap().to_vec()
+}
+
+/// The CSV files of a ZIP export, by name.
+fn zip_files(bytes: Vec<u8>) -> BTreeMap<String, String> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("a valid zip");
+    (0..zip.len())
+        .map(|i| {
+            let mut f = zip.by_index(i).unwrap();
+            let mut s = String::new();
+            f.read_to_string(&mut s).unwrap();
+            (f.name().unwrap().to_string(), s)
+        })
+        .collect()
+}
+
+fn sheet(bytes: &[u8], name: &str) -> Vec<Vec<Data>> {
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec())).expect("a valid xlsx");
+    book.worksheet_range(name).unwrap().rows().map(|r| r.to_vec()).collect()
+}
+
+fn text(s: &str) -> Data {
+    Data::String(s.into())
+}
+
+/// Statuses, destinations and flows: French words in the French CSV profile and in the
+/// workbook (`fermé`, `Revente`, `Entrée`), machine codes in the standard dialect.
+async fn people_read_french_words_and_programs_read_codes(db: Db) {
+    let app = spawn_app(db).await;
+    app.login_admin().await;
+    app.clock.set(Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0).unwrap());
+    app.open_poste(&app.client).await;
+    let mobilier = app.category_id("Mobilier").await;
+    let t = Utc.with_ymd_and_hms(2026, 3, 10, 9, 0, 0).unwrap();
+    line_at(&app, t, 2.0, &mobilier, "revente", None).await;
+    app.clock.set(t + Duration::minutes(30));
+    let open = app.new_ticket(&app.client).await;
+    app.add_line(&app.client, &open, json!({"poids_kg": 5, "category_id": mobilier, "destination": "destruction", "is_exit": true})).await;
+
+    let fr = zip_files(bulk_bytes(&app, json!({"format": "zip"})).await);
+    assert!(fr["tickets.csv"].contains(";fermé;") && fr["tickets.csv"].contains(";ouvert;"), "{}", fr["tickets.csv"]);
+    let lignes = &fr["lignes.csv"];
+    assert!(lignes.contains(";2,000;Revente;non;\r\n") && lignes.contains(";5,000;Destruction;oui;\r\n"), "{lignes}");
+    assert!(lignes.contains(";fermé;") && lignes.contains(";ouvert;") && !lignes.contains("opened") && !lignes.contains("revente"), "{lignes}");
+    let synthese = &fr["synthese.csv"];
+    for row in [
+        "Catégorie;;Mobilier;;Entrée;1;2,000",
+        "Détail;;Mobilier;Revente;Entrée;1;2,000",
+        "Destination;;;Destruction;Sortie;1;5,000",
+        "Total sorties;;;;Sortie;1;5,000",
+        "Total général;;;;;2;7,000",
+    ] {
+        assert!(synthese.lines().any(|l| l == row), "{row} in {synthese}");
+    }
+
+    let std = zip_files(bulk_bytes(&app, json!({"format": "zip", "dialect": "standard"})).await);
+    assert!(std["tickets.csv"].contains(",closed,") && std["tickets.csv"].contains(",opened,"), "{}", std["tickets.csv"]);
+    assert!(std["lignes.csv"].contains(",2.000,revente,false,\r\n") && std["lignes.csv"].contains(",5.000,destruction,true,\r\n"), "{}", std["lignes.csv"]);
+    for row in ["category,,Mobilier,,entrée,1,2.000", "detail,,Mobilier,revente,entrée,1,2.000", "flow,,,,sortie,1,5.000", "total,,,,,2,7.000"] {
+        assert!(std["synthese.csv"].lines().any(|l| l == row), "{row} in {}", std["synthese.csv"]);
+    }
+    for (name, file) in &std {
+        for word in ["fermé", "ouvert", "Revente", "Entrée", "Sortie;"] {
+            assert!(!file.contains(word), "{word} in the standard {name}: {file}");
+        }
+    }
+
+    // The one-table CSV follows the same rule.
+    let csv = String::from_utf8(bulk_bytes(&app, json!({})).await).unwrap();
+    assert!(csv.contains(";fermé;") && !csv.contains("closed"), "{csv}");
+    let csv = String::from_utf8(bulk_bytes(&app, json!({"dialect": "standard"})).await).unwrap();
+    assert!(csv.contains(",closed,") && !csv.contains("fermé"), "{csv}");
+
+    // A workbook is for people: French words only.
+    let xlsx = bulk_bytes(&app, json!({"format": "xlsx"})).await;
+    let tickets = sheet(&xlsx, "Tickets");
+    assert_eq!(tickets[1..].iter().map(|r| r[3].clone()).collect::<Vec<_>>(), [text("fermé"), text("ouvert")]);
+    let lines = sheet(&xlsx, "Lignes");
+    assert_eq!(lines[1..].iter().map(|r| (r[3].clone(), r[12].clone())).collect::<Vec<_>>(), [(text("fermé"), text("Revente")), (text("ouvert"), text("Destruction"))]);
+    let summary = sheet(&xlsx, "Synthèse");
+    let flows: Vec<Data> = summary.iter().filter(|r| r[0] == text("Détail")).map(|r| r[4].clone()).collect();
+    assert_eq!(flows, [text("Entrée"), text("Sortie")]);
+}
+
+/// Every reception export lists tickets in one order, the order of their lines: ticket
+/// date (a deferred poste's date for its tickets), then ticket number, then the lines
+/// in entry order, whatever order the lines were typed in.
+async fn tickets_and_lines_come_in_one_order(db: Db) {
+    let app = spawn_app(db).await;
+    app.clock.set(Utc.with_ymd_and_hms(2026, 3, 10, 8, 0, 0).unwrap());
+    app.login_admin().await;
+    app.open_poste(&app.client).await;
+    let cat = app.category_id("Mobilier").await;
+    // Tickets 1 and 2 at the same instant, ticket 3 half an hour later.
+    let (a, b) = (app.new_ticket(&app.client).await, app.new_ticket(&app.client).await);
+    app.clock.advance(Duration::minutes(30));
+    let c = app.new_ticket(&app.client).await;
+    // Ticket 4 comes last but is dated the day before: a paper logbook typed in later.
+    let (chef, _) = app.user_client("chef", &["admin"]).await;
+    let r = app.post_json(&chef, "/v1/reception/postes/open", json!({"opened_at": "2026-03-09T10:00"})).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let d = app.new_ticket(&chef).await;
+    // Lines typed in another order than their tickets.
+    let line = |client: &reqwest::Client, ticket: &str, kg: u32| {
+        app.clock.advance(Duration::minutes(1));
+        let req = client.post(app.url(&format!("/v1/reception/tickets/{ticket}/lignes"))).json(&json!({"poids_kg": kg, "category_id": cat, "destination": "revente"}));
+        async move { assert_eq!(req.send().await.unwrap().status(), StatusCode::CREATED) }
+    };
+    line(&app.client, &c, 1).await;
+    line(&app.client, &b, 2).await;
+    line(&app.client, &a, 3).await;
+    line(&chef, &d, 4).await;
+    line(&app.client, &a, 5).await;
+    line(&app.client, &b, 6).await;
+    let tickets = [d.as_str(), a.as_str(), b.as_str(), c.as_str()];
+    let numbers = ["2026-00004", "2026-00001", "2026-00002", "2026-00003"];
+    let weights = [4.0, 3.0, 5.0, 2.0, 6.0, 1.0];
+
+    let xlsx = bulk_bytes(&app, json!({"format": "xlsx"})).await;
+    let t = sheet(&xlsx, "Tickets");
+    assert_eq!(t[1..].iter().map(|r| r[0].clone()).collect::<Vec<_>>(), tickets.map(text));
+    assert_eq!(t[1..].iter().map(|r| r[1].clone()).collect::<Vec<_>>(), numbers.map(text));
+    let l = sheet(&xlsx, "Lignes");
+    assert_eq!(l[1..].iter().map(|r| r[11].clone()).collect::<Vec<_>>(), weights.map(Data::Float));
+    let mut in_lines: Vec<Data> = l[1..].iter().map(|r| r[0].clone()).collect();
+    in_lines.dedup();
+    assert_eq!(in_lines, tickets.map(text), "the Lignes sheet walks the tickets in the Tickets sheet's order");
+
+    // The one-table CSV, the ZIP and the lines export agree.
+    let csv = String::from_utf8(bulk_bytes(&app, json!({"dialect": "standard"})).await).unwrap();
+    let ids: Vec<&str> = csv.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+    assert_eq!(ids, tickets);
+    let zip = zip_files(bulk_bytes(&app, json!({"format": "zip", "dialect": "standard"})).await);
+    assert_eq!(zip["tickets.csv"].lines().skip(1).map(|l| l.split(',').next().unwrap()).collect::<Vec<_>>(), tickets);
+    let period = app.client.get(app.url("/v1/reception/lignes/export-csv?date_from=2026-03-01&date_to=2026-03-31&dialect=standard")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(period, zip["lignes.csv"]);
+    let kg: Vec<&str> = period.lines().skip(1).map(|l| l.split(',').nth(11).unwrap()).collect();
+    assert_eq!(kg, ["4.000", "3.000", "5.000", "2.000", "6.000", "1.000"]);
+
+    // The ticket list on the pages stays latest first.
+    let listed = app.get_json(&app.client, "/v1/reception/tickets?date_from=2026-03-01&date_to=2026-03-31").await;
+    let listed: Vec<&str> = listed["items"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap()).collect();
+    assert_eq!(listed, [c.as_str(), b.as_str(), a.as_str(), d.as_str()]);
+}
+
+/// An exact weight cell in grams.
+fn grams(d: &Data) -> i64 {
+    match d {
+        Data::Float(f) => (f * 1000.0).round() as i64,
+        Data::Int(i) => i * 1000,
+        other => panic!("a weight, got {other:?}"),
+    }
+}
+
+/// The summary sheet: the period and filters at the top, then subtotals by category
+/// (parents with their children, never double counted), by destination and by flow,
+/// and the grand total, each equal to the sums of the Lignes sheet; weights formatted
+/// with a thousands separator; an autofilter and a frozen header on every sheet; the
+/// ZIP's summary is the same table.
+async fn the_summary_adds_up_to_the_lines(db: Db) {
+    let app = spawn_app(db).await;
+    app.login_admin().await;
+    app.clock.set(Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0).unwrap());
+    app.open_poste(&app.client).await;
+    let t = Utc.with_ymd_and_hms(2026, 3, 10, 9, 0, 0).unwrap();
+    let lines = [
+        ("Textile", 1.5, "don", false),
+        ("Vêtements", 30.0, "recyclage", false),
+        ("Vêtements", 2.25, "revente", false),
+        ("Linge de maison", 4.0, "revente", true),
+        ("Mobilier", 1234.5, "revente", false),
+        ("Petit électroménager", 0.75, "recyclage", false),
+        ("Mobilier", 100.0, "destruction", true),
+    ];
+    app.clock.set(t);
+    app.login_admin().await;
+    let ticket = app.new_ticket(&app.client).await;
+    for (name, kg, destination, exit) in lines {
+        let cat = app.category_id(name).await;
+        app.add_line(&app.client, &ticket, json!({"poids_kg": kg, "category_id": cat, "destination": destination, "is_exit": exit})).await;
+    }
+
+    let xlsx = bulk_bytes(&app, json!({"format": "xlsx"})).await;
+    let summary = sheet(&xlsx, "Synthèse");
+    let caption: Vec<Data> = summary[..3].iter().map(|r| r[0].clone()).collect();
+    assert_eq!(caption, [text("RecyClique · Réception : tickets et lignes"), text("Période : du 01/03/2026 au 31/03/2026"), text("Filtres : aucun")]);
+    assert_eq!(summary[4][..7], ["Rubrique", "Catégorie parente", "Catégorie", "Destination", "Flux", "Lignes", "Poids (kg)"].map(text));
+    let body = &summary[5..];
+
+    // The same sums, computed from the Lignes sheet (a two-level tree: the top level
+    // is the parent when there is one).
+    let l = sheet(&xlsx, "Lignes");
+    let mut by_top: BTreeMap<(String, bool), i64> = BTreeMap::new();
+    let mut by_category: BTreeMap<(String, bool), i64> = BTreeMap::new();
+    let mut by_destination: BTreeMap<(String, bool), i64> = BTreeMap::new();
+    let mut by_flow: BTreeMap<bool, (i64, i64)> = BTreeMap::new();
+    for r in &l[1..] {
+        let (category, parent, g, destination, exit) = (r[9].to_string(), r[10].to_string(), grams(&r[11]), r[12].to_string(), r[13] == text("oui"));
+        let top = if parent.is_empty() { category.clone() } else { parent };
+        *by_top.entry((top, exit)).or_default() += g;
+        *by_category.entry((category, exit)).or_default() += g;
+        *by_destination.entry((destination, exit)).or_default() += g;
+        let f = by_flow.entry(exit).or_default();
+        *f = (f.0 + 1, f.1 + g);
+    }
+    let rows_of = |section: &str, key: usize| -> BTreeMap<(String, bool), i64> {
+        body.iter().filter(|r| r[0] == text(section)).map(|r| ((r[key].to_string(), r[4] == text("Sortie")), grams(&r[6]))).collect()
+    };
+    assert_eq!(rows_of("Catégorie", 2), by_top, "top-level categories with their children");
+    assert_eq!(rows_of("Catégorie", 2)[&("Textile".to_string(), false)], 33_750, "Textile's own line and its Vêtements, once each");
+    let subs = rows_of("Sous-catégorie", 2);
+    let children: BTreeMap<(String, bool), i64> =
+        by_category.into_iter().filter(|((c, _), _)| ["Vêtements", "Linge de maison", "Petit électroménager"].contains(&c.as_str())).collect();
+    assert_eq!(subs, children, "sub-categories on their own");
+    assert_eq!(rows_of("Destination", 3), by_destination);
+    let flow = |label: &str| body.iter().find(|r| r[0] == text(label)).unwrap_or_else(|| panic!("{label}"));
+    for (exit, label) in [(false, "Total entrées"), (true, "Total sorties")] {
+        let r = flow(label);
+        assert_eq!((r[5].clone(), grams(&r[6])), (Data::Float(by_flow[&exit].0 as f64), by_flow[&exit].1), "{label}");
+    }
+    assert_eq!(grams(&flow("Total entrées")[6]), 1_269_000);
+    let total = body.last().unwrap();
+    assert_eq!((total[0].clone(), total[5].clone(), grams(&total[6])), (text("Total général"), Data::Float(7.0), 1_373_000));
+    // Sections come in that order: categories, detail, destinations, flows, total.
+    let mut sections: Vec<String> = body.iter().map(|r| r[0].to_string()).collect();
+    sections.dedup();
+    assert_eq!(sections, ["Catégorie", "Sous-catégorie", "Catégorie", "Sous-catégorie", "Détail", "Destination", "Total entrées", "Total sorties", "Total général"]);
+
+    // Weights show a thousands separator (1 234,500 in a French Excel); every sheet has
+    // filter buttons over its rows and a frozen header.
+    let mut styles = String::new();
+    zip::ZipArchive::new(Cursor::new(xlsx.clone())).unwrap().by_name("xl/styles.xml").unwrap().read_to_string(&mut styles).unwrap();
+    assert!(styles.contains("formatCode=\"#,##0.000\""), "{styles}");
+    assert!(!styles.contains("formatCode=\"0.000\""), "{styles}");
+    for (n, header_row, last_column, rows) in [(1, 5, 'G', summary.len()), (2, 1, 'K', sheet(&xlsx, "Tickets").len()), (3, 1, 'O', l.len())] {
+        let xml = sheet_xml(&xlsx, n);
+        assert!(xml.contains(&format!("<autoFilter ref=\"A{header_row}:{last_column}{rows}\"/>")), "sheet {n}: {}", &xml[xml.len().saturating_sub(300)..]);
+        assert!(xml.contains(&format!("ySplit=\"{header_row}\"")), "sheet {n} frozen under its header");
+    }
+
+    // The ZIP's summary is the same table, without the caption.
+    let zip = zip_files(bulk_bytes(&app, json!({"format": "zip"})).await);
+    let csv: Vec<&str> = zip["synthese.csv"].lines().collect();
+    assert_eq!(csv[0], "\u{feff}Rubrique;Catégorie parente;Catégorie;Destination;Flux;Lignes;Poids (kg)");
+    assert_eq!(csv.len(), body.len() + 1);
+    assert_eq!(*csv.last().unwrap(), "Total général;;;;;7;1373,000");
+    assert!(csv.contains(&"Catégorie;;Textile;;Entrée;3;33,750"), "{csv:?}");
+
+    // A category filter says so at the top, and keeps that category's subtree.
+    let textile = app.category_id("Textile").await;
+    let xlsx = bulk_bytes(&app, json!({"format": "xlsx", "category_id": textile})).await;
+    let summary = sheet(&xlsx, "Synthèse");
+    assert_eq!(summary[2][0], text("Filtres : Catégorie (et sous-catégories) : Textile"));
+    let tops: Vec<Data> = summary[5..].iter().filter(|r| r[0] == text("Catégorie")).map(|r| r[2].clone()).collect();
+    assert_eq!(tops, [text("Textile"), text("Textile")], "entries and exits of Textile only");
+    assert_eq!(grams(&summary.last().unwrap()[6]), 37_750);
 }

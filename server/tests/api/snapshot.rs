@@ -98,7 +98,7 @@ async fn summary_equals_details_while_lines_are_written(db: Db) {
             kg.parse::<i64>().unwrap() * 1000 + g.parse::<i64>().unwrap()
         };
         let summary = read(&mut zip, "synthese.csv");
-        let total: i64 = summary.lines().filter(|l| l.starts_with("Total entrées")).map(|l| grams(l.split(';').nth(5).unwrap())).sum();
+        let total: i64 = summary.lines().filter(|l| l.starts_with("Total entrées")).map(|l| grams(l.split(';').nth(6).unwrap())).sum();
         let lines = read(&mut zip, "lignes.csv");
         let detail: i64 = lines.lines().skip(1).map(|l| grams(l.split(';').nth(11).unwrap())).sum();
         assert_eq!(total, detail, "summary and lines from one snapshot");

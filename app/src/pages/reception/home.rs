@@ -3,16 +3,15 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
 use super::export_button::TicketCsvButton;
+use super::filter_fields::{BenevoleSelect, CategorySelect, PeriodSelect, PosteSelect, StatusSelect};
 use super::kpi::{KpiBanner, KpiRefresh};
-use crate::api::list_users;
 use crate::auth::Permission;
 use crate::download::download;
 use crate::filter::{url_encode, Filter};
 use crate::pages::fields::{DestinationFilter, DownloadStatus, PeriodFields, PeriodInput};
 use crate::pages::guard::Guarded;
 use crate::reception::{PageRequest, PosteSummary, ReceptionFilter};
-use crate::reception_api::{current_poste, list_categories, list_postes, list_tickets, poste_summary, ClosePoste, CreateTicket, OpenPoste};
-use crate::time::RelativePeriod;
+use crate::reception_api::{current_poste, list_tickets, poste_summary, ClosePoste, CreateTicket, OpenPoste};
 use crate::shell::CurrentUser;
 
 #[component]
@@ -189,7 +188,6 @@ const LIST_PARAMS: [&str; 9] = ["status", "period", "date_from", "date_to", "pos
 
 #[component]
 fn TicketsCard() -> impl IntoView {
-    let user = expect_context::<CurrentUser>();
     let query = use_query_map();
     let param = move |k: &str| query.with(|m| m.get(k).unwrap_or_default());
     let navigate = StoredValue::new(use_navigate());
@@ -223,21 +221,11 @@ fn TicketsCard() -> impl IntoView {
         list_tickets(f, page).await
     });
     // The postes of the chosen period (and bénévole), to narrow the list to one of them.
-    let postes = Resource::new(
-        move || ReceptionFilter::from_pairs([("period", param("period")), ("benevole_id", param("benevole_id"))].iter().map(|(k, v)| (*k, v.as_str())), &[]),
-        |f| async move { list_postes(f?).await },
-    );
-    // Bénévoles see their own tickets; admins choose whose. A resource, so that the list
-    // is rendered on the server and reused by hydration; asked for by admins only.
-    let users = Resource::new(
-        || (),
-        move |_| async move {
-            match user.await {
-                Ok(Some(u)) if u.has(Permission::Admin) => list_users().await.unwrap_or_default(),
-                _ => Vec::new(),
-            }
-        },
-    );
+    let among = Signal::derive(move || {
+        let pairs = ["period", "date_from", "date_to", "benevole_id"].map(|k| (k, param(k)));
+        ReceptionFilter::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())), &[]).map_err(|e| e.to_string())
+    });
+    let on = move |k: &'static str| Callback::new(move |v: String| set(&[(k, v)]));
     let number = RwSignal::new(String::new());
     Effect::new(move |_| number.set(param("number")));
     // Dates go to the URL once both are given (or both cleared): one alone is no period.
@@ -256,50 +244,17 @@ fn TicketsCard() -> impl IntoView {
         <section class="card">
             <div class="card-head">
                 <h2>"Tickets"</h2>
-                <label class="inline" for="tickets-status">"Statut"</label>
-                <select id="tickets-status" data-testid="tickets-status" prop:value=move || param("status")
-                    on:change:target=move |ev| set(&[("status", ev.target().value())])>
-                    <option value="">"Tous"</option>
-                    <option value="opened">"Ouverts"</option>
-                    <option value="closed">"Fermés"</option>
-                </select>
-                <label class="inline" for="tickets-period">"Période"</label>
-                <select id="tickets-period" data-testid="tickets-period" prop:value=move || param("period")
-                    on:change:target=move |ev| set(&[("period", ev.target().value()), ("poste_id", String::new()), ("date_from", String::new()), ("date_to", String::new())])>
-                    <option value="">"Toutes"</option>
-                    {RelativePeriod::ALL.into_iter().map(|p| view! { <option value=p.as_str()>{p.label()}</option> }).collect_view()}
-                </select>
+                <StatusSelect id="tickets-status" value=Signal::derive(move || param("status")) on_change=on("status") inline=true/>
+                <PeriodSelect id="tickets-period" value=Signal::derive(move || param("period")) empty_label="Toutes" inline=true
+                    on_change=Callback::new(move |v: String| set(&[("period", v), ("poste_id", String::new()), ("date_from", String::new()), ("date_to", String::new())]))/>
                 <label class="inline" for="tickets-from">"Du"</label>
                 <input id="tickets-from" type="date" data-testid="tickets-date-from" prop:value=date_from
                     on:change:target=move |ev| { date_from.set(ev.target().value()); set_dates(); }/>
                 <label class="inline" for="tickets-to">"Au"</label>
                 <input id="tickets-to" type="date" data-testid="tickets-date-to" prop:value=date_to
                     on:change:target=move |ev| { date_to.set(ev.target().value()); set_dates(); }/>
-                <label class="inline" for="tickets-poste">"Poste"</label>
-                <select id="tickets-poste" data-testid="tickets-poste" prop:value=move || param("poste_id") on:change:target=move |ev| set(&[("poste_id", ev.target().value())])>
-                    <option value="">"Tous"</option>
-                    <Transition fallback=|| ()>
-                        {move || Suspend::new(async move {
-                            postes.await.unwrap_or_default().into_iter().map(|p| {
-                                let label = format!("{} · {}{}", p.opened_by_name, crate::format::paris_datetime(p.opened_at), if p.closed_at.is_none() { " (ouvert)" } else { "" });
-                                view! { <option value=p.id.to_string()>{label}</option> }
-                            }).collect_view()
-                        })}
-                    </Transition>
-                </select>
-                <Suspense fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        let users = users.await;
-                        (!users.is_empty()).then(|| view! {
-                            <label class="inline" for="tickets-benevole">"Bénévole"</label>
-                            <select id="tickets-benevole" data-testid="tickets-benevole" prop:value=move || param("benevole_id")
-                                on:change:target=move |ev| set(&[("benevole_id", ev.target().value())])>
-                                <option value="">"Tous"</option>
-                                {users.into_iter().map(|u| view! { <option value=u.id.to_string()>{u.display_name}</option> }).collect_view()}
-                            </select>
-                        })
-                    })}
-                </Suspense>
+                <PosteSelect id="tickets-poste" value=Signal::derive(move || param("poste_id")) on_change=on("poste_id") among inline=true/>
+                <BenevoleSelect id="tickets-benevole" value=Signal::derive(move || param("benevole_id")) on_change=on("benevole_id") inline=true/>
                 <form class="inline-search" role="search" on:submit=move |ev| { ev.prevent_default(); set(&[("number", number.get_untracked())]); }>
                     <label class="inline" for="tickets-number">"N° de ticket"</label>
                     <input id="tickets-number" type="search" data-testid="tickets-number" placeholder="ex. 2026-00123" size="12"
@@ -364,7 +319,6 @@ fn PeriodExport() -> impl IntoView {
     let period = PeriodInput::current_month();
     let destination = RwSignal::new(String::new());
     let category = RwSignal::new(String::new());
-    let categories = Resource::new(|| (), |_| list_categories());
     let pending = RwSignal::new(false);
     let result = RwSignal::new(None::<Result<String, String>>);
     let run = move |ev: leptos::ev::SubmitEvent| {
@@ -390,17 +344,7 @@ fn PeriodExport() -> impl IntoView {
                 <PeriodFields period prefix="export"/>
                 <DestinationFilter id="export-destination" value=destination/>
                 <div>
-                    <label for="export-category">"Catégorie"</label>
-                    <select id="export-category" data-testid="export-category" on:change:target=move |ev| category.set(ev.target().value())>
-                        <option value="">"Toutes"</option>
-                        <Transition fallback=|| ()>
-                            {move || Suspend::new(async move {
-                                categories.await.unwrap_or_default().into_iter()
-                                    .map(|c| view! { <option value=c.id.to_string()>{c.name}{c.archived.then_some(" (archivée)")}</option> })
-                                    .collect_view()
-                            })}
-                        </Transition>
-                    </select>
+                    <CategorySelect id="export-category" value=category on_change=Callback::new(move |v| category.set(v))/>
                 </div>
                 <button type="submit" class="primary" data-testid="export-period" disabled=move || pending.get()>
                     {move || if pending.get() { "Export en cours…" } else { "Exporter en CSV" }}

@@ -10,6 +10,7 @@ use crate::api::{current_user, Logout};
 use crate::auth::{Permission, UserView};
 use crate::error::AppError;
 use crate::pages;
+use crate::scheduled_api::scheduled_reports_attention;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -101,9 +102,11 @@ fn Header() -> impl IntoView {
                                 .filter(|(p, _, _)| u.has(*p))
                                 .map(|(p, href, id)| view! { <A href=href attr:data-testid=id>{p.label()}</A> })
                                 .collect_view();
+                            let admin = u.has(Permission::Admin);
                             view! {
                                 <nav class="app-nav" aria-label="Navigation principale">{nav}</nav>
                                 <div class="app-user">
+                                    {admin.then(|| view! { <AttentionBadge/> })}
                                     <span data-testid="header-user">{u.display_name.clone()}</span>
                                     <button
                                         type="button"
@@ -123,5 +126,31 @@ fn Header() -> impl IntoView {
                 })}
             </Suspense>
         </header>
+    }
+}
+
+/// For admins: how many scheduled reports failed their last run or are paused, as a
+/// link to their page; nothing when none. Read at each page load (the server's render
+/// carries it), no polling.
+#[component]
+fn AttentionBadge() -> impl IntoView {
+    let count = Resource::new(|| (), |_| scheduled_reports_attention());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match count.await {
+                    Ok(n) if n > 0 => {
+                        let words = if n == 1 { "1 rapport programmé en échec ou en pause".to_string() } else { format!("{n} rapports programmés en échec ou en pause") };
+                        view! {
+                            <a class="attention-badge" href="/admin/scheduled-reports" data-testid="header-attention" title=words.clone() aria-label=words>
+                                "⚠ "<span data-testid="header-attention-count">{n}</span>
+                            </a>
+                        }
+                        .into_any()
+                    }
+                    _ => ().into_any(),
+                }
+            })}
+        </Suspense>
     }
 }

@@ -4,10 +4,12 @@ use leptos::prelude::*;
 
 use super::fields::{DestinationFilter, DownloadStatus, PeriodFields, PeriodInput};
 use super::guard::Guarded;
+use super::scheduled_reports::SaveAsScheduledReport;
 use crate::auth::Permission;
 use crate::download::download_post;
 use crate::filter::Filter;
 use crate::reception::ReceptionFilter;
+use crate::schedule::report::ReportType;
 
 #[component]
 pub fn AdminExports() -> impl IntoView {
@@ -26,10 +28,14 @@ fn ExportsPanel() -> impl IntoView {
     let destination = RwSignal::new(String::new());
     let pending = RwSignal::new(false);
     let result = RwSignal::new(None::<Result<String, String>>);
+    // The filter the form says: what is exported, and what a scheduled report saves.
+    let current_filter = move || {
+        let fields = [("date_from", period.from.get()), ("date_to", period.to.get()), ("status", status.get()), ("destination", destination.get())];
+        ReceptionFilter::from_pairs(fields.iter().map(|(k, v)| (*k, v.as_str())), &[])
+    };
     let run = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let fields = [("date_from", period.from.get()), ("date_to", period.to.get()), ("status", status.get()), ("destination", destination.get())];
-        let filter = match ReceptionFilter::from_pairs(fields.iter().map(|(k, v)| (*k, v.as_str())), &[]) {
+        let filter = match current_filter() {
             Ok(f) => f,
             Err(e) => return result.set(Some(Err(e.to_string()))),
         };
@@ -72,6 +78,7 @@ fn ExportsPanel() -> impl IntoView {
                 </button>
             </form>
             <DownloadStatus result prefix="bulk"/>
+            <SaveAsScheduledReport report_type=ReportType::ReceptionTicket filters=Callback::new(move |()| current_filter().map(|f| f.to_json()))/>
         </section>
     }
 }

@@ -17,6 +17,7 @@ mod reception;
 mod reception_categories;
 mod reception_exports;
 mod reception_tickets;
+mod scheduled_badge;
 mod scheduled_reports;
 mod security;
 mod snapshot;

@@ -1,6 +1,7 @@
 //! Reception pages: the home (KPIs, my poste, tickets, period export) and a ticket's
 //! entry page.
 mod export_button;
+pub(crate) mod filter_form;
 mod home;
 mod kpi;
 mod ticket;

@@ -45,21 +45,48 @@ async fn create(app: &TestApp, name: &str) -> String {
         "format": "csv",
         "filters_json": {"period": "yesterday"}
     });
-    let r = app.post_json(&app.client, "/v1/admin/scheduled-reports", body).await;
-    assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
-    r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string()
+    let r = app
+        .post_json(&app.client, "/v1/admin/scheduled-reports", body)
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::CREATED,
+        "{}",
+        r.text().await.unwrap()
+    );
+    r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 /// A send now, a minute after the previous one (one run per report and instant).
 async fn send_now(app: &TestApp, id: &str) {
     app.clock.advance(chrono::Duration::minutes(1));
-    let r = app.post_json(&app.client, &format!("/v1/admin/scheduled-reports/{id}/run"), json!({})).await;
-    assert_eq!(r.status(), StatusCode::ACCEPTED, "{}", r.text().await.unwrap());
+    let r = app
+        .post_json(
+            &app.client,
+            &format!("/v1/admin/scheduled-reports/{id}/run"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::ACCEPTED,
+        "{}",
+        r.text().await.unwrap()
+    );
     drain(app).await;
 }
 
 async fn put(app: &TestApp, id: &str, body: Value) -> Value {
-    let r = app.client.put(app.url(&format!("/v1/admin/scheduled-reports/{id}"))).json(&body).send().await.unwrap();
+    let r = app
+        .client
+        .put(app.url(&format!("/v1/admin/scheduled-reports/{id}")))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
     r.json().await.unwrap()
 }
@@ -83,25 +110,52 @@ async fn the_badge_counts_failed_and_paused_reports_for_admins_only(db: Db) {
     let (cashier, _) = app.user_client("lea", &["caisse.access"]).await;
     let (status, body) = attention(&app, &cashier).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-    assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "a French message: {body}");
+    assert!(
+        body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "a French message: {body}"
+    );
 
     let failing = create(&app, "Caisse en échec").await;
     let healthy = create(&app, "Caisse sans souci").await;
     assert_eq!(count(&app).await, 0);
-    assert!(!header_html(&app, &app.client).await.contains("header-attention"), "no badge at zero");
+    assert!(
+        !header_html(&app, &app.client)
+            .await
+            .contains("header-attention"),
+        "no badge at zero"
+    );
 
     // A refused run: its report needs attention, the admin's header says so.
     send_now(&app, &failing).await;
     assert_eq!(count(&app).await, 1);
     let html = header_html(&app, &app.client).await;
-    assert!(html.contains(r#"data-testid="header-attention""#), "the badge is in the server's render");
-    assert!(html.contains(r#"href="/admin/scheduled-reports""#) && html.contains("1 rapport programmé en échec ou en pause"));
-    assert!(!header_html(&app, &cashier).await.contains("header-attention"), "not shown to a cashier");
+    assert!(
+        html.contains(r#"data-testid="header-attention""#),
+        "the badge is in the server's render"
+    );
+    assert!(
+        html.contains(r#"href="/admin/scheduled-reports""#)
+            && html.contains("1 rapport programmé en échec ou en pause")
+    );
+    assert!(
+        !header_html(&app, &cashier)
+            .await
+            .contains("header-attention"),
+        "not shown to a cashier"
+    );
 
     // The second failure in a row pauses it: still one report to look at.
     send_now(&app, &failing).await;
-    let list = app.get_json(&app.client, "/v1/admin/scheduled-reports").await;
-    let paused = list.as_array().unwrap().iter().find(|r| r["id"] == failing.as_str()).unwrap().clone();
+    let list = app
+        .get_json(&app.client, "/v1/admin/scheduled-reports")
+        .await;
+    let paused = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == failing.as_str())
+        .unwrap()
+        .clone();
     assert!(paused["paused_reason"].is_string(), "{paused}");
     assert_eq!(count(&app).await, 1);
     // A report disabled by an admin is not a problem to signal.
@@ -114,5 +168,7 @@ async fn the_badge_counts_failed_and_paused_reports_for_admins_only(db: Db) {
     send_now(&app, &failing).await;
     assert_eq!(smtp.attempts().len(), 3);
     assert_eq!(count(&app).await, 0);
-    assert!(!header_html(&app, &app.client).await.contains("header-attention"));
+    assert!(!header_html(&app, &app.client)
+        .await
+        .contains("header-attention"));
 }

@@ -29,8 +29,20 @@ use crate::time::Period;
 
 /// The fields the server's errors may name, each shown on its own field; an error
 /// naming none of them is shown above the buttons.
-const FORM_FIELDS: [&str; 12] =
-    ["name", "type", "frequency", "time_of_day", "weekday", "day_of_month", "cron_expression", "timezone", "recipients", "format", "filters_json", "notify_email"];
+const FORM_FIELDS: [&str; 12] = [
+    "name",
+    "type",
+    "frequency",
+    "time_of_day",
+    "weekday",
+    "day_of_month",
+    "cron_expression",
+    "timezone",
+    "recipients",
+    "format",
+    "filters_json",
+    "notify_email",
+];
 
 /// The modal's fields.
 #[derive(Clone, Copy)]
@@ -266,7 +278,8 @@ fn preview(form: Form) -> Result<(String, Vec<String>), String> {
 #[cfg(feature = "hydrate")]
 fn trap_tab(dialog: &web_sys::HtmlElement, ev: &leptos::ev::KeyboardEvent) {
     use wasm_bindgen::JsCast;
-    const FOCUSABLE: &str = "a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex='-1'])";
+    const FOCUSABLE: &str =
+        "a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex='-1'])";
     let Ok(list) = dialog.query_selector_all(FOCUSABLE) else { return };
     let items: Vec<web_sys::HtmlElement> = (0..list.length()).filter_map(|i| list.item(i)).filter_map(|n| n.dyn_into().ok()).collect();
     let (Some(first), Some(last)) = (items.first(), items.last()) else { return };
@@ -314,7 +327,8 @@ pub fn ScheduledReportsModal(form: Form, editing: Option<Uuid>, #[prop(into)] cl
             ev.prevent_default();
             close.run(());
         }
-        "Tab" => {
+        "Tab" =>
+        {
             #[cfg(feature = "hydrate")]
             if let Some(d) = dialog_ref.get() {
                 trap_tab(&d, &ev);
@@ -327,9 +341,8 @@ pub fn ScheduledReportsModal(form: Form, editing: Option<Uuid>, #[prop(into)] cl
         form.next();
     };
     let title = if editing.is_some() { "Modifier le rapport programmé" } else { "Nouveau rapport programmé" };
-    let general = move || {
-        form.error.get().filter(|(f, _)| f == "form").map(|(_, m)| view! { <p class="error" role="alert" data-testid="sr-form-error">{m}</p> })
-    };
+    let general =
+        move || form.error.get().filter(|(f, _)| f == "form").map(|(_, m)| view! { <p class="error" role="alert" data-testid="sr-form-error">{m}</p> });
     view! {
         <div class="modal-backdrop">
             <div class="modal" role="dialog" aria-modal="true" aria-labelledby="scheduled-modal-title" data-testid="scheduled-modal"
@@ -528,7 +541,12 @@ async fn names() -> HashMap<Uuid, String> {
 }
 
 /// The period and the other filters in words; the period as it will be at the next run.
-fn filters_in_words(report_type: ReportType, filters: &serde_json::Value, next_run: Option<(chrono_tz::Tz, chrono::DateTime<Utc>)>, names: &HashMap<Uuid, String>) -> (String, Vec<String>) {
+fn filters_in_words(
+    report_type: ReportType,
+    filters: &serde_json::Value,
+    next_run: Option<(chrono_tz::Tz, chrono::DateTime<Utc>)>,
+    names: &HashMap<Uuid, String>,
+) -> (String, Vec<String>) {
     let name_of = |id: Uuid| names.get(&id).cloned();
     let (period, rest) = match report_type {
         ReportType::CashSession => match CashSessionFilter::from_json(filters) {

@@ -120,3 +120,24 @@ pub fn ReceptionFilterFields(form: ReceptionFilterForm, prefix: &'static str, #[
             options=Destination::ALL.iter().map(|d| (d.as_str().to_string(), d.label().to_string())).collect()/>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::CategoryId;
+
+    #[test]
+    fn categories_are_named_by_their_path_in_path_order() {
+        let cat = |n: u128, parent: Option<u128>, name: &str| Category {
+            id: CategoryId(uuid::Uuid::from_u128(n)),
+            parent_id: parent.map(|p| CategoryId(uuid::Uuid::from_u128(p))),
+            name: name.into(),
+            display_order: 0,
+            visible_reception: true,
+            archived: false,
+        };
+        let tree = [cat(2, Some(1), "Chaises"), cat(1, None, "Mobilier"), cat(3, None, "Livres")];
+        let paths: Vec<String> = category_paths(&tree).into_iter().map(|(_, p)| p).collect();
+        assert_eq!(paths, ["Livres", "Mobilier", "Mobilier › Chaises"]);
+    }
+}

@@ -658,3 +658,24 @@ pub fn SaveAsScheduledReport(report_type: ReportType, filters: Callback<(), Resu
         {move || open.get().then(|| view! { <ScheduledReportsModal form editing=None close=move |()| open.set(false) save/> })}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn the_summary_says_the_period_as_of_the_next_run_and_the_filters_by_name() {
+        let site = Uuid::from_u128(1);
+        let names = HashMap::from([(site, "Boutique".to_string())]);
+        let filters = serde_json::json!({"period": "last_week", "site_id": site.to_string(), "status": "closed"});
+        // Monday 23 November 2026, 07:00 in Paris.
+        let next = (chrono_tz::Europe::Paris, Utc.with_ymd_and_hms(2026, 11, 23, 6, 0, 0).unwrap());
+        let (period, rest) = filters_in_words(ReportType::CashSession, &filters, Some(next), &names);
+        assert_eq!(period, "La semaine dernière (au prochain envoi : du 16/11/2026 au 22/11/2026)");
+        assert_eq!(rest, ["Site : Boutique", "Statut : Fermée"]);
+        let fixed = serde_json::json!({"date_from": "2026-03-01", "date_to": "2026-03-31"});
+        assert_eq!(filters_in_words(ReportType::ReceptionTicket, &fixed, Some(next), &names).0, "du 01/03/2026 au 31/03/2026");
+        assert_eq!(filters_in_words(ReportType::CashSession, &serde_json::json!({}), None, &names), ("toutes les dates".to_string(), vec![]));
+    }
+}

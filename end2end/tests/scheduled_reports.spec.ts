@@ -210,6 +210,11 @@ test.describe('scheduled reports', () => {
     await page.getByTestId('sr-next').click();
     await expect(page.getByTestId('sr-r-period-error')).toContainText('période');
     await expect(page.getByTestId('sr-r-period')).toHaveAttribute('aria-invalid', 'true');
+    // The postes offered are those of the period: the admin's of today.
+    const opened = await page.request.post('/v1/reception/postes/open');
+    expect([201, 409]).toContain(opened.status());
+    await page.getByTestId('sr-r-period').selectOption('today');
+    await expect(page.getByTestId('sr-r-poste').locator('option', { hasText: 'Administrateur —' }).first()).toBeAttached();
     await page.getByTestId('sr-r-period').selectOption('last_week');
     await page.getByTestId('sr-next').click();
     await expect(page.getByTestId('sr-summary-period')).toContainText('La semaine dernière');

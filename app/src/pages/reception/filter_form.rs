@@ -8,7 +8,8 @@ use crate::error::AppError;
 use crate::filter::Filter;
 use crate::pages::choice::{Choice, FieldError, FieldMarks};
 use crate::reception::{Category, Destination, ReceptionFilter, Status};
-use crate::reception_api::list_categories;
+use crate::format::paris_datetime;
+use crate::reception_api::{list_categories, list_postes};
 use crate::time::RelativePeriod;
 
 const FIELDS: [&str; 8] = ["period", "date_from", "date_to", "status", "poste_id", "benevole_id", "category_id", "destination"];
@@ -75,6 +76,38 @@ pub fn category_paths(categories: &[Category]) -> Vec<(String, String)> {
     out
 }
 
+/// A poste is one person's session of a day: those opened in the form's period are
+/// offered (the one already chosen stays offered when it is not among them).
+#[component]
+fn PosteChoice(form: ReceptionFilterForm, id: String, marks: FieldMarks) -> impl IntoView {
+    let period = move || ["period", "date_from", "date_to"].map(|f| (f, form.field(f).get()));
+    let postes = Resource::new(period, |fields| async move {
+        let period = ReceptionFilter::from_pairs(fields.iter().map(|(k, v)| (*k, v.as_str())), &[]).ok().filter(|f| f.period.is_some());
+        match period {
+            Some(f) => list_postes(f).await.unwrap_or_default(),
+            None => Vec::new(),
+        }
+    });
+    let value = form.field("poste_id");
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                let id = id.clone();
+                Suspend::new(async move {
+                    let mut options: Vec<(String, String)> =
+                        postes.await.into_iter().map(|p| (p.id.to_string(), format!("{} — {}", p.opened_by_name, paris_datetime(p.opened_at)))).collect();
+                    let chosen = value.get_untracked();
+                    if !chosen.is_empty() && !options.iter().any(|(v, _)| *v == chosen) {
+                        let short: String = chosen.chars().take(8).collect();
+                        options.insert(0, (chosen, format!("Poste n° {short}")));
+                    }
+                    view! { <Choice id label="Poste (ceux ouverts sur la période)" value all=Some("Tous") options field=("poste_id", marks)/> }
+                })
+            }}
+        </Transition>
+    }
+}
+
 /// Ids and test ids are `{prefix}-period`, `{prefix}-status`…
 #[component]
 pub fn ReceptionFilterFields(form: ReceptionFilterForm, prefix: &'static str, #[prop(default = false)] announce: bool) -> impl IntoView {
@@ -103,7 +136,7 @@ pub fn ReceptionFilterFields(form: ReceptionFilterForm, prefix: &'static str, #[
         {input("date-to", "Au (inclus)", "date_to", "date")}
         <Choice id=id("status") label="Statut des tickets" value=form.field("status") field=("status", marks)
             options=[Status::Opened, Status::Closed].iter().map(|s| (s.as_str().to_string(), s.label().to_string())).collect()/>
-        {input("poste", "Poste (identifiant, facultatif)", "poste_id", "text")}
+        <PosteChoice form id=id("poste") marks/>
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 let users = users.await.unwrap_or_default();

@@ -92,8 +92,7 @@ impl Form {
         }
     }
 
-    /// Back to a new report's defaults (last week's closed… nothing: no filter but the
-    /// period a weekly report most often wants).
+    /// Back to a new report's defaults: weekly, Excel, last week's data.
     pub fn reset(&self) {
         self.name.set(String::new());
         self.report_type.set(ReportType::CashSession.as_str().into());

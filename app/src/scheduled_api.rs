@@ -65,3 +65,16 @@ pub async fn scheduled_report_logs(id: Uuid) -> Result<Vec<ScheduledReportLog>, 
         .await,
     )
 }
+
+/// The header's badge: how many reports failed their last run or are paused. Admins
+/// only, like the page it links to.
+#[server(prefix = "/api", endpoint = "scheduled_reports_attention")]
+pub async fn scheduled_reports_attention() -> Result<i64, AppError> {
+    with_status(
+        async move {
+            let (backend, actor) = authorize(Some(Permission::Admin)).await?;
+            backend.scheduled_reports_needing_attention(&actor).await
+        }
+        .await,
+    )
+}

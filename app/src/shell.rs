@@ -10,6 +10,7 @@ use crate::api::{current_user, Logout};
 use crate::auth::{Permission, UserView};
 use crate::error::AppError;
 use crate::pages;
+use crate::scheduled_api::scheduled_reports_attention;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -124,6 +125,17 @@ fn NotFound() -> impl IntoView {
 fn Header() -> impl IntoView {
     let user = expect_context::<CurrentUser>();
     let logout = ServerAction::<Logout>::new();
+    // The badge's count, read with the user at each page load (the server's render
+    // carries it), no polling; asked only for admins, whom the function requires.
+    let attention = Resource::new_blocking(
+        || (),
+        move |_| async move {
+            match user.await {
+                Ok(Some(u)) if u.has(Permission::Admin) => scheduled_reports_attention().await.ok(),
+                _ => None,
+            }
+        },
+    );
     Effect::new(move |_| {
         if let Some(Ok(())) = logout.value().get() {
             crate::pages::go_to("/login");
@@ -145,9 +157,11 @@ fn Header() -> impl IntoView {
                                 .filter(|(p, _, _)| u.has(*p))
                                 .map(|(p, href, id)| view! { <A href=href attr:data-testid=id>{p.label()}</A> })
                                 .collect_view();
+                            let badge = attention_badge(attention.await);
                             view! {
                                 <nav class="app-nav" aria-label="Navigation principale">{nav}</nav>
                                 <div class="app-user">
+                                    {badge}
                                     <span data-testid="header-user">{u.display_name.clone()}</span>
                                     <button
                                         type="button"
@@ -168,4 +182,17 @@ fn Header() -> impl IntoView {
             </Suspense>
         </header>
     }
+}
+
+/// For admins: how many scheduled reports failed their last run or are paused, as a
+/// link to their page; nothing when none.
+fn attention_badge(count: Option<i64>) -> impl IntoView {
+    count.filter(|n| *n > 0).map(|n| {
+        let words = if n == 1 { "1 rapport programmé en échec ou en pause".to_string() } else { format!("{n} rapports programmés en échec ou en pause") };
+        view! {
+            <a class="attention-badge" href="/admin/scheduled-reports" data-testid="header-attention" title=words.clone() aria-label=words>
+                "⚠ "<span data-testid="header-attention-count">{n}</span>
+            </a>
+        }
+    })
 }

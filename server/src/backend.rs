@@ -75,6 +75,9 @@ impl Backend for AppState {
     async fn scheduled_report_logs(&self, actor: &UserView, id: uuid::Uuid) -> Result<Vec<app::schedule::report::ScheduledReportLog>, AppError> {
         crate::scheduled::logs(self, actor, id).await
     }
+    async fn scheduled_reports_needing_attention(&self, actor: &UserView) -> Result<i64, AppError> {
+        crate::scheduled::needing_attention(self, actor).await
+    }
     async fn list_deliveries(&self, actor: &UserView) -> Result<Vec<app::mail::MailDelivery>, AppError> {
         crate::mail::delivery::list(self, actor).await
     }

@@ -5,11 +5,13 @@ use leptos::prelude::*;
 use super::fields::{DestinationFilter, DownloadStatus, PeriodFields, PeriodInput};
 use super::guard::Guarded;
 use super::reception::filter_fields::{BenevoleSelect, CategorySelect, PeriodSelect, PosteSelect, StatusSelect};
+use super::scheduled_reports::SaveAsScheduledReport;
 use crate::auth::Permission;
 use crate::download::download_post;
 use crate::error::AppError;
 use crate::filter::Filter;
 use crate::reception::ReceptionFilter;
+use crate::schedule::report::ReportType;
 
 #[component]
 pub fn AdminExports() -> impl IntoView {
@@ -130,6 +132,7 @@ fn ExportsPanel() -> impl IntoView {
                 </button>
             </form>
             <DownloadStatus result prefix="bulk"/>
+            <SaveAsScheduledReport report_type=ReportType::ReceptionTicket filters=Callback::new(move |()| form.filter().map(|f| f.to_json()))/>
         </section>
     }
 }

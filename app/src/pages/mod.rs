@@ -3,6 +3,7 @@ mod admin;
 mod areas;
 mod cash;
 mod categories;
+mod choice;
 mod exports;
 mod fields;
 mod guard;

@@ -17,7 +17,7 @@
 //! (`REPORT_GRACE_MINUTES`), every other one is logged as `missed`.
 pub mod service;
 
-pub use service::{create, delete, list, logs, retry_log, run_now, update};
+pub use service::{create, delete, list, logs, needing_attention, retry_log, run_now, update};
 
 use app::cash::CashSessionFilter;
 use app::filter::Filter;

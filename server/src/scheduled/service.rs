@@ -56,6 +56,12 @@ pub async fn list(state: &AppState, actor: &UserView) -> Result<Vec<ScheduledRep
     Ok(state.store.list_reports().await?)
 }
 
+/// The header's badge: the reports whose last run failed or which are paused.
+pub async fn needing_attention(state: &AppState, actor: &UserView) -> Result<i64, AppError> {
+    require(actor, Permission::Admin)?;
+    Ok(state.store.count_needing_attention().await?)
+}
+
 pub async fn create(state: &AppState, actor: &UserView, input: ScheduledReportInput) -> Result<ScheduledReport, AppError> {
     require(actor, Permission::Admin)?;
     let c = input.check()?;

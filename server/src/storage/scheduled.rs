@@ -197,6 +197,9 @@ pub trait ScheduledStore: Send + Sync {
     async fn delete_report(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<bool>;
     async fn report(&self, id: Uuid) -> StoreResult<Option<ScheduledReport>>;
     async fn list_reports(&self) -> StoreResult<Vec<ScheduledReport>>;
+    /// How many reports need an admin's eye: their last run failed, or the scheduler
+    /// paused them.
+    async fn count_needing_attention(&self) -> StoreResult<i64>;
     /// Enabled reports whose next run is due at `now`, earliest first.
     async fn due_reports(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<ScheduledReport>>;
     /// Claims the runs of `report_id` due until now: moves `next_run` from `expected`
@@ -299,6 +302,11 @@ impl<D: Database> ScheduledStore for SqlStore<D> {
     async fn list_reports(&self) -> StoreResult<Vec<ScheduledReport>> {
         let sql = format!("SELECT {REPORT_COLUMNS} FROM scheduled_reports r JOIN users u ON u.id = r.user_id ORDER BY LOWER(r.name), r.id");
         self.db.fetch_all(&sql, vec![]).await
+    }
+
+    async fn count_needing_attention(&self) -> StoreResult<i64> {
+        let sql = "SELECT COUNT(*) FROM scheduled_reports WHERE last_status = $1 OR paused_reason IS NOT NULL";
+        self.db.fetch_one(sql, vec![p("failed")]).await
     }
 
     async fn due_reports(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<ScheduledReport>> {

@@ -18,6 +18,7 @@ mod reception_categories;
 mod reception_desk;
 mod reception_exports;
 mod reception_tickets;
+mod scheduled_badge;
 mod scheduled_reports;
 mod security;
 mod snapshot;

@@ -8,24 +8,23 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::params::ParamsMap;
 
+use super::filter_form::{CashFilterFields, CashFilterForm};
+use crate::pages::choice::Choice;
 use super::reconciliation::signed;
-use crate::api::list_users;
 use crate::auth::Permission;
-use crate::cash::{CashSessionFilter, PaymentMethod, SessionSort, SessionStatus};
-use crate::cash_api::{list_registers, list_sessions, list_sites};
+use crate::cash::{CashSessionFilter, SessionSort};
+use crate::cash_api::list_sessions;
 use crate::download::download_post;
 use crate::error::AppError;
 use crate::filter::{url_encode, Filter};
-use crate::money::Cents;
 use crate::pages::fields::DownloadStatus;
 use crate::pages::guard::Guarded;
-use crate::time::RelativePeriod;
+use crate::pages::scheduled_reports::SaveAsScheduledReport;
+use crate::schedule::report::ReportType;
 
 /// Parameters of the page besides the filter.
 const PAGE_PARAMS: [&str; 3] = ["sort", "page", "page_size"];
 const PAGE_SIZES: [i64; 4] = [25, 50, 100, 200];
-/// The filter fields typed in euros on the page and carried in cents in the URL.
-const EURO_FIELDS: [&str; 3] = ["amount_min_cents", "amount_max_cents", "variance_threshold_cents"];
 
 #[component]
 pub fn AdminSessions() -> impl IntoView {
@@ -72,92 +71,39 @@ impl AuditQuery {
     }
 }
 
-/// The form: one text per filter field (euros for the amounts), as typed.
+/// The form: the filter's fields, the order and the page size.
 #[derive(Clone, Copy)]
 struct AuditForm {
-    text: StoredValue<Vec<(&'static str, RwSignal<String>)>>,
-    methods: RwSignal<Vec<PaymentMethod>>,
+    filter: CashFilterForm,
     sort: RwSignal<String>,
     page_size: RwSignal<String>,
 }
 
-const TEXT_FIELDS: [&str; 15] = [
-    "period",
-    "date_from",
-    "date_to",
-    "site_id",
-    "register_id",
-    "operator_id",
-    "status",
-    "amount_min_cents",
-    "amount_max_cents",
-    "has_variance",
-    "variance_threshold_cents",
-    "duration_min_minutes",
-    "duration_max_minutes",
-    "has_donation",
-    "search",
-];
-
 impl AuditForm {
     fn new() -> Self {
         AuditForm {
-            text: StoredValue::new(TEXT_FIELDS.iter().map(|f| (*f, RwSignal::new(String::new()))).collect()),
-            methods: RwSignal::new(Vec::new()),
+            filter: CashFilterForm::new(),
             sort: RwSignal::new(SessionSort::default().as_str().to_string()),
             page_size: RwSignal::new("50".into()),
         }
     }
 
-    fn field(&self, name: &str) -> RwSignal<String> {
-        self.text.with_value(|t| t.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)).expect("a filter field of the form")
-    }
-
-    /// Fills the form from the URL's parameters (cents shown as euros).
+    /// Fills the form from the URL's parameters.
     fn load(&self, q: &ParamsMap) {
-        for name in TEXT_FIELDS {
-            let raw = q.get_str(name).unwrap_or_default().to_string();
-            let shown = if EURO_FIELDS.contains(&name) { raw.parse::<i64>().map(|c| Cents(c).to_comma_string()).unwrap_or(raw) } else { raw };
-            self.field(name).set(shown);
-        }
-        let methods = q
-            .get_all("payment_methods")
-            .unwrap_or_default()
-            .iter()
-            .flat_map(|v| v.split(',').map(str::to_string).collect::<Vec<_>>())
-            .filter_map(|m| PaymentMethod::parse(&m).ok())
-            .collect();
-        self.methods.set(methods);
+        let mut fields: Vec<(&str, String)> = CashSessionFilter::FIELDS.iter().filter(|f| !CashSessionFilter::LIST_FIELDS.contains(f)).filter_map(|f| q.get_str(f).map(|v| (*f, v.to_string()))).collect();
+        let methods = q.get_all("payment_methods").unwrap_or_default().join(",");
+        fields.push(("payment_methods", methods));
+        self.filter.load_fields(&fields);
         self.sort.set(q.get("sort").unwrap_or_else(|| SessionSort::default().as_str().to_string()));
         self.page_size.set(q.get("page_size").unwrap_or_else(|| "50".into()));
     }
 
     /// The query the form asks for, checked by the one filter parser (first page).
     fn query(&self) -> Result<AuditQuery, AppError> {
-        let mut pairs: Vec<(&'static str, String)> = Vec::new();
-        for name in TEXT_FIELDS {
-            let raw = self.field(name).get_untracked();
-            let value = if EURO_FIELDS.contains(&name) && !raw.trim().is_empty() {
-                Cents::parse_euros(&raw, euro_label(name)).map_err(|e| AppError::field(name, e.to_string()))?.0.to_string()
-            } else {
-                raw
-            };
-            pairs.push((name, value));
-        }
-        let methods = self.methods.get_untracked().iter().map(|m| m.as_str()).collect::<Vec<_>>().join(",");
-        pairs.push(("payment_methods", methods));
-        let filter = CashSessionFilter::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())), &[])?;
+        let filter = self.filter.filter()?;
         let sort = SessionSort::parse(Some(&self.sort.get_untracked()))?;
         let page_size = self.page_size.get_untracked().parse().unwrap_or(50);
         Ok(AuditQuery { filter, sort, page: 1, page_size })
-    }
-}
-
-fn euro_label(name: &str) -> &'static str {
-    match name {
-        "amount_min_cents" => "Total des ventes minimum",
-        "amount_max_cents" => "Total des ventes maximum",
-        _ => "Écart d'espèces minimum",
     }
 }
 
@@ -205,7 +151,8 @@ fn AuditPanel() -> impl IntoView {
             <h2>"Filtres"</h2>
             <p class="notice">"Tous les filtres se combinent. La période porte sur le jour d'ouverture (heure de Paris), dernier jour inclus : une période nommée, ou des dates. L'adresse de la page garde les filtres : ajoutez-la à vos favoris."</p>
             <form class="form-grid filters" data-testid="audit-form" on:submit=apply>
-                <FilterFields form/>
+                <CashFilterFields form=form.filter prefix="f"/>
+                <OrderFields form/>
                 <div class="buttons span-all">
                     <button type="submit" class="primary" data-testid="audit-apply">"Appliquer les filtres"</button>
                     <a class="button-link" href="/admin/sessions" data-testid="audit-reset">"Tout effacer"</a>
@@ -224,106 +171,13 @@ fn AuditPanel() -> impl IntoView {
     }
 }
 
-/// A select whose options say which is chosen, so the server's render shows the
-/// filter of the URL before the page is even interactive.
+/// The order and page size, after the filter's fields.
 #[component]
-fn Choice(id: &'static str, label: &'static str, value: RwSignal<String>, options: Vec<(String, String)>, #[prop(default = Some("Tous"))] all: Option<&'static str>) -> impl IntoView {
+fn OrderFields(form: AuditForm) -> impl IntoView {
     view! {
-        <div>
-            <label for=id>{label}</label>
-            <select id=id data-testid=id prop:value=value on:change:target=move |ev| value.set(ev.target().value())>
-                {all.map(|all| view! { <option value="" selected=move || value.get().is_empty()>{all}</option> })}
-                {options.into_iter().map(|(v, l)| {
-                    let v2 = v.clone();
-                    view! { <option value=v selected=move || value.get() == v2>{l}</option> }
-                }).collect_view()}
-            </select>
-        </div>
-    }
-}
-
-#[component]
-fn FilterFields(form: AuditForm) -> impl IntoView {
-    let sites = Resource::new(|| (), |_| list_sites());
-    let registers = Resource::new(|| (), |_| list_registers());
-    let users = Resource::new(|| (), |_| list_users());
-    let text = move |id: &'static str, label: &'static str, name: &'static str, mode: &'static str| {
-        let value = form.field(name);
-        view! {
-            <div>
-                <label for=id>{label}</label>
-                <input id=id type="text" inputmode=mode autocomplete="off" data-testid=id
-                    prop:value=value on:input:target=move |ev| value.set(ev.target().value())/>
-            </div>
-        }
-    };
-    let date = move |id: &'static str, label: &'static str, name: &'static str| {
-        let value = form.field(name);
-        view! {
-            <div>
-                <label for=id>{label}</label>
-                <input id=id type="date" data-testid=id prop:value=value on:input:target=move |ev| value.set(ev.target().value())/>
-            </div>
-        }
-    };
-    let yes_no = || vec![("true".to_string(), "Oui".to_string()), ("false".to_string(), "Non".to_string())];
-    view! {
-        <Choice id="f-period" label="Période nommée" value=form.field("period") all=Some("Aucune")
-            options=RelativePeriod::ALL.iter().map(|p| (p.as_str().to_string(), p.label().to_string())).collect()/>
-        {date("f-date-from", "Du (date d'ouverture)", "date_from")}
-        {date("f-date-to", "Au (inclus)", "date_to")}
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                let sites = sites.await.unwrap_or_default();
-                let registers = registers.await.unwrap_or_default();
-                let users = users.await.unwrap_or_default();
-                view! {
-                    <Choice id="f-site" label="Site" value=form.field("site_id")
-                        options=sites.into_iter().map(|s| (s.id.to_string(), s.name)).collect()/>
-                    <Choice id="f-register" label="Caisse" value=form.field("register_id") all=Some("Toutes")
-                        options=registers.into_iter().map(|r| (r.id.to_string(), format!("{} — {}", r.name, r.site_name))).collect()/>
-                    <Choice id="f-operator" label="Opérateur" value=form.field("operator_id")
-                        options=users.into_iter().map(|u| (u.id.to_string(), u.display_name)).collect()/>
-                }
-            })}
-        </Transition>
-        <Choice id="f-status" label="Statut" value=form.field("status") all=Some("Tous")
-            options=[SessionStatus::Open, SessionStatus::Closed].iter().map(|s| (s.as_str().to_string(), s.label().to_string())).collect()/>
-        {text("f-amount-min", "Total des ventes minimum (€)", "amount_min_cents", "decimal")}
-        {text("f-amount-max", "Total des ventes maximum (€)", "amount_max_cents", "decimal")}
-        <Choice id="f-has-variance" label="Écart d'espèces" value=form.field("has_variance")
-            options=vec![("true".to_string(), "Avec écart".to_string()), ("false".to_string(), "Sans écart".to_string())]/>
-        {text("f-variance-threshold", "Écart d'espèces d'au moins (€, en valeur absolue)", "variance_threshold_cents", "decimal")}
-        {text("f-duration-min", "Durée minimum (minutes, sessions fermées)", "duration_min_minutes", "numeric")}
-        {text("f-duration-max", "Durée maximum (minutes, sessions fermées)", "duration_max_minutes", "numeric")}
-        <Choice id="f-has-donation" label="Avec des dons" value=form.field("has_donation") options=yes_no()/>
-        {text("f-search", "Recherche (opérateur, commentaire, début de l'identifiant)", "search", "text")}
-        <fieldset class="methods">
-            <legend>"Moyens de paiement (au moins un paiement par l'un d'eux)"</legend>
-            {PaymentMethod::ALL.into_iter().map(|m| {
-                let id = format!("f-method-{}", m.as_str());
-                view! {
-                    <label class="check" for=id.clone()>
-                        <input id=id.clone() type="checkbox" data-testid=id.clone()
-                            prop:checked=move || form.methods.with(|ms| ms.contains(&m))
-                            on:change:target=move |ev| {
-                                let on = ev.target().checked();
-                                form.methods.update(|ms| {
-                                    ms.retain(|x| *x != m);
-                                    if on {
-                                        ms.push(m);
-                                    }
-                                    ms.sort();
-                                });
-                            }/>
-                        {m.label()}
-                    </label>
-                }
-            }).collect_view()}
-        </fieldset>
-        <Choice id="f-sort" label="Tri" value=form.sort all=None
+        <Choice id="f-sort".to_string() label="Tri" value=form.sort all=None
             options=SessionSort::ALL.iter().map(|s| (s.as_str().to_string(), sort_label(*s).to_string())).collect()/>
-        <Choice id="f-page-size" label="Sessions par page" value=form.page_size all=None
+        <Choice id="f-page-size".to_string() label="Sessions par page" value=form.page_size all=None
             options=PAGE_SIZES.iter().map(|n| (n.to_string(), n.to_string())).collect()/>
     }
 }
@@ -337,6 +191,7 @@ fn AuditResults(query: AuditQuery, page: crate::cash::SessionPage) -> impl IntoV
     let export_result = RwSignal::new(None::<Result<String, String>>);
     let export_pending = RwSignal::new(false);
     let filters = query.filter.to_json();
+    let saved_filters = filters.clone();
     let sort = query.sort.as_str();
     let export = move |format: &'static str| {
         let body = serde_json::json!({ "filters": filters.clone(), "format": format, "sort": sort }).to_string();
@@ -374,6 +229,7 @@ fn AuditResults(query: AuditQuery, page: crate::cash::SessionPage) -> impl IntoV
                 </button>
                 {move || export_pending.get().then_some(view! { <span class="notice">"Export en cours…"</span> })}
             </div>
+            <SaveAsScheduledReport report_type=ReportType::CashSession filters=Callback::new(move |()| Ok(saved_filters.clone()))/>
             <DownloadStatus result=export_result prefix="audit-export"/>
         </section>
         <section class="card">

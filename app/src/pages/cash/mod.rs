@@ -2,6 +2,7 @@
 //! session audit (`/admin/sessions`) and a session's detail (`/admin/sessions/:id`).
 mod audit;
 mod detail;
+pub(crate) mod filter_form;
 mod reconciliation;
 mod sale;
 mod sites;

@@ -2,6 +2,7 @@
 //! entry page.
 mod export_button;
 pub(crate) mod filter_fields;
+pub(crate) mod filter_form;
 mod home;
 mod kpi;
 mod receipt;

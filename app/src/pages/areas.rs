@@ -1,6 +1,8 @@
-//! The home page: a tile per area the user may open.
+//! The home page: a tile per area the user may open, then, for reception users and
+//! admins, the reception dashboard.
 use leptos::prelude::*;
 
+use super::dashboard::ReceptionDashboardPanel;
 use super::guard::Guarded;
 use crate::auth::Permission;
 use crate::shell::CurrentUser;
@@ -26,7 +28,8 @@ pub fn Home() -> impl IntoView {
                                 <a class="tile" href=href><strong>{title}</strong><span>{text}</span></a>
                             })
                             .collect_view();
-                        view! { <div class="tiles">{tiles}</div> }
+                        let dashboard = u.as_ref().is_some_and(|u| u.has(Permission::ReceptionAccess)).then(|| view! { <ReceptionDashboardPanel/> });
+                        view! { <div class="tiles">{tiles}</div>{dashboard} }
                     })}
                 </Suspense>
             </section>

@@ -3,6 +3,8 @@ mod admin;
 mod areas;
 mod cash;
 mod categories;
+mod chart;
+mod dashboard;
 mod exports;
 mod fields;
 mod guard;

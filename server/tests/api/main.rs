@@ -15,6 +15,7 @@ mod login_limits;
 mod mail;
 mod reception;
 mod reception_categories;
+mod reception_dashboard;
 mod reception_exports;
 mod reception_tickets;
 mod scheduled_reports;

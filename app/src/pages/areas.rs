@@ -2,7 +2,7 @@
 //! admins, the reception dashboard.
 use leptos::prelude::*;
 
-use super::dashboard::ReceptionDashboardPanel;
+use super::dashboard::{dashboard_resource, ReceptionDashboardPanel};
 use super::guard::Guarded;
 use crate::auth::Permission;
 use crate::shell::CurrentUser;
@@ -10,6 +10,7 @@ use crate::shell::CurrentUser;
 #[component]
 pub fn Home() -> impl IntoView {
     let user = expect_context::<CurrentUser>();
+    let dashboard = dashboard_resource(user);
     view! {
         <Guarded permission=None>
             <section class="card" data-testid="home">
@@ -17,6 +18,7 @@ pub fn Home() -> impl IntoView {
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
                         let u = user.await.ok().flatten();
+                        let figures = dashboard.await;
                         let tiles = [
                             (Permission::ReceptionAccess, "/reception", "Réception", "Postes, tickets de dépôt et pesées."),
                             (Permission::CaisseAccess, "/caisse", "Caisse", "Sessions de caisse et ventes."),
@@ -28,8 +30,8 @@ pub fn Home() -> impl IntoView {
                                 <a class="tile" href=href><strong>{title}</strong><span>{text}</span></a>
                             })
                             .collect_view();
-                        let dashboard = u.as_ref().is_some_and(|u| u.has(Permission::ReceptionAccess)).then(|| view! { <ReceptionDashboardPanel/> });
-                        view! { <div class="tiles">{tiles}</div>{dashboard} }
+                        let panel = figures.map(|data| view! { <ReceptionDashboardPanel data/> });
+                        view! { <div class="tiles">{tiles}</div>{panel} }
                     })}
                 </Suspense>
             </section>

@@ -7,30 +7,43 @@ use leptos::prelude::*;
 
 use super::chart::{Bar, BarChart};
 use super::fields::DownloadStatus;
+use crate::auth::Permission;
 use crate::download::download;
+use crate::error::AppError;
 use crate::filter::Filter;
 use crate::format::{thousands, weight};
 use crate::reception::{DashboardPeriod, DashboardPoint, ReceptionDashboard, ReceptionFilter};
 use crate::reception_api::dashboard;
+use crate::shell::CurrentUser;
 use crate::time::{french_date, french_month, DateRange, Period, RelativePeriod, MONTH_ABBREVIATIONS};
 
 /// The detail shown first: this month.
 const DEFAULT_DETAIL: usize = 2;
 
+/// The figures for the home page, `None` for users without reception access. Made by
+/// the page up front (not inside its `Suspend`), so that the server sends it with the
+/// page and hydration reads it back in the same order.
+pub fn dashboard_resource(user: CurrentUser) -> Resource<Option<Result<ReceptionDashboard, AppError>>> {
+    Resource::new(
+        || (),
+        move |_| async move {
+            match user.await {
+                Ok(Some(u)) if u.has(Permission::ReceptionAccess) => Some(dashboard(ReceptionFilter::default()).await),
+                _ => None,
+            }
+        },
+    )
+}
+
 #[component]
-pub fn ReceptionDashboardPanel() -> impl IntoView {
-    let data = Resource::new(|| (), |_| dashboard(ReceptionFilter::default()));
+pub fn ReceptionDashboardPanel(data: Result<ReceptionDashboard, AppError>) -> impl IntoView {
     view! {
-        <section class="card dashboard" data-testid="dashboard" aria-labelledby="dashboard-title">
+        <section class="dashboard" data-testid="dashboard" aria-labelledby="dashboard-title">
             <h2 id="dashboard-title">"Tableau de bord de la réception"</h2>
-            <Suspense fallback=|| view! { <p class="notice">"Chargement du tableau de bord…"</p> }>
-                {move || Suspend::new(async move {
-                    match data.await {
-                        Ok(d) => view! { <DashboardFigures data=d/> }.into_any(),
-                        Err(e) => view! { <p class="error" role="alert" data-testid="dashboard-error">{e.to_string()}</p> }.into_any(),
-                    }
-                })}
-            </Suspense>
+            {match data {
+                Ok(d) => view! { <DashboardFigures data=d/> }.into_any(),
+                Err(e) => view! { <p class="error" role="alert" data-testid="dashboard-error">{e.to_string()}</p> }.into_any(),
+            }}
         </section>
     }
 }

@@ -16,7 +16,8 @@ function screenCount(n: number): string {
 }
 
 type Figures = { period: string; tickets: number; entry_weight_kg: number; exit_weight_kg: number };
-type Dashboard = { own_figures: boolean; periods: Figures[]; daily: { entry_weight_kg: number; exit_weight_kg: number }[]; monthly: unknown[] };
+type Point = { tickets: number; entry_weight_kg: number; exit_weight_kg: number };
+type Dashboard = { own_figures: boolean; periods: Figures[]; daily: Point[]; monthly: Point[] };
 
 async function apiDashboard(request: APIRequestContext): Promise<Dashboard> {
   const r = await request.get('/v1/reception/stats/dashboard');
@@ -24,10 +25,19 @@ async function apiDashboard(request: APIRequestContext): Promise<Dashboard> {
   return r.json();
 }
 
-/** Today's lines through the API: an entry and an exit on a new ticket of my poste. */
-async function seedToday(request: APIRequestContext): Promise<void> {
-  const open = await request.post('/v1/reception/postes/open');
-  expect([201, 409]).toContain(open.status());
+/** Yesterday 10:00, Paris time, as the deferred poste form takes it. */
+function parisYesterdayMorning(): string {
+  const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris' }).format(new Date(Date.now() - 24 * 3600 * 1000));
+  return `${day}T10:00`;
+}
+
+/** Yesterday's paper logbook typed in by the admin through the API (a deferred poste):
+ * an entry and an exit, on a ticket dated yesterday. Today's desk stays as the other
+ * specs expect it: no line today, no poste left open. */
+async function seedYesterday(request: APIRequestContext): Promise<void> {
+  const open = await request.post('/v1/reception/postes/open', { data: { opened_at: parisYesterdayMorning() } });
+  expect(open.status(), 'the admin must have no open poste').toBe(201);
+  const poste = (await open.json()).id;
   const categories = await (await request.get('/v1/categories')).json();
   const category = categories.find((c: { archived: boolean }) => !c.archived).id;
   const ticket = await (await request.post('/v1/reception/tickets')).json();
@@ -39,6 +49,7 @@ async function seedToday(request: APIRequestContext): Promise<void> {
     expect(r.status()).toBe(201);
   }
   expect((await request.post(`/v1/reception/tickets/${ticket.id}/close`)).status()).toBe(200);
+  expect((await request.post(`/v1/reception/postes/${poste}/close`)).status()).toBe(200);
 }
 
 async function expectFiguresOf(page: Page, d: Dashboard): Promise<void> {
@@ -55,14 +66,14 @@ test('dashboard: figures equal the API, charts with their tables, export', async
   test.slow();
   const admin = adminCredentials();
   await login(page, admin.username, admin.password);
-  await seedToday(page.request);
+  await seedYesterday(page.request);
   await gotoHydrated(page, '/');
   await expect(page.getByTestId('home')).toBeVisible();
   await expect(page.getByTestId('dashboard')).toBeVisible();
   const d = await apiDashboard(page.request);
   expect(d.own_figures).toBe(false);
   expect(d.periods.map((p) => p.period)).toEqual(['today', 'this_week', 'this_month', 'this_year']);
-  expect(d.periods[0].entry_weight_kg).toBeGreaterThanOrEqual(1234.5);
+  expect(d.daily[28].entry_weight_kg).toBeGreaterThanOrEqual(1234.5);
 
   await test.step('the period cards show the API figures', async () => {
     await expectFiguresOf(page, d);
@@ -81,18 +92,19 @@ test('dashboard: figures equal the API, charts with their tables, export', async
       await page.getByTestId(id).locator('summary').click();
       await expect(table).toBeVisible();
     }
-    // Today is the last day of the daily table, with the API's weights.
-    const last = page.getByTestId('chart-daily-table').locator('tbody tr').last();
+    // Today is the last day of the daily table; yesterday, before it, has the API's weights.
+    const rows = page.getByTestId('chart-daily-table').locator('tbody tr');
     const today = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', day: '2-digit', month: '2-digit', year: 'numeric' }).format(new Date());
-    await expect(last.locator('th')).toHaveText(today);
-    await expect(last.locator('td').first()).toHaveText(screenWeight(d.daily[29].entry_weight_kg));
-    await expect(last.locator('td').nth(1)).toHaveText(screenWeight(d.daily[29].exit_weight_kg));
+    await expect(rows.last().locator('th')).toHaveText(today);
+    const yesterday = rows.nth(28);
+    await expect(yesterday.locator('td').first()).toHaveText(screenWeight(d.daily[28].entry_weight_kg));
+    await expect(yesterday.locator('td').nth(1)).toHaveText(screenWeight(d.daily[28].exit_weight_kg));
   });
 
   await test.step('the detail of a period: destinations, categories, bénévoles', async () => {
     await expect(page.getByTestId('dash-destinations')).toBeVisible();
-    await page.getByTestId('dash-detail-period').selectOption({ label: "Aujourd'hui" });
-    await expect(page.getByTestId('dash-destinations')).toContainText("Aujourd'hui");
+    await page.getByTestId('dash-detail-period').selectOption({ label: 'Cette année' });
+    await expect(page.getByTestId('dash-destinations')).toContainText('Cette année');
     await expect(page.getByTestId('dash-destinations')).toContainText('Recyclage');
     await expect(page.getByTestId('dash-categories').locator('tbody tr').first()).toBeVisible();
     await expect(page.getByTestId('dash-benevoles')).toBeVisible();
@@ -133,12 +145,10 @@ test('dashboard: a bénévole sees their own figures', async ({ page, browser })
   await expectFiguresOf(own, before);
   await expect(own.getByTestId('dash-benevoles')).toHaveCount(0);
 
-  await seedToday(own.request);
-  await gotoHydrated(own, '/');
-  const after = await apiDashboard(own.request);
-  expect(after.periods[0].tickets).toBe(1);
-  expect(after.periods[0].entry_weight_kg).toBe(1234.5);
-  await expect(own.getByTestId('dash-today-entry')).toHaveText('1\u202f234,500');
-  await expectFiguresOf(own, after);
+  // The site has figures (the admin's logbook above), the bénévole none of them.
+  const site = await apiDashboard(page.request);
+  expect(site.daily[28].tickets).toBeGreaterThan(0);
+  await expect(own.getByTestId('dash-this_year-tickets')).toHaveText('0');
+  await expect(own.getByTestId('dash-this_year-entry')).toHaveText('0,000');
   await context.close();
 });

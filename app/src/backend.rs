@@ -16,7 +16,7 @@ use crate::error::AppError;
 use crate::mail::{MailDelivery, MailStatus, OutboxEntry};
 use crate::ids::{CashSessionId, CategoryId, LigneId, PosteId, TicketId, UserId};
 use crate::reception::{
-    Category, CategoryInput, CategoryUpdate, DownloadToken, Ligne, LigneInput, LigneUpdate, OpenPosteRequest, Poste, ReceptionFilter, ReceptionLiveStats,
+    Category, CategoryInput, CategoryUpdate, DownloadToken, Ligne, LigneInput, LigneUpdate, OpenPosteRequest, Poste, ReceptionDashboard, ReceptionFilter, ReceptionLiveStats,
     Page, PageRequest, Ticket, TicketDetail,
 };
 
@@ -74,6 +74,8 @@ pub trait Backend: Send + Sync + 'static {
     async fn delete_ligne(&self, actor: &UserView, ticket_id: TicketId, ligne_id: LigneId) -> Result<(), AppError>;
     async fn download_token(&self, actor: &UserView, ticket_id: TicketId) -> Result<DownloadToken, AppError>;
     async fn live_stats(&self, actor: &UserView, exclude_deferred: bool) -> Result<ReceptionLiveStats, AppError>;
+    /// The home page's dashboard of `filter`, once scoped (a bénévole's own figures).
+    async fn reception_dashboard(&self, actor: &UserView, filter: ReceptionFilter) -> Result<ReceptionDashboard, AppError>;
     async fn list_categories(&self, actor: &UserView) -> Result<Vec<Category>, AppError>;
     /// The most used categories of the last 90 days, for the desk's touch tiles.
     async fn frequent_categories(&self, actor: &UserView) -> Result<Vec<CategoryId>, AppError>;

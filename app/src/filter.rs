@@ -180,6 +180,12 @@ impl<F: Filter> Scoped<F> {
         let range = dates.map_or_else(UtcRange::all, |d| d.utc_bounds_in(tz));
         Resolved { filter: self.0, dates, range }
     }
+
+    /// Resolves over `dates` (Paris days) instead of the filter's own period: for
+    /// readers that choose their days themselves, such as the dashboard.
+    pub fn over(self, dates: DateRange) -> Resolved<F> {
+        Resolved { filter: self.0, dates: Some(dates), range: dates.utc_bounds() }
+    }
 }
 
 /// A scoped filter whose period is fixed: what storage reads with.

@@ -6,7 +6,7 @@ use server_fn::codec::Json;
 use crate::error::AppError;
 use crate::ids::{CategoryId, LigneId, PosteId, TicketId};
 use crate::reception::{
-    Category, CategoryInput, CategoryUpdate, DownloadToken, Ligne, LigneInput, LigneUpdate, Page, PageRequest, Poste, ReceptionFilter, ReceptionLiveStats, Ticket,
+    Category, CategoryInput, CategoryUpdate, DownloadToken, Ligne, LigneInput, LigneUpdate, Page, PageRequest, Poste, ReceptionDashboard, ReceptionFilter, ReceptionLiveStats, Ticket,
     TicketDetail,
 };
 #[cfg(feature = "ssr")]
@@ -127,6 +127,15 @@ pub async fn live_stats(exclude_deferred: bool) -> Result<ReceptionLiveStats, Ap
     with_status(async move {
         let (b, u) = reception().await?;
         b.live_stats(&u, exclude_deferred).await
+    }.await)
+}
+
+/// The home page's dashboard: the caller's figures (a bénévole) or the site's (an admin).
+#[server(prefix = "/api", endpoint = "reception_dashboard", input = Json)]
+pub async fn dashboard(filter: ReceptionFilter) -> Result<ReceptionDashboard, AppError> {
+    with_status(async move {
+        let (b, u) = reception().await?;
+        b.reception_dashboard(&u, filter).await
     }.await)
 }
 

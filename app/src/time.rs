@@ -57,6 +57,17 @@ pub fn french_date(d: NaiveDate) -> String {
     d.format("%d/%m/%Y").to_string()
 }
 
+/// Month names as French writes them, January first.
+pub const MONTH_NAMES: [&str; 12] = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"];
+
+/// Month abbreviations as French typography writes them, for narrow places (chart axes).
+pub const MONTH_ABBREVIATIONS: [&str; 12] = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."];
+
+/// `mars 2026`: the month of `d` in words.
+pub fn french_month(d: NaiveDate) -> String {
+    format!("{} {}", MONTH_NAMES[d.month0() as usize], d.year())
+}
+
 /// A day typed by a user or a client, `YYYY-MM-DD`; `field` names it in the error.
 pub fn parse_date(raw: &str, field: &str) -> Result<NaiveDate, AppError> {
     let v = raw.trim();

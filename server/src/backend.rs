@@ -10,7 +10,7 @@ use app::error::AppError;
 use app::mail::{MailStatus, OutboxEntry};
 use app::ids::{CashSessionId, CategoryId, LigneId, PosteId, TicketId, UserId};
 use app::reception::{
-    Category, CategoryInput, CategoryUpdate, DownloadToken, Ligne, LigneInput, LigneUpdate, OpenPosteRequest, Page, PageRequest, Poste, ReceptionFilter, ReceptionLiveStats,
+    Category, CategoryInput, CategoryUpdate, DownloadToken, Ligne, LigneInput, LigneUpdate, OpenPosteRequest, Page, PageRequest, Poste, ReceptionDashboard, ReceptionFilter, ReceptionLiveStats,
     Ticket, TicketDetail,
 };
 use http::{HeaderMap, HeaderValue};
@@ -127,6 +127,9 @@ impl Backend for AppState {
     }
     async fn live_stats(&self, a: &UserView, exclude_deferred: bool) -> Result<ReceptionLiveStats, AppError> {
         r::live_stats(self, a, exclude_deferred).await
+    }
+    async fn reception_dashboard(&self, a: &UserView, f: ReceptionFilter) -> Result<ReceptionDashboard, AppError> {
+        r::dashboard(self, a, f.scope(a)).await
     }
     async fn list_categories(&self, a: &UserView) -> Result<Vec<Category>, AppError> {
         r::list_categories(self, a).await

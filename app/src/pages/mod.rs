@@ -4,6 +4,8 @@ mod areas;
 mod cash;
 mod categories;
 mod choice;
+mod chart;
+mod dashboard;
 mod exports;
 mod fields;
 mod guard;

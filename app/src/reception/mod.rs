@@ -1,5 +1,6 @@
 //! Reception as both sides see it: postes, tickets, lines, categories, live KPIs and the
 //! one reception filter, shared so the browser and the server apply the same rules.
+mod dashboard;
 mod filter;
 mod number;
 
@@ -9,6 +10,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::error::AppError;
 pub use crate::ids::{CategoryId, LigneId, PosteId, TicketId, UserId};
 use crate::weight::{line_weight, line_weight_opt, Weight};
+pub use dashboard::{BenevoleStats, DashboardPeriod, DashboardPoint, DashboardRanges, ReceptionDashboard, DASHBOARD_PERIODS, TOP_CATEGORIES};
 pub use filter::ReceptionFilter;
 pub use number::TicketNumber;
 /// Ticket lists are paged with the shared page request.

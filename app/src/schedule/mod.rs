@@ -137,21 +137,6 @@ pub fn weekday_name(w: Weekday) -> &'static str {
     }
 }
 
-const MONTH_NAMES: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
-
 fn last_day_of_month(year: i32, month: u32) -> u32 {
     let first_next = if month == 12 {
         NaiveDate::from_ymd_opt(year + 1, 1, 1)
@@ -319,7 +304,7 @@ fn describe_cron(c: &Cron) -> String {
     };
     let months = c.months.values(1, 12);
     if months.len() < 12 {
-        let names: Vec<String> = months.iter().map(|m| MONTH_NAMES[*m as usize - 1].to_string()).collect();
+        let names: Vec<String> = months.iter().map(|m| crate::time::MONTH_NAMES[*m as usize - 1].to_string()).collect();
         days.push_str(&format!(", en {} seulement", join_fr(&names)));
     }
     let minutes = c.minutes.values(0, 59);

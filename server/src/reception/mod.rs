@@ -3,6 +3,7 @@
 //! thin edges over these: they check the permission and scope filters to the caller;
 //! the functions here check the permission again, so they are safe whoever calls them.
 mod categories;
+mod dashboard;
 pub mod export;
 mod summary;
 mod postes;
@@ -11,6 +12,7 @@ mod tickets;
 mod tokens;
 
 pub use categories::{create_category, frequent_categories, list_categories, update_category};
+pub use dashboard::dashboard;
 pub use postes::{close_poste, current_poste, list_postes, open_poste};
 pub use stats::{live_stats, poste_summary};
 pub use tickets::{add_ligne, close_ticket, create_ticket, delete_ligne, get_ticket, list_tickets, update_ligne};

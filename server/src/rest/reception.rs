@@ -4,7 +4,7 @@ use app::error::AppError;
 use app::filter::Filter;
 use app::ids::{CategoryId, LigneId, PosteId, TicketId};
 use app::reception::{
-    Category, CategoryInput, CategoryUpdate, DownloadToken, Ligne, LigneInput, LigneUpdate, OpenPosteRequest, Page, PageRequest, Poste, ReceptionFilter, ReceptionLiveStats,
+    Category, CategoryInput, CategoryUpdate, DownloadToken, Ligne, LigneInput, LigneUpdate, OpenPosteRequest, Page, PageRequest, Poste, ReceptionDashboard, ReceptionFilter, ReceptionLiveStats,
     Ticket, TicketDetail,
 };
 use axum::extract::{Path, State};
@@ -169,6 +169,15 @@ fn flag(v: Option<&str>) -> Result<bool, AppError> {
 
 pub async fn live_stats(State(s): State<AppState>, Allowed(actor, _): Reception, ApiQuery(q): ApiQuery<StatsQuery>) -> ApiResult<Json<ReceptionLiveStats>> {
     Ok(Json(crate::reception::live_stats(&s, &actor, flag(q.exclude_deferred.as_deref())?).await?))
+}
+
+/// `GET /v1/reception/stats/dashboard` with the reception filter's fields but the
+/// period (poste, category, destination…): today, this week, this month, this year, the
+/// last 30 days and 12 months. A bénévole gets their own figures.
+pub async fn dashboard(State(s): State<AppState>, caller: Caller, ApiQuery(q): ApiQuery<Pairs>) -> ApiResult<Json<ReceptionDashboard>> {
+    let actor = reception(&caller)?;
+    let filter = ReceptionFilter::from_pairs(pairs(&q), &[])?.scope(actor);
+    Ok(Json(crate::reception::dashboard(&s, actor, filter).await?))
 }
 
 /// The unified stats endpoint: the `reception` block for reception users, the `cash`

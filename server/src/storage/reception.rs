@@ -1,5 +1,5 @@
 //! Reception storage: postes, tickets, lines, categories, download tokens, the day's
-//! aggregates, and the export reads, which run in one snapshot.
+//! aggregates and the dashboard's, and the export reads, which run in one snapshot.
 //!
 //! The SQL is written once, in the subset both databases share (`$n` parameters,
 //! `ON CONFLICT`, `RETURNING`, recursive CTEs, `CAST(SUM(..) AS BIGINT)`); each row type
@@ -182,6 +182,29 @@ pub struct SummaryRow {
     pub grams: i64,
 }
 
+/// Tickets and line totals of one bénévole within one bucket of instants (its index in
+/// the list given), for the dashboard.
+#[derive(Clone, Debug)]
+pub struct BucketTotal {
+    pub bucket: usize,
+    pub benevole_id: UserId,
+    pub benevole_name: String,
+    pub tickets: i64,
+    pub entry_grams: i64,
+    pub exit_grams: i64,
+}
+
+/// Lines of one destination, category and flow within one bucket of instants.
+#[derive(Clone, Debug)]
+pub struct BucketCell {
+    pub bucket: usize,
+    pub destination: Destination,
+    pub category_id: CategoryId,
+    pub is_exit: bool,
+    pub lines: i64,
+    pub grams: i64,
+}
+
 #[async_trait::async_trait]
 pub trait ReceptionStore: Send + Sync {
     async fn list_categories(&self) -> StoreResult<Vec<Category>>;
@@ -236,6 +259,14 @@ pub trait ReceptionStore: Send + Sync {
     async fn day_stats(&self, day: UtcRange, exclude_deferred: bool) -> StoreResult<DayStats>;
     /// The day's tickets of one bénévole (`benevole_id`), with the same deferred rule.
     async fn own_day_stats(&self, day: UtcRange, exclude_deferred: bool, benevole: UserId) -> StoreResult<OwnDay>;
+
+    /// Per bucket of ticket dates and per bénévole: the tickets `f` selects (as
+    /// [`ReceptionStore::list_tickets`]) and the weights of their matching lines. `f`'s
+    /// period must cover the buckets; it bounds the index scan. One query for any
+    /// number of buckets, which may overlap (a day and its month).
+    async fn bucket_totals(&self, f: &Resolved<ReceptionFilter>, buckets: &[UtcRange]) -> StoreResult<Vec<BucketTotal>>;
+    /// Per bucket of ticket dates, destination, category and flow: the lines `f` selects.
+    async fn bucket_cells(&self, f: &Resolved<ReceptionFilter>, buckets: &[UtcRange]) -> StoreResult<Vec<BucketCell>>;
 
     /// Writes `h` in one transaction, postes then tickets then lines, as multi-row
     /// inserts: a million lines in seconds on SQLite. The rows are written as given,
@@ -433,6 +464,90 @@ impl FromRow for SummaryRow {
             grams: r.int(6)?,
         })
     }
+}
+
+impl FromRow for BucketTotal {
+    fn from_row(r: &impl RowReader) -> StoreResult<Self> {
+        Ok(BucketTotal {
+            bucket: bucket_of(r)?,
+            benevole_id: r.id(1)?,
+            benevole_name: r.text(2)?,
+            tickets: r.int(3)?,
+            entry_grams: r.int(4)?,
+            exit_grams: r.int(5)?,
+        })
+    }
+}
+
+impl FromRow for BucketCell {
+    fn from_row(r: &impl RowReader) -> StoreResult<Self> {
+        Ok(BucketCell {
+            bucket: bucket_of(r)?,
+            destination: destination_of(&r.text(1)?)?,
+            category_id: r.id(2)?,
+            is_exit: r.bool(3)?,
+            lines: r.int(4)?,
+            grams: r.int(5)?,
+        })
+    }
+}
+
+fn bucket_of(r: &impl RowReader) -> StoreResult<usize> {
+    usize::try_from(r.int(0)?).map_err(|_| StoreError::Corrupt("bucket index".into()))
+}
+
+/// `buckets(i, lo, hi)`: the numbered instant ranges `[lo, hi)`, bound after the
+/// filter's ten parameters ($11 on), three per bucket. Appended to [`FILTER_CTE`].
+fn buckets_cte(n: usize) -> String {
+    let rows: Vec<String> = (0..n)
+        .map(|k| {
+            let first = 11 + 3 * k;
+            format!("(${first}, ${}, ${})", first + 1, first + 2)
+        })
+        .collect();
+    format!(", buckets(i, lo, hi) AS (VALUES {})", rows.join(", "))
+}
+
+fn bucket_params(f: &Resolved<ReceptionFilter>, buckets: &[UtcRange]) -> Params {
+    let mut params = filter_params(f);
+    for (i, b) in buckets.iter().enumerate() {
+        params.push(p(i as i64));
+        params.push(p(b.from));
+        params.push(p(b.to));
+    }
+    params
+}
+
+/// Tickets and line weights per bucket and bénévole; a ticket without matching lines
+/// still counts as a ticket (the LEFT JOIN), as in the ticket list.
+fn bucket_totals_sql(n: usize) -> String {
+    format!(
+        "{FILTER_CTE}{buckets}
+         SELECT b.i, t.benevole_id, u.display_name, COUNT(DISTINCT t.id),
+                CAST(COALESCE(SUM(CASE WHEN l.is_exit = FALSE THEN l.poids_g ELSE 0 END), 0) AS BIGINT),
+                CAST(COALESCE(SUM(CASE WHEN l.is_exit = TRUE THEN l.poids_g ELSE 0 END), 0) AS BIGINT)
+         FROM buckets b
+         JOIN tickets t ON t.ticket_at >= b.lo AND t.ticket_at < b.hi
+         JOIN users u ON u.id = t.benevole_id
+         LEFT JOIN lignes l ON l.ticket_id = t.id AND {LINE_ONLY_FILTER}
+         WHERE {filter}
+         GROUP BY b.i, t.benevole_id, u.display_name",
+        buckets = buckets_cte(n),
+        filter = TICKET_FILTER_WHERE.replace("{LINE_ONLY_FILTER}", LINE_ONLY_FILTER)
+    )
+}
+
+fn bucket_cells_sql(n: usize) -> String {
+    format!(
+        "{FILTER_CTE}{buckets}
+         SELECT b.i, l.destination, l.category_id, l.is_exit, COUNT(*), CAST(SUM(l.poids_g) AS BIGINT)
+         FROM buckets b
+         JOIN tickets t ON t.ticket_at >= b.lo AND t.ticket_at < b.hi
+         JOIN lignes l ON l.ticket_id = t.id
+         WHERE {LINE_FILTER_WHERE}
+         GROUP BY b.i, l.destination, l.category_id, l.is_exit",
+        buckets = buckets_cte(n)
+    )
 }
 
 /// The parameters of [`FILTER_CTE`] and [`LINE_FILTER_WHERE`], in order, for every
@@ -847,6 +962,20 @@ impl<D: Database> ReceptionStore for SqlStore<D> {
              WHERE {mine}"
         );
         self.db.fetch_one(&sql, vec![p(day.from), p(day.to), p(exclude_deferred), p(benevole)]).await
+    }
+
+    async fn bucket_totals(&self, f: &Resolved<ReceptionFilter>, buckets: &[UtcRange]) -> StoreResult<Vec<BucketTotal>> {
+        if buckets.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.db.fetch_all(&bucket_totals_sql(buckets.len()), bucket_params(f, buckets)).await
+    }
+
+    async fn bucket_cells(&self, f: &Resolved<ReceptionFilter>, buckets: &[UtcRange]) -> StoreResult<Vec<BucketCell>> {
+        if buckets.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.db.fetch_all(&bucket_cells_sql(buckets.len()), bucket_params(f, buckets)).await
     }
 
     async fn insert_history(&self, h: ReceptionHistory) -> StoreResult<u64> {

@@ -16,6 +16,7 @@ mod mail;
 mod reception;
 mod reception_categories;
 mod reception_desk;
+mod reception_dashboard;
 mod reception_exports;
 mod reception_tickets;
 mod scheduled_badge;

@@ -1,0 +1,171 @@
+//! The reception dashboard: Paris days (also across the spring change), deferred
+//! postes on their logbook day, a bénévole's own figures, permissions.
+use chrono::{TimeZone, Utc};
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+
+use crate::both_backends;
+use crate::helpers::*;
+
+both_backends!(dashboard_counts_paris_days_and_deferred_postes, dashboard_checks_auth_and_the_filter);
+
+/// The week of the spring change (DST starts on Sunday 2026-03-29 at 02:00):
+/// - A, marie: Sunday 29/03 23:30 Paris (21:30 UTC), 10 kg Mobilier, recyclage;
+/// - B, marie: Monday 30/03 00:30 Paris (22:30 UTC on the 29th, a UTC day would say
+///   Sunday): 2,5 kg Mobilier revente, and an exit of 1,2 kg Vêtements, revente;
+/// - D, admin, deferred poste of 10/03 09:00: 4,5 kg Vêtements, don;
+/// - E and F, admin, deferred poste of 20/02 10:00: 7,25 kg Livres, recyclage; F empty.
+///
+/// Read on Monday 30/03 at 10:00 Paris.
+async fn seed(app: &TestApp) -> (Client, Value) {
+    app.clock.set(Utc.with_ymd_and_hms(2026, 3, 29, 21, 30, 0).unwrap());
+    app.login_admin().await;
+    let (marie, marie_user) = app.user_client("marie", &["reception.access"]).await;
+    let mobilier = app.category_id("Mobilier").await;
+    let vetements = app.category_id("Vêtements").await;
+    let livres = app.category_id("Livres et médias").await;
+
+    app.open_poste(&marie).await;
+    let a = app.new_ticket(&marie).await;
+    app.add_line(&marie, &a, json!({"poids_kg": 10, "category_id": mobilier, "destination": "recyclage"})).await;
+    app.close_ticket(&marie, &a).await;
+    app.clock.set(Utc.with_ymd_and_hms(2026, 3, 29, 22, 30, 0).unwrap());
+    let b = app.new_ticket(&marie).await;
+    app.add_line(&marie, &b, json!({"poids_kg": "2,5", "category_id": mobilier, "destination": "revente"})).await;
+    app.add_line(&marie, &b, json!({"poids_kg": 1.2, "category_id": vetements, "destination": "revente", "is_exit": true})).await;
+
+    let deferred = |opened_at: &'static str| async move {
+        let r = app.post_json(&app.client, "/v1/reception/postes/open", json!({ "opened_at": opened_at })).await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string()
+    };
+    let close_poste = |id: String| async move {
+        let r = app.client.post(app.url(&format!("/v1/reception/postes/{id}/close"))).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    };
+    let p = deferred("2026-03-10T09:00").await;
+    let d = app.new_ticket(&app.client).await;
+    app.add_line(&app.client, &d, json!({"poids_kg": 4.5, "category_id": vetements, "destination": "don"})).await;
+    app.close_ticket(&app.client, &d).await;
+    close_poste(p).await;
+    let p = deferred("2026-02-20T10:00").await;
+    let e = app.new_ticket(&app.client).await;
+    app.add_line(&app.client, &e, json!({"poids_kg": 7.25, "category_id": livres, "destination": "recyclage"})).await;
+    app.close_ticket(&app.client, &e).await;
+    let f = app.new_ticket(&app.client).await;
+    app.close_ticket(&app.client, &f).await;
+    close_poste(p).await;
+
+    app.clock.set(Utc.with_ymd_and_hms(2026, 3, 30, 8, 0, 0).unwrap());
+    (marie, marie_user)
+}
+
+fn period<'a>(d: &'a Value, name: &str) -> &'a Value {
+    d["periods"].as_array().unwrap().iter().find(|p| p["period"] == name).unwrap_or_else(|| panic!("no period {name} in {d}"))
+}
+
+/// (tickets, entries, exits) of a period or a chart point.
+fn figures(v: &Value) -> (Value, Value, Value) {
+    (v["tickets"].clone(), v["entry_weight_kg"].clone(), v["exit_weight_kg"].clone())
+}
+
+fn names(v: &Value, key: &str, name: &str) -> Vec<String> {
+    v[key].as_array().unwrap().iter().map(|x| x[name].as_str().unwrap().to_string()).collect()
+}
+
+async fn dashboard_counts_paris_days_and_deferred_postes(db: Db) {
+    let app = spawn_app_configured(db, |s| s.session_ttl = std::time::Duration::from_secs(7 * 24 * 3600)).await;
+    let (marie, marie_user) = seed(&app).await;
+
+    let d = app.get_json(&app.client, "/v1/reception/stats/dashboard").await;
+    assert_eq!(d["today"], "2026-03-30");
+    assert_eq!(d["own_figures"], false);
+    assert_eq!(names(&d, "periods", "period"), ["today", "this_week", "this_month", "this_year"]);
+    let today = period(&d, "today");
+    assert_eq!(figures(today), (json!(1), json!(2.5), json!(1.2)), "B only: 00:30 Paris is Monday");
+    assert_eq!((today["date_from"].clone(), today["date_to"].clone()), (json!("2026-03-30"), json!("2026-03-30")));
+    assert_eq!(today["by_destination"], json!([{"destination": "revente", "lines_count": 2, "entry_weight_kg": 2.5, "exit_weight_kg": 1.2}]));
+    assert_eq!(names(today, "top_categories", "name"), ["Mobilier"], "a category with exits only is not among the entries");
+    let week = period(&d, "this_week");
+    assert_eq!((week["date_from"].clone(), week["date_to"].clone()), (json!("2026-03-30"), json!("2026-04-05")));
+    assert_eq!(figures(week), (json!(1), json!(2.5), json!(1.2)), "Sunday 23:30 belongs to last week");
+
+    let month = period(&d, "this_month");
+    assert_eq!(figures(month), (json!(3), json!(17.0), json!(1.2)), "A, B and the deferred D");
+    assert_eq!(names(month, "by_destination", "destination"), ["recyclage", "revente", "don"]);
+    assert_eq!(month["by_destination"][2]["entry_weight_kg"], json!(4.5));
+    assert_eq!(names(month, "top_categories", "name"), ["Mobilier", "Vêtements"]);
+    assert_eq!(figures(&month["top_categories"][1]).1, json!(4.5));
+    assert_eq!(month["top_categories"][1]["exit_weight_kg"], json!(1.2));
+    assert_eq!(month["top_categories"][1]["lines_count"], json!(2));
+    let by_benevole = month["by_benevole"].as_array().unwrap();
+    assert_eq!(by_benevole.len(), 2);
+    assert_eq!(by_benevole[0]["benevole_id"], marie_user["id"]);
+    assert_eq!(figures(&by_benevole[0]), (json!(2), json!(12.5), json!(1.2)));
+    assert_eq!(figures(&by_benevole[1]), (json!(1), json!(4.5), json!(0.0)));
+
+    let year = period(&d, "this_year");
+    assert_eq!(figures(year), (json!(5), json!(24.25), json!(1.2)), "F has no line but is a ticket");
+    assert_eq!(names(year, "top_categories", "name"), ["Mobilier", "Livres et médias", "Vêtements"]);
+    assert_eq!(figures(&year["by_benevole"][1]), (json!(3), json!(11.75), json!(0.0)));
+
+    // Thirty Paris days, today last; the 29th is a 23-hour day that still ends at
+    // midnight Paris (22:00 UTC), so A is on it and B on the 30th.
+    let daily = d["daily"].as_array().unwrap();
+    assert_eq!(daily.len(), 30);
+    assert_eq!((daily[0]["date_from"].clone(), daily[29]["date_to"].clone()), (json!("2026-03-01"), json!("2026-03-30")));
+    assert_eq!(figures(&daily[28]), (json!(1), json!(10.0), json!(0.0)));
+    assert_eq!(figures(&daily[29]), (json!(1), json!(2.5), json!(1.2)));
+    assert_eq!(daily[9]["date_from"], "2026-03-10");
+    assert_eq!(figures(&daily[9]), (json!(1), json!(4.5), json!(0.0)), "the deferred poste's day, not the day it was typed");
+    let busy: Vec<usize> = (0..30).filter(|i| daily[*i]["tickets"] != 0).collect();
+    assert_eq!(busy, [9, 28, 29]);
+    let monthly = d["monthly"].as_array().unwrap();
+    assert_eq!(monthly.len(), 12);
+    assert_eq!((monthly[0]["date_from"].clone(), monthly[11]["date_to"].clone()), (json!("2025-04-01"), json!("2026-03-31")));
+    assert_eq!(figures(&monthly[10]), (json!(2), json!(7.25), json!(0.0)));
+    assert_eq!(figures(&monthly[11]), (json!(3), json!(17.0), json!(1.2)));
+    assert!(monthly[..10].iter().all(|m| m["tickets"] == 0));
+
+    // Line conditions narrow like the ticket list: tickets having such lines, their weight.
+    let r = app.get_json(&app.client, "/v1/reception/stats/dashboard?destination=recyclage").await;
+    assert_eq!(figures(period(&r, "this_year")), (json!(2), json!(17.25), json!(0.0)));
+
+    // A bénévole: their own figures only, whatever they ask.
+    for path in ["/v1/reception/stats/dashboard".to_string(), format!("/v1/reception/stats/dashboard?benevole_id={}", app_admin_id(&app).await)] {
+        let m = app.get_json(&marie, &path).await;
+        assert_eq!(m["own_figures"], true);
+        assert_eq!(figures(period(&m, "this_month")), (json!(2), json!(12.5), json!(1.2)));
+        assert_eq!(figures(period(&m, "this_year")), (json!(2), json!(12.5), json!(1.2)));
+        assert_eq!(figures(period(&m, "today")), (json!(1), json!(2.5), json!(1.2)));
+        assert!(m["periods"].as_array().unwrap().iter().all(|p| p["by_benevole"] == json!([])));
+        assert_eq!(figures(&m["daily"][9]), (json!(0), json!(0.0), json!(0.0)));
+        assert_eq!(m["monthly"][10]["tickets"], 0);
+    }
+}
+
+async fn app_admin_id(app: &TestApp) -> String {
+    app.get_json(&app.client, "/v1/auth/me").await["id"].as_str().unwrap().to_string()
+}
+
+async fn dashboard_checks_auth_and_the_filter(db: Db) {
+    let app = spawn_app(db).await;
+    let anon = app.other_client();
+    assert_detail(anon.get(app.url("/v1/reception/stats/dashboard")).send().await.unwrap(), StatusCode::UNAUTHORIZED, "Authentification requise").await;
+    app.login_admin().await;
+    let (cashier, _) = app.user_client("caissier", &["caisse.access"]).await;
+    let r = cashier.get(app.url("/v1/reception/stats/dashboard")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(r.json::<Value>().await.unwrap()["detail"].as_str().is_some());
+    // The dashboard has its own periods; other fields are checked like everywhere.
+    let r = app.client.get(app.url("/v1/reception/stats/dashboard?period=today")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json::<Value>().await.unwrap()["field"], "period");
+    let r = app.client.get(app.url("/v1/reception/stats/dashboard?destination=mer")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // An empty database: every figure is zero, every bucket is there.
+    let d = app.get_json(&app.client, "/v1/reception/stats/dashboard").await;
+    assert_eq!(d["today"], "2026-03-15");
+    assert_eq!(figures(period(&d, "this_year")), (json!(0), json!(0.0), json!(0.0)));
+    assert_eq!((d["daily"].as_array().unwrap().len(), d["monthly"].as_array().unwrap().len()), (30, 12));
+}

@@ -8,7 +8,7 @@ use app::auth::{Permission, UserView};
 use app::error::AppError;
 use app::filter::Scoped;
 use app::reception::{
-    BenevoleStats, CategoryStats, DashboardPeriod, DashboardPoint, DashboardRanges, DestinationStats, ReceptionDashboard, ReceptionFilter, DASHBOARD_PERIODS,
+    BenevoleStats, DashboardPeriod, DashboardPoint, DashboardRanges, ReceptionDashboard, ReceptionFilter, DASHBOARD_PERIODS,
     TOP_CATEGORIES,
 };
 use app::time::{paris_date, DateRange, UtcRange};
@@ -56,8 +56,8 @@ pub async fn dashboard(state: &AppState, actor: &UserView, filter: Scoped<Recept
         .enumerate()
         .map(|(i, (period, _))| {
             // (lines, entry grams, exit grams) per key.
-            let mut per_dest: BTreeMap<_, (i64, i64, i64)> = BTreeMap::new();
-            let mut per_cat: BTreeMap<_, (i64, i64, i64)> = BTreeMap::new();
+            let mut per_dest: BTreeMap<_, super::stats::Sums> = BTreeMap::new();
+            let mut per_cat: BTreeMap<_, super::stats::Sums> = BTreeMap::new();
             for c in cells.iter().filter(|c| c.bucket == i) {
                 let (e, x) = if c.is_exit { (0, c.grams) } else { (c.grams, 0) };
                 for acc in [per_dest.entry(c.destination).or_default(), per_cat.entry(c.category_id).or_default()] {
@@ -66,26 +66,9 @@ pub async fn dashboard(state: &AppState, actor: &UserView, filter: Scoped<Recept
                     acc.2 += x;
                 }
             }
-            let by_destination = per_dest
-                .into_iter()
-                .map(|(d, (l, e, x))| DestinationStats { destination: d, lines_count: l, entry_weight_kg: Weight::from_grams(e), exit_weight_kg: Weight::from_grams(x) })
-                .collect();
-            let mut top_categories: Vec<CategoryStats> = per_cat
-                .into_iter()
-                .filter(|(_, (_, e, _))| *e > 0)
-                .map(|(id, (l, e, x))| {
-                    let c = categories.iter().find(|c| c.id == id);
-                    CategoryStats {
-                        category_id: id,
-                        name: c.map_or_else(|| "(inconnue)".to_string(), |c| c.name.clone()),
-                        archived: c.is_some_and(|c| c.archived),
-                        lines_count: l,
-                        entry_weight_kg: Weight::from_grams(e),
-                        exit_weight_kg: Weight::from_grams(x),
-                    }
-                })
-                .collect();
-            top_categories.sort_by(|a, b| b.entry_weight_kg.cmp(&a.entry_weight_kg).then_with(|| a.name.cmp(&b.name)));
+            let by_destination = super::stats::destination_stats(per_dest);
+            let mut top_categories = super::stats::category_stats(&categories, per_cat);
+            top_categories.retain(|c| c.entry_weight_kg.grams() > 0);
             top_categories.truncate(TOP_CATEGORIES);
             let by_benevole = if admin { benevoles(totals.iter().filter(|t| t.bucket == i)) } else { Vec::new() };
             let p = point(i);

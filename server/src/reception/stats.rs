@@ -2,8 +2,8 @@ use std::collections::BTreeMap;
 
 use app::auth::{Permission, UserView};
 use app::error::AppError;
-use app::ids::PosteId;
-use app::reception::{CategoryStats, DestinationStats, OwnDayStats, PosteStats, PosteSummary, ReceptionLiveStats};
+use app::ids::{CategoryId, PosteId};
+use app::reception::{Category, CategoryStats, Destination, DestinationStats, OwnDayStats, PosteStats, PosteSummary, ReceptionLiveStats};
 use app::time::{paris_date, DateRange};
 use app::weight::Weight;
 
@@ -63,21 +63,7 @@ pub async fn live_stats(state: &AppState, actor: &UserView, exclude_deferred: bo
         })
         .collect();
     let by_destination = by_destination(&raw.cells);
-    let mut by_category: Vec<CategoryStats> = per_cat
-        .into_iter()
-        .map(|(id, (l, e, x))| {
-            let c = categories.iter().find(|c| c.id == id);
-            CategoryStats {
-                category_id: id,
-                name: c.map_or_else(|| "(inconnue)".to_string(), |c| c.name.clone()),
-                archived: c.is_some_and(|c| c.archived),
-                lines_count: l,
-                entry_weight_kg: Weight::from_grams(e),
-                exit_weight_kg: Weight::from_grams(x),
-            }
-        })
-        .collect();
-    by_category.sort_by(|a, b| b.entry_weight_kg.cmp(&a.entry_weight_kg).then_with(|| a.name.cmp(&b.name)));
+    let by_category = category_stats(&categories, per_cat);
     Ok(ReceptionLiveStats {
         day,
         generated_at: now,
@@ -94,9 +80,12 @@ pub async fn live_stats(state: &AppState, actor: &UserView, exclude_deferred: bo
     })
 }
 
+/// (lines, entry grams, exit grams) of one key: a destination, a category.
+pub(super) type Sums = (i64, i64, i64);
+
 /// Lines summed by destination (entries and exits apart), in the destinations' order.
 fn by_destination(cells: &[StatCell]) -> Vec<DestinationStats> {
-    let mut per_dest: BTreeMap<_, (i64, i64, i64)> = BTreeMap::new();
+    let mut per_dest: BTreeMap<_, Sums> = BTreeMap::new();
     for c in cells {
         let acc = per_dest.entry(c.destination).or_default();
         acc.0 += c.lines;
@@ -106,10 +95,36 @@ fn by_destination(cells: &[StatCell]) -> Vec<DestinationStats> {
             acc.1 += c.grams;
         }
     }
+    destination_stats(per_dest)
+}
+
+/// The figures of each destination, from its sums.
+pub(super) fn destination_stats(per_dest: BTreeMap<Destination, Sums>) -> Vec<DestinationStats> {
     per_dest
         .into_iter()
         .map(|(d, (l, e, x))| DestinationStats { destination: d, lines_count: l, entry_weight_kg: Weight::from_grams(e), exit_weight_kg: Weight::from_grams(x) })
         .collect()
+}
+
+/// The figures of each category, from its sums, named from `categories`: the most
+/// entry weight first, then by name.
+pub(super) fn category_stats(categories: &[Category], per_cat: BTreeMap<CategoryId, Sums>) -> Vec<CategoryStats> {
+    let mut out: Vec<CategoryStats> = per_cat
+        .into_iter()
+        .map(|(id, (l, e, x))| {
+            let c = categories.iter().find(|c| c.id == id);
+            CategoryStats {
+                category_id: id,
+                name: c.map_or_else(|| "(inconnue)".to_string(), |c| c.name.clone()),
+                archived: c.is_some_and(|c| c.archived),
+                lines_count: l,
+                entry_weight_kg: Weight::from_grams(e),
+                exit_weight_kg: Weight::from_grams(x),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| b.entry_weight_kg.cmp(&a.entry_weight_kg).then_with(|| a.name.cmp(&b.name)));
+    out
 }
 
 /// The summary of a poste's shift (its whole life, whatever the day): for its owner

@@ -174,10 +174,9 @@ pub async fn live_stats(State(s): State<AppState>, Allowed(actor, _): Reception,
 /// `GET /v1/reception/stats/dashboard` with the reception filter's fields but the
 /// period (poste, category, destination…): today, this week, this month, this year, the
 /// last 30 days and 12 months. A bénévole gets their own figures.
-pub async fn dashboard(State(s): State<AppState>, caller: Caller, ApiQuery(q): ApiQuery<Pairs>) -> ApiResult<Json<ReceptionDashboard>> {
-    let actor = reception(&caller)?;
-    let filter = ReceptionFilter::from_pairs(pairs(&q), &[])?.scope(actor);
-    Ok(Json(crate::reception::dashboard(&s, actor, filter).await?))
+pub async fn dashboard(State(s): State<AppState>, Allowed(actor, _): Reception, ApiQuery(q): ApiQuery<Pairs>) -> ApiResult<Json<ReceptionDashboard>> {
+    let filter = ReceptionFilter::from_pairs(pairs(&q), &[])?.scope(&actor);
+    Ok(Json(crate::reception::dashboard(&s, &actor, filter).await?))
 }
 
 /// The unified stats endpoint: the `reception` block for reception users, the `cash`

@@ -16,23 +16,11 @@ use crate::time::RelativePeriod;
 /// The filter fields typed in euros on the page and carried in cents in the filter.
 const EURO_FIELDS: [&str; 3] = ["amount_min_cents", "amount_max_cents", "variance_threshold_cents"];
 
-const TEXT_FIELDS: [&str; 15] = [
-    "period",
-    "date_from",
-    "date_to",
-    "site_id",
-    "register_id",
-    "operator_id",
-    "status",
-    "amount_min_cents",
-    "amount_max_cents",
-    "has_variance",
-    "variance_threshold_cents",
-    "duration_min_minutes",
-    "duration_max_minutes",
-    "has_donation",
-    "search",
-];
+/// The fields held as text: every field of the filter but the payment methods (a list
+/// of checkboxes), read from the filter's own list so the two never drift apart.
+fn text_fields() -> impl Iterator<Item = &'static str> {
+    CashSessionFilter::FIELDS.iter().copied().filter(|f| *f != "payment_methods")
+}
 
 /// The form: one text per filter field (euros for the amounts), as typed.
 #[derive(Clone, Copy)]
@@ -46,7 +34,7 @@ pub struct CashFilterForm {
 impl CashFilterForm {
     pub fn new() -> Self {
         CashFilterForm {
-            text: StoredValue::new(TEXT_FIELDS.iter().map(|f| (*f, RwSignal::new(String::new()))).collect()),
+            text: StoredValue::new(text_fields().map(|f| (f, RwSignal::new(String::new()))).collect()),
             methods: RwSignal::new(Vec::new()),
             error: RwSignal::new(None),
         }
@@ -60,7 +48,7 @@ impl CashFilterForm {
     /// comma-separated, cents shown as euros); the fields not given are emptied.
     pub fn load_fields(&self, fields: &[(&str, String)]) {
         let get = |name: &str| fields.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone()).unwrap_or_default();
-        for name in TEXT_FIELDS {
+        for name in text_fields() {
             let raw = get(name);
             let shown = if EURO_FIELDS.contains(&name) { raw.parse::<i64>().map(|c| Cents(c).to_comma_string()).unwrap_or(raw) } else { raw };
             self.field(name).set(shown);
@@ -84,7 +72,7 @@ impl CashFilterForm {
 
     fn parse(&self) -> Result<CashSessionFilter, AppError> {
         let mut pairs: Vec<(&'static str, String)> = Vec::new();
-        for name in TEXT_FIELDS {
+        for name in text_fields() {
             let raw = self.field(name).get_untracked();
             let value = if EURO_FIELDS.contains(&name) && !raw.trim().is_empty() {
                 Cents::parse_euros(&raw, euro_label(name)).map_err(|e| AppError::field(name, e.to_string()))?.0.to_string()

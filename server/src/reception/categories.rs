@@ -119,6 +119,13 @@ pub async fn update_category(state: &AppState, actor: &UserView, id: CategoryId,
     state.store.category(id).await?.ok_or_else(|| AppError::NotFound("Catégorie introuvable.".into()))
 }
 
+/// The categories of the touch tiles at the desk: the most used over the last 90 days.
+pub async fn frequent_categories(state: &AppState, actor: &UserView) -> Result<Vec<CategoryId>, AppError> {
+    require(actor, Permission::ReceptionAccess)?;
+    let since = state.clock.now() - chrono::Duration::days(90);
+    Ok(state.store.frequent_categories(since, 8).await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::name_key;
@@ -131,11 +138,4 @@ mod tests {
         assert_eq!(name_key("Petit électroménager"), name_key("petit  ELECTROMÉNAGER"));
         assert_ne!(name_key("Mobilier"), name_key("Mobiliers"));
     }
-}
-
-/// The categories of the touch tiles at the desk: the most used over the last 90 days.
-pub async fn frequent_categories(state: &AppState, actor: &UserView) -> Result<Vec<CategoryId>, AppError> {
-    require(actor, Permission::ReceptionAccess)?;
-    let since = state.clock.now() - chrono::Duration::days(90);
-    Ok(state.store.frequent_categories(since, 8).await?)
 }

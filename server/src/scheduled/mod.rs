@@ -10,12 +10,14 @@
 //! claim a run. The mail worker (`mail::delivery`) renders the report with the report
 //! renderer and sends it; each attempt is logged here through [`after_attempt`].
 //!
-//! The step is woken by the worker loop every `RECYCLIQUE_SCHEDULER_INTERVAL_SECS`
-//! (1 s): the in-process timer is only a wake-up, so creating, editing, disabling or
-//! deleting a report takes effect at the next step, without restart. Runs missed while
+//! The step is woken by tokio-cron-scheduler ([`timer`]) every
+//! `RECYCLIQUE_SCHEDULER_INTERVAL_SECS` (1 s) and at the start of every minute: the
+//! in-process timer is only a wake-up, so creating, editing, disabling or deleting a
+//! report takes effect at the next step, without restart. Runs missed while
 //! no server was running: the latest one is caught up if it is within the grace window
 //! (`REPORT_GRACE_MINUTES`), every other one is logged as `missed`.
 pub mod service;
+pub mod timer;
 
 pub use service::{create, delete, list, logs, retry_log, run_now, update};
 
@@ -246,9 +248,11 @@ pub async fn run_due(state: &AppState) -> anyhow::Result<StepOutcome> {
     Ok(StepOutcome::Worked)
 }
 
-/// The scheduler worker.
+/// The scheduler worker: its step runs when the [`timer::Timer`] rings its alarm (and
+/// at once again while it finds work).
 pub struct Scheduler {
     pub interval: std::time::Duration,
+    pub alarm: std::sync::Arc<tokio::sync::Notify>,
 }
 
 #[async_trait::async_trait]
@@ -263,6 +267,10 @@ impl Worker for Scheduler {
 
     async fn step(&self, state: &AppState) -> anyhow::Result<StepOutcome> {
         run_due(state).await
+    }
+
+    fn alarm(&self) -> Option<&tokio::sync::Notify> {
+        Some(&self.alarm)
     }
 }
 

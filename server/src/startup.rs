@@ -138,7 +138,7 @@ impl Application {
     fn workers(&self, scheduler_alarm: Arc<tokio::sync::Notify>) -> Vec<Arc<dyn crate::worker::Worker>> {
         let all: Vec<Arc<dyn crate::worker::Worker>> = vec![
             Arc::new(crate::worker::Purge { interval: self.state.settings.purge_interval }),
-            Arc::new(crate::mail::delivery::Deliveries { interval: self.state.settings.mail_interval }),
+            Arc::new(crate::mail::delivery::Deliveries::new(self.state.settings.mail_interval, self.state.settings.report_concurrency)),
             Arc::new(crate::scheduled::Scheduler { interval: self.state.settings.scheduler_interval, alarm: scheduler_alarm }),
         ];
         all.into_iter().filter(|w| !w.interval().is_zero()).collect()

@@ -665,7 +665,7 @@ async fn a_run_whose_server_died_during_smtp_ends_logged_and_is_not_sent_twice(d
     assert_eq!(schedule_step(&app).await, StepOutcome::Worked);
     // The dying server: claimed the delivery and marked its SMTP phase.
     let store = &app.state.store;
-    let lease = server::mail::delivery::LEASE;
+    let lease = server::mail::delivery::lease(&app.state);
     let now = monday_7am();
     let d = store.claim_delivery(now, now + lease).await.unwrap().expect("the run's delivery");
     assert!(store.begin_smtp(d.id, 1, now, now + lease).await.unwrap());

@@ -28,6 +28,7 @@ both_backends!(
     two_instances_deliver_each_due_report_exactly_once,
     the_application_runs_the_scheduler_and_the_mail_worker_in_the_background,
     a_run_whose_server_died_during_smtp_ends_logged_and_is_not_sent_twice,
+    a_server_killed_during_a_delivery_and_restarted_sends_it_at_most_once,
     the_admin_page_lists_the_reports,
     a_long_outage_of_a_frequent_schedule_is_logged_in_bounded_rows,
 );
@@ -685,6 +686,82 @@ async fn a_run_whose_server_died_during_smtp_ends_logged_and_is_not_sent_twice(d
     assert_eq!(drain(&app).await, 1);
     assert_eq!(smtp.wait_for_messages(1).await.len(), 1);
     assert_eq!(report(&app, &id).await["consecutive_failures"], 0);
+}
+
+/// The real server binary, with its background workers on the wall clock, delivering a
+/// run to an SMTP server that never answers DATA: SIGKILL in the middle of that
+/// exchange, start it again on the same database. The run ends logged as interrupted,
+/// the SMTP server has seen its DATA once and stored nothing (at most once), and the
+/// restarted server sends the next run normally. The lease is 2 s here (15 min by
+/// default) so that the restarted server may take over within the test.
+async fn a_server_killed_during_a_delivery_and_restarted_sends_it_at_most_once(db: Db) {
+    use crate::cli::ServerProcess;
+    let smtp = SmtpServer::start_with_faults(&["stall"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_database_url(db, dir.path()).await;
+    let smtp_url = smtp.url();
+    let env = [
+        ("SMTP_URL", smtp_url.as_str()),
+        ("RECYCLIQUE_MAIL_INTERVAL_SECS", "1"),
+        ("RECYCLIQUE_MAIL_LEASE_SECS", "2"),
+    ];
+    let data = dir.path().join("data");
+    let first = ServerProcess::start(&url, &data, &env).await;
+    let client = new_client();
+    let r = client
+        .post(first.url("/v1/auth/login"))
+        .json(&json!({"username": ADMIN, "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = client.post(first.url("/v1/admin/scheduled-reports")).json(&weekly_cash()).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let id = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+    let r = client.post(first.url(&format!("/v1/admin/scheduled-reports/{id}/run"))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let in_data = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        while smtp.attempts().is_empty() {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert!(in_data.is_ok(), "the run's mail reached DATA");
+    first.kill();
+
+    let second = ServerProcess::start(&url, &data, &env).await;
+    let logs_of = |server: &ServerProcess| {
+        let (client, url) = (client.clone(), server.url(&format!("/v1/admin/scheduled-reports/{id}/logs")));
+        async move { client.get(url).send().await.unwrap().json::<Vec<Value>>().await.unwrap() }
+    };
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        loop {
+            let log = logs_of(&second).await;
+            if !log.is_empty() {
+                return log;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("the run ends logged after the restart (the session cookie is in the database)");
+    assert_eq!(ended.len(), 1, "{ended:?}");
+    assert_eq!(ended[0]["status"], "interrupted");
+    assert!(ended[0]["error"].as_str().unwrap().contains("non renvoyé"), "{}", ended[0]);
+    // More mail worker rounds: still one DATA, nothing stored.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    assert_eq!(smtp.attempts(), vec!["stall"], "not sent again");
+    assert_eq!(smtp.received(), 0);
+    assert_eq!(logs_of(&second).await.len(), 1);
+    let reports: Vec<Value> = client.get(second.url("/v1/admin/scheduled-reports")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(reports[0]["last_status"], "failed");
+
+    // The restarted server sends the next run, once.
+    let r = client.post(second.url(&format!("/v1/admin/scheduled-reports/{id}/run"))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    smtp.wait_for_messages(1).await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!((smtp.attempts().len(), smtp.received()), (2, 1));
 }
 
 /// The page is rendered on the server with the list (the browser tests drive the modal).

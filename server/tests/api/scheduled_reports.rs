@@ -31,6 +31,7 @@ both_backends!(
     a_server_killed_during_a_delivery_and_restarted_sends_it_at_most_once,
     the_admin_page_lists_the_reports,
     a_long_outage_of_a_frequent_schedule_is_logged_in_bounded_rows,
+    a_daily_0230_run_is_claimed_once_on_each_daylight_saving_night,
 );
 
 /// Monday 16 March 2026, 07:00 in Paris (CET).
@@ -808,4 +809,55 @@ async fn a_long_outage_of_a_frequent_schedule_is_logged_in_bounded_rows(db: Db) 
     let r = report(&app, &id).await;
     let next: chrono::DateTime<Utc> = serde_json::from_value(r["next_run"].clone()).unwrap();
     assert!(next > now && next - now <= Duration::minutes(1), "next run {next} after {now}");
+}
+
+/// Steps the scheduler every minute from `from` to `to` (the manual clock, as the timer
+/// would wake it at each minute) and returns, for each step that claimed a run, the
+/// clock's time and the run's scheduled time.
+async fn walk(app: &TestApp, id: &str, from: chrono::DateTime<Utc>, to: chrono::DateTime<Utc>) -> Vec<(chrono::DateTime<Utc>, chrono::DateTime<Utc>)> {
+    let mut claims = Vec::new();
+    let mut t = from;
+    while t <= to {
+        app.clock.set(t);
+        if schedule_step(app).await == StepOutcome::Worked {
+            let r = report(app, id).await;
+            claims.push((t, serde_json::from_value(r["last_run"].clone()).unwrap()));
+        }
+        t += Duration::minutes(1);
+    }
+    claims
+}
+
+/// A daily 02:30 report in Europe/Paris, the scheduler's step called every minute
+/// through the two nights of 2026 whose clocks change: on 29 March 02:30 does not
+/// exist (02:00 CET becomes 03:00 CEST) and the run is claimed once, at 03:30 CEST
+/// (01:30 UTC); on 25 October 02:30 happens twice (CEST, then CET) and the run is
+/// claimed once, at the first one (00:30 UTC). The next runs follow the new offset.
+async fn a_daily_0230_run_is_claimed_once_on_each_daylight_saving_night(db: Db) {
+    let smtp = SmtpServer::start_with_faults(&[]).await;
+    let app = app_with_smtp(db, smtp.url(), &[]).await;
+    let utc = |m: u32, d: u32, h: u32, min: u32| Utc.with_ymd_and_hms(2026, m, d, h, min, 0).unwrap();
+    let mut body = weekly_cash();
+    body["time_of_day"] = json!("02:30");
+
+    app.clock.set(utc(3, 28, 12, 0));
+    app.login_admin().await;
+    let id = create(&app, body.clone()).await["id"].as_str().unwrap().to_string();
+    assert_eq!(report(&app, &id).await["next_run"], json!(utc(3, 29, 1, 30)));
+    let claims = walk(&app, &id, utc(3, 28, 22, 0), utc(3, 29, 4, 0)).await;
+    assert_eq!(claims, vec![(utc(3, 29, 1, 30), utc(3, 29, 1, 30))], "spring: once, at 03:30 CEST");
+    assert_eq!(report(&app, &id).await["next_run"], json!(utc(3, 30, 0, 30)), "then 02:30 CEST");
+    assert_eq!(drain(&app).await, 1);
+
+    app.clock.set(utc(10, 24, 12, 0));
+    app.login_admin().await;
+    let r = app.client.delete(app.url(&format!("/v1/admin/scheduled-reports/{id}"))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let id = create(&app, body).await["id"].as_str().unwrap().to_string();
+    assert_eq!(report(&app, &id).await["next_run"], json!(utc(10, 25, 0, 30)));
+    let claims = walk(&app, &id, utc(10, 24, 22, 0), utc(10, 25, 4, 0)).await;
+    assert_eq!(claims, vec![(utc(10, 25, 0, 30), utc(10, 25, 0, 30))], "autumn: once, at the first 02:30 (CEST)");
+    assert_eq!(report(&app, &id).await["next_run"], json!(utc(10, 26, 1, 30)), "then 02:30 CET");
+    assert_eq!(drain(&app).await, 1);
+    assert_eq!(smtp.wait_for_messages(2).await.len(), 2);
 }

@@ -145,19 +145,17 @@ async fn render_attachment(state: &AppState, spec: &ReportAttachment) -> Result<
     };
     let now = state.clock.now();
     let bad_filter = |e: app::error::AppError| refused(format!("Filtres invalides : {e}"));
-    let (report, empty) = match spec.report_type.as_str() {
+    let report = match spec.report_type.as_str() {
         "cash_session" => {
             let f = CashSessionFilter::from_json(&spec.filters)
                 .map_err(bad_filter)?
                 .scope(&owner)
                 .resolve_in(tz, now);
-            let empty = state.store.session_totals(&f).await?.sessions == 0;
-            (crate::cash::export::sessions_report(f, SessionSort::OpenedAt, format, Dialect::French), empty)
+            crate::cash::export::sessions_report(f, SessionSort::OpenedAt, format, Dialect::French)
         }
         "reception_ticket" => {
             let f = ReceptionFilter::from_json(&spec.filters).map_err(bad_filter)?.scope(&owner).resolve_in(tz, now);
-            let empty = state.store.list_tickets(&f, 1, 0).await?.is_empty();
-            (crate::reception::export::tickets_report(f, format, Dialect::French).map_err(bad_filter)?, empty)
+            crate::reception::export::tickets_report(f, format, Dialect::French).map_err(bad_filter)?
         }
         other => return Err(refused(format!("Type de rapport inconnu : {other}."))),
     };
@@ -165,6 +163,9 @@ async fn render_attachment(state: &AppState, spec: &ReportAttachment) -> Result<
     std::fs::create_dir_all(&tmp_dir)?;
     let mut file = tempfile::tempfile_in(&tmp_dir)?;
     let rendered = render(state.store.clone(), report.clone(), file.try_clone()?, tmp_dir.clone()).await?;
+    // Counted from the rows of the file, read in its one snapshot: the mail's "no data"
+    // and the attachment cannot disagree (a separate count could see another state).
+    let empty = rendered.subject_rows(&report.kind) == 0;
     let stem = crate::export::safe_filename(&spec.file_stem);
     let inner_name = format!("{stem}.{}", format.extension());
     let (name, content_type, bytes) = if rendered.bytes > spec.max_bytes {

@@ -32,6 +32,7 @@ both_backends!(
     the_admin_page_lists_the_reports,
     a_long_outage_of_a_frequent_schedule_is_logged_in_bounded_rows,
     a_daily_0230_run_is_claimed_once_on_each_daylight_saving_night,
+    the_same_filters_give_the_same_rows_in_the_mail_the_list_and_the_export,
 );
 
 /// Monday 16 March 2026, 07:00 in Paris (CET).
@@ -860,4 +861,89 @@ async fn a_daily_0230_run_is_claimed_once_on_each_daylight_saving_night(db: Db) 
     assert_eq!(report(&app, &id).await["next_run"], json!(utc(10, 26, 1, 30)), "then 02:30 CET");
     assert_eq!(drain(&app).await, 1);
     assert_eq!(smtp.wait_for_messages(2).await.len(), 2);
+}
+
+/// Data rows of a CSV file (the header excluded).
+fn csv_rows(bytes: &[u8]) -> usize {
+    String::from_utf8(bytes.to_vec()).unwrap().lines().filter(|l| !l.is_empty()).count() - 1
+}
+
+/// Sends `filters` now as a CSV scheduled report of `report_type` and returns the data
+/// rows of the attachment and the mail's row line.
+async fn mailed_rows(app: &TestApp, smtp: &SmtpServer, report_type: &str, filters: &Value) -> (usize, String) {
+    // Every earlier mail was waited for: this one is the next.
+    let before = smtp.received();
+    let name = format!("Contrôle {}", before + 1);
+    let mut body = weekly_cash();
+    body["name"] = json!(name);
+    body["type"] = json!(report_type);
+    body["format"] = json!("csv");
+    body["filters_json"] = filters.clone();
+    let id = create(app, body).await["id"].as_str().unwrap().to_string();
+    let r = app.post_json(&app.client, &format!("/v1/admin/scheduled-reports/{id}/run"), json!({})).await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    assert_eq!(drain(app).await, 1);
+    for raw in smtp.wait_for_messages(before + 1).await {
+        let m = MessageParser::default().parse(&raw).unwrap();
+        if !m.subject().unwrap().contains(&name) {
+            continue;
+        }
+        let text = m.body_text(0).unwrap().to_string();
+        let line = text.lines().find(|l| l.starts_with("Lignes de données") || l.starts_with("Aucune donnée")).unwrap().to_string();
+        return (csv_rows(m.attachments().next().unwrap().contents()), line);
+    }
+    panic!("no mail for {name}");
+}
+
+fn query_of(filters: &Value) -> String {
+    filters.as_object().unwrap().iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap())).collect::<Vec<_>>().join("&")
+}
+
+/// One `filters_json`, three readers: the scheduled report's attachment, the REST list's
+/// `total` and the bulk export have the same rows, for the cash audit and for reception
+/// tickets, with a relative period and a status that leaves rows out.
+async fn the_same_filters_give_the_same_rows_in_the_mail_the_list_and_the_export(db: Db) {
+    let smtp = SmtpServer::start_with_faults(&[]).await;
+    let app = app_with_smtp(db, smtp.url(), &[]).await;
+    app.login_admin().await;
+
+    // Cash: a closed session and an open one, today.
+    closed_session_today(&app).await;
+    let registers = app.get_json(&app.client, "/v1/admin/registers").await;
+    let register = registers[0]["id"].clone();
+    let r = app.post_json(&app.client, "/v1/cash-sessions/open", json!({"register_id": register, "opening_float_cents": 0})).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    for (filters, expected) in [(json!({"period": "today", "status": "closed"}), 1), (json!({"period": "today"}), 2), (json!({"period": "yesterday"}), 0)] {
+        let list = app.get_json(&app.client, &format!("/v1/admin/cash-sessions?{}&page_size=500", query_of(&filters))).await;
+        let r = app
+            .post_json(&app.client, "/v1/admin/reports/cash-sessions/export-bulk", json!({"filters": filters, "format": "csv"}))
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let exported = csv_rows(&r.bytes().await.unwrap());
+        let (mailed, line) = mailed_rows(&app, &smtp, "cash_session", &filters).await;
+        assert_eq!((list["total"].as_u64().unwrap() as usize, exported, mailed), (expected, expected, expected), "{filters}");
+        assert_eq!(line.starts_with("Aucune donnée"), expected == 0, "{filters}: {line}");
+    }
+
+    // Reception: three tickets today, two of them closed.
+    app.open_poste(&app.client).await;
+    let cat = app.category_id("Mobilier").await;
+    for i in 0..3 {
+        let t = app.new_ticket(&app.client).await;
+        app.add_line(&app.client, &t, json!({"poids_kg": 2, "category_id": cat, "destination": "revente"})).await;
+        if i < 2 {
+            app.close_ticket(&app.client, &t).await;
+        }
+    }
+    for (filters, expected) in [(json!({"period": "today", "status": "closed"}), 2), (json!({"period": "this_week"}), 3), (json!({"period": "last_month"}), 0)] {
+        let list = app.get_json(&app.client, &format!("/v1/reception/tickets?{}&page_size=500", query_of(&filters))).await;
+        let mut export = filters.clone();
+        export["format"] = json!("csv");
+        let r = app.post_json(&app.client, "/v1/admin/reports/reception-tickets/export-bulk", export).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let exported = csv_rows(&r.bytes().await.unwrap());
+        let (mailed, line) = mailed_rows(&app, &smtp, "reception_ticket", &filters).await;
+        assert_eq!((list["total"].as_u64().unwrap() as usize, exported, mailed), (expected, expected, expected), "{filters}");
+        assert_eq!(line.starts_with("Aucune donnée"), expected == 0, "{filters}: {line}");
+    }
 }

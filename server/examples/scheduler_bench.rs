@@ -45,7 +45,7 @@ async fn main() -> anyhow::Result<()> {
         };
         let c = input.check().map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(ReportRecord {
-            id: Uuid::new_v4(),
+            id: app::ids::ScheduledReportId(Uuid::new_v4()),
             user_id: owner,
             name,
             report_type: c.report_type.as_str(),

@@ -7,7 +7,7 @@
 //! failed run.
 use chrono::Utc;
 use leptos::prelude::*;
-use uuid::Uuid;
+use crate::ids::ScheduledReportId;
 
 use super::guard::Guarded;
 use crate::auth::Permission;
@@ -219,11 +219,11 @@ fn ReportsPanel() -> impl IntoView {
     let send = ServerAction::<SendScheduledReport>::new();
     let reports = Resource::new(move || (save.version().get(), remove.version().get(), send.version().get()), |_| scheduled_reports());
     // Closed: None; open: Some(None) to create, Some(Some(id)) to edit.
-    let modal = RwSignal::new(None::<Option<Uuid>>);
+    let modal = RwSignal::new(None::<Option<ScheduledReportId>>);
     let form = Form::new();
     let notice = RwSignal::new(None::<String>);
-    let confirm_delete = RwSignal::new(None::<Uuid>);
-    let logs_of = RwSignal::new(None::<(Uuid, String)>);
+    let confirm_delete = RwSignal::new(None::<ScheduledReportId>);
+    let logs_of = RwSignal::new(None::<(ScheduledReportId, String)>);
 
     Effect::new(move |_| match save.value().get() {
         Some(Ok(r)) => {
@@ -348,7 +348,7 @@ fn ReportsPanel() -> impl IntoView {
 
 /// The log of one report, newest first; a failed run can be sent again.
 #[component]
-fn LogsView(id: Uuid, name: String, send: ServerAction<SendScheduledReport>) -> impl IntoView {
+fn LogsView(id: ScheduledReportId, name: String, send: ServerAction<SendScheduledReport>) -> impl IntoView {
     let logs = Resource::new(move || send.version().get(), move |_| scheduled_report_logs(id));
     view! {
         <section class="card" data-testid="scheduled-log">
@@ -415,7 +415,7 @@ fn preview(form: Form) -> Result<(String, Vec<String>), String> {
 /// Create (`editing` none) or edit a scheduled report. States: open, loading (the save
 /// is pending), error (the browser's or the server's, on its field).
 #[component]
-fn ScheduledReportsModal(form: Form, editing: Option<Uuid>, modal: RwSignal<Option<Option<Uuid>>>, save: ServerAction<SaveScheduledReport>) -> impl IntoView {
+fn ScheduledReportsModal(form: Form, editing: Option<ScheduledReportId>, modal: RwSignal<Option<Option<ScheduledReportId>>>, save: ServerAction<SaveScheduledReport>) -> impl IntoView {
     let close = move || modal.set(None);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

@@ -31,7 +31,7 @@ use std::time::Duration;
 
 use app::cash::{CashSessionFilter, SessionSort};
 use app::filter::Filter;
-use app::ids::UserId;
+use app::ids::{DeliveryId, UserId};
 use app::reception::ReceptionFilter;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -251,7 +251,7 @@ fn retryable(e: &MailError) -> bool {
 /// (a scheduled report logs each attempt).
 #[derive(Clone, Debug)]
 pub struct AttemptReport {
-    pub delivery_id: Uuid,
+    pub delivery_id: DeliveryId,
     pub kind: String,
     pub source_id: Option<Uuid>,
     pub attempt: i64,

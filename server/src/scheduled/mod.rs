@@ -29,6 +29,7 @@ use app::schedule::{Schedule, ScheduleFields};
 use app::time::Period;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use app::ids::{DeliveryId, ReportRunId, ScheduledReportId};
 use uuid::Uuid;
 
 use crate::mail::delivery::{AttemptReport, ReportAttachment};
@@ -95,7 +96,7 @@ fn filters_in_words(report_type: ReportType, filters: &serde_json::Value, names:
 pub fn run_delivery(
     state: &AppState,
     r: &ScheduledReport,
-    run_id: Uuid,
+    run_id: ReportRunId,
     period_at: DateTime<Utc>,
     now: DateTime<Utc>,
     names: &std::collections::HashMap<Uuid, String>,
@@ -129,9 +130,9 @@ pub fn run_delivery(
         intro,
     };
     Ok(NewDelivery {
-        id: Uuid::new_v4(),
+        id: DeliveryId(Uuid::new_v4()),
         kind: KIND,
-        source_id: Some(run_id),
+        source_id: Some(run_id.0),
         recipients: r.recipients.clone(),
         subject: format!("Rapport programmé : {} ({period})", r.name),
         body: String::new(),
@@ -222,7 +223,7 @@ pub async fn run_due(state: &AppState) -> anyhow::Result<StepOutcome> {
             }
         }
         let run = NewRun {
-            id: Uuid::new_v4(),
+            id: ReportRunId(Uuid::new_v4()),
             report_id: r.id,
             scheduled_for: latest,
             origin: if now - latest > chrono::Duration::minutes(5) {
@@ -280,7 +281,7 @@ impl Worker for Scheduler {
 pub async fn after_attempt(state: &AppState, a: &AttemptReport) -> anyhow::Result<()> {
     let Some(run_id) = a.source_id else { return Ok(()) };
     // A report deleted meanwhile takes its runs with it.
-    let Some(run) = state.store.run(run_id).await? else { return Ok(()) };
+    let Some(run) = state.store.run(ReportRunId(run_id)).await? else { return Ok(()) };
     state
         .store
         .insert_log(&NewLog {
@@ -317,7 +318,7 @@ pub async fn after_attempt(state: &AppState, a: &AttemptReport) -> anyhow::Resul
 /// have no e-mail address: the report carries the owner's (`notify_email`); without
 /// it the owner sees the failure in the application only (the report's status, pause
 /// and log), never in a mail to someone else.
-async fn notify_owner(state: &AppState, report_id: Uuid, a: &AttemptReport, paused: bool) -> anyhow::Result<()> {
+async fn notify_owner(state: &AppState, report_id: ScheduledReportId, a: &AttemptReport, paused: bool) -> anyhow::Result<()> {
     let Some(report) = state.store.report(report_id).await? else { return Ok(()) };
     let Some(address) = report.notify_email.clone() else { return Ok(()) };
     let Some(owner) = state.store.user_by_id(report.user_id).await? else {
@@ -342,9 +343,9 @@ async fn notify_owner(state: &AppState, report_id: Uuid, a: &AttemptReport, paus
     }
     body.push_str("\nLe journal des envois du rapport donne le détail. Vous ne recevrez pas d'autre avis pour ce rapport avant demain.\n");
     let notice = NewDelivery {
-        id: Uuid::new_v4(),
+        id: DeliveryId(Uuid::new_v4()),
         kind: "notification",
-        source_id: Some(report_id),
+        source_id: Some(report_id.0),
         recipients: vec![address],
         subject: format!("Échec du rapport programmé « {} »", report.name),
         body,

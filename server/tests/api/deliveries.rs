@@ -46,7 +46,7 @@ pub async fn app_with_smtp(db: Db, smtp_url: String, recipients: &[&str]) -> Tes
 
 pub fn notice(app: &TestApp, subject: &str) -> NewDelivery {
     NewDelivery {
-        id: Uuid::new_v4(),
+        id: app::ids::DeliveryId(Uuid::new_v4()),
         kind: "notification",
         source_id: None,
         recipients: vec!["compta@ressourcerie.test".into()],

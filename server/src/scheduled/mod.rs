@@ -222,6 +222,9 @@ pub async fn run_due(state: &AppState) -> anyhow::Result<StepOutcome> {
                 ));
             }
         }
+        // The run records when it was claimed (the step's later claims are later), so
+        // that its lateness can be read from the database.
+        let claimed_at = state.clock.now();
         let run = NewRun {
             id: ReportRunId(Uuid::new_v4()),
             report_id: r.id,
@@ -231,10 +234,10 @@ pub async fn run_due(state: &AppState) -> anyhow::Result<StepOutcome> {
             } else {
                 "scheduled"
             },
-            now,
+            now: claimed_at,
         };
         let delivery = if catch_up {
-            Some(run_delivery(state, r, run.id, latest, now, &names).map_err(|e| anyhow::anyhow!("{e}"))?)
+            Some(run_delivery(state, r, run.id, latest, claimed_at, &names).map_err(|e| anyhow::anyhow!("{e}"))?)
         } else {
             None
         };

@@ -19,6 +19,10 @@
 #     "Détails Tickets"): time and peak RSS above idle; the audit list's first page with
 #     the totals of the whole year (GET /v1/admin/cash-sessions): median and p99 over
 #     1000 requests.
+#   - the report scheduler (issue 11), see bench_scheduler: BENCH_SCHEDULER_REPORTS
+#     (10000) enabled reports spread over a day, aiosmtpd as the SMTP sink: the time to
+#     load them at start (target < 1 s) and how late the runs due in the first
+#     BENCH_SCHEDULER_MINUTES (3) minutes are claimed (p99 target < 1 s) and sent.
 # Targets: CSV <= 1.2x the engine and <= 1.5x the client; RSS flat between sizes
 # (within 64 MB of idle); stats/live p99 < 10 ms; cash CSV <= 1.5x the client; audit
 # list p99 < 50 ms.
@@ -28,7 +32,9 @@
 # started for the run. Each size gets a database of its own, dropped afterwards.
 #
 # Usage: scripts/bench.sh [LINES ...]
-#   BENCH_BACKENDS="sqlite postgres" (default) selects the backends.
+#   BENCH_BACKENDS="sqlite postgres" (default) selects the backends;
+#   BENCH_PARTS="exports scheduler" (default) the parts (the scheduler alone takes about
+#   six minutes a backend, on the wall clock).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -36,6 +42,7 @@ cd "$RECYCLIQUE_ROOT"
 SIZES=("$@")
 [ ${#SIZES[@]} -gt 0 ] || SIZES=(100000 1000000)
 read -r -a BACKENDS <<<"${BENCH_BACKENDS:-sqlite postgres}"
+read -r -a PARTS <<<"${BENCH_PARTS:-exports scheduler}"
 
 WORK="$(mktemp -d /tmp/recyclique-bench.XXXXXX)"
 BIN=""
@@ -335,10 +342,34 @@ bench_one() {
     rm -rf "$WORK"/out.* "$RECYCLIQUE_DATA_DIR"
 }
 
+# --- The report scheduler (issue 11) ------------------------------------------------
+
+# server/examples/scheduler_bench.rs on backend $1, mailing to a real SMTP sink
+# (aiosmtpd's Maildir handler, as the tests use): it inserts the reports, measures
+# their load, then runs the application on the wall clock through the first minutes
+# of their day and reads each run's lateness from the database.
+bench_scheduler() {
+    local backend="$1" port maildir smtp_pid _
+    create_database "$backend" scheduler
+    port="$(free_port)"
+    maildir="$WORK/maildir-$backend"
+    python3 -m aiosmtpd -n -l "127.0.0.1:$port" -c aiosmtpd.handlers.Mailbox "$maildir" >"$WORK/smtp.log" 2>&1 &
+    smtp_pid=$!
+    for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+    printf '\nscheduler, %s (load average %s)\n' "$backend" "$(cut -d' ' -f1-3 /proc/loadavg)"
+    SMTP_URL="smtp://127.0.0.1:$port" BENCH_MAILDIR="$maildir" RUST_LOG=warn \
+        "$CARGO_TARGET_DIR/release/examples/scheduler_bench" "${BENCH_SCHEDULER_REPORTS:-10000}" "${BENCH_SCHEDULER_MINUTES:-3}" | sed 's/^/  /'
+    kill "$smtp_pid" 2>/dev/null || true
+    wait "$smtp_pid" 2>/dev/null || true
+    drop_database "$backend" scheduler
+}
+
 # --- Main ---------------------------------------------------------------------------
 
-build_server
-wasm_sizes
+wants() { [[ " ${PARTS[*]} " == *" $1 "* ]]; }
+for part in "${PARTS[@]}"; do
+    case "$part" in exports | scheduler) ;; *) die "unknown part in BENCH_PARTS: $part" ;; esac
+done
 for b in "${BACKENDS[@]}"; do
     case "$b" in
         sqlite) ;;
@@ -346,9 +377,20 @@ for b in "${BACKENDS[@]}"; do
         *) die "unknown backend in BENCH_BACKENDS: $b" ;;
     esac
 done
-header
-for n in "${SIZES[@]}"; do
-    for b in "${BACKENDS[@]}"; do
-        bench_one "$b" "$n"
+if wants exports; then
+    build_server
+    wasm_sizes
+    header
+    for n in "${SIZES[@]}"; do
+        for b in "${BACKENDS[@]}"; do
+            bench_one "$b" "$n"
+        done
     done
-done
+fi
+if wants scheduler; then
+    log "release build of the scheduler benchmark (cargo build --release --example scheduler_bench)"
+    LEPTOS_OUTPUT_NAME=recyclique RUSTFLAGS="--cfg erase_components" cargo build --release -p server --example scheduler_bench >&2
+    for b in "${BACKENDS[@]}"; do
+        bench_scheduler "$b"
+    done
+fi

@@ -45,13 +45,13 @@ pub trait Backend: Send + Sync + 'static {
     async fn save_scheduled_report(
         &self,
         actor: &UserView,
-        id: Option<uuid::Uuid>,
+        id: Option<crate::ids::ScheduledReportId>,
         input: crate::schedule::report::ScheduledReportInput,
     ) -> Result<crate::schedule::report::ScheduledReport, AppError>;
-    async fn delete_scheduled_report(&self, actor: &UserView, id: uuid::Uuid) -> Result<(), AppError>;
+    async fn delete_scheduled_report(&self, actor: &UserView, id: crate::ids::ScheduledReportId) -> Result<(), AppError>;
     /// Sends a report now, or again the run of a log entry; returns what to tell the user.
-    async fn send_scheduled_report(&self, actor: &UserView, id: uuid::Uuid, log_id: Option<uuid::Uuid>) -> Result<String, AppError>;
-    async fn scheduled_report_logs(&self, actor: &UserView, id: uuid::Uuid) -> Result<Vec<crate::schedule::report::ScheduledReportLog>, AppError>;
+    async fn send_scheduled_report(&self, actor: &UserView, id: crate::ids::ScheduledReportId, log_id: Option<crate::ids::ReportLogId>) -> Result<String, AppError>;
+    async fn scheduled_report_logs(&self, actor: &UserView, id: crate::ids::ScheduledReportId) -> Result<Vec<crate::schedule::report::ScheduledReportLog>, AppError>;
     /// How many scheduled reports failed their last run or are paused (the header's badge).
     async fn scheduled_reports_needing_attention(&self, actor: &UserView) -> Result<i64, AppError>;
     /// Sends a short test message, to check the mail configuration end to end.

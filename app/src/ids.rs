@@ -84,3 +84,20 @@ id_type!(
     /// A sale of a till session.
     SaleId
 );
+id_type!(
+    /// A scheduled e-mail report.
+    ScheduledReportId
+);
+id_type!(
+    /// One run of a scheduled report (scheduled, caught up, sent now or retried): one
+    /// mail delivery.
+    ReportRunId
+);
+id_type!(
+    /// A row of a scheduled report's log (one attempt of a run, or a missed run).
+    ReportLogId
+);
+id_type!(
+    /// A recorded mail delivery.
+    DeliveryId
+);

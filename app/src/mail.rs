@@ -34,7 +34,7 @@ pub struct MailStatus {
 /// the transport: the database keeps the message until it is sent or given up.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MailDelivery {
-    pub id: uuid::Uuid,
+    pub id: crate::ids::DeliveryId,
     /// `cash_close_report`, `scheduled_report` or `notification`.
     pub kind: String,
     pub recipients: Vec<String>,

@@ -2,9 +2,9 @@
 //! admin) through [`crate::backend::authorize`] like the REST routes do.
 use leptos::prelude::*;
 use server_fn::codec::Json;
-use uuid::Uuid;
 
 use crate::error::AppError;
+use crate::ids::{ReportLogId, ScheduledReportId};
 use crate::schedule::report::{ScheduledReport, ScheduledReportInput, ScheduledReportLog};
 #[cfg(feature = "ssr")]
 use crate::{auth::Permission, backend::authorize, backend::with_status};
@@ -22,7 +22,7 @@ pub async fn scheduled_reports() -> Result<Vec<ScheduledReport>, AppError> {
 
 /// Creates (`id` none) or changes a report.
 #[server(prefix = "/api", endpoint = "save_scheduled_report", input = Json)]
-pub async fn save_scheduled_report(id: Option<Uuid>, input: ScheduledReportInput) -> Result<ScheduledReport, AppError> {
+pub async fn save_scheduled_report(id: Option<ScheduledReportId>, input: ScheduledReportInput) -> Result<ScheduledReport, AppError> {
     with_status(
         async move {
             let (backend, actor) = authorize(Some(Permission::Admin)).await?;
@@ -33,7 +33,7 @@ pub async fn save_scheduled_report(id: Option<Uuid>, input: ScheduledReportInput
 }
 
 #[server(prefix = "/api", endpoint = "delete_scheduled_report", input = Json)]
-pub async fn delete_scheduled_report(id: Uuid) -> Result<(), AppError> {
+pub async fn delete_scheduled_report(id: ScheduledReportId) -> Result<(), AppError> {
     with_status(
         async move {
             let (backend, actor) = authorize(Some(Permission::Admin)).await?;
@@ -45,7 +45,7 @@ pub async fn delete_scheduled_report(id: Uuid) -> Result<(), AppError> {
 
 /// Sends the report now; `log_id` given: sends again the run of that log entry.
 #[server(prefix = "/api", endpoint = "send_scheduled_report", input = Json)]
-pub async fn send_scheduled_report(id: Uuid, log_id: Option<Uuid>) -> Result<String, AppError> {
+pub async fn send_scheduled_report(id: ScheduledReportId, log_id: Option<ReportLogId>) -> Result<String, AppError> {
     with_status(
         async move {
             let (backend, actor) = authorize(Some(Permission::Admin)).await?;
@@ -56,7 +56,7 @@ pub async fn send_scheduled_report(id: Uuid, log_id: Option<Uuid>) -> Result<Str
 }
 
 #[server(prefix = "/api", endpoint = "scheduled_report_logs", input = Json)]
-pub async fn scheduled_report_logs(id: Uuid) -> Result<Vec<ScheduledReportLog>, AppError> {
+pub async fn scheduled_report_logs(id: ScheduledReportId) -> Result<Vec<ScheduledReportLog>, AppError> {
     with_status(
         async move {
             let (backend, actor) = authorize(Some(Permission::Admin)).await?;

@@ -54,7 +54,7 @@ impl Backend for AppState {
     async fn save_scheduled_report(
         &self,
         actor: &UserView,
-        id: Option<uuid::Uuid>,
+        id: Option<app::ids::ScheduledReportId>,
         input: app::schedule::report::ScheduledReportInput,
     ) -> Result<app::schedule::report::ScheduledReport, AppError> {
         match id {
@@ -62,17 +62,17 @@ impl Backend for AppState {
             Some(id) => crate::scheduled::update(self, actor, id, input).await,
         }
     }
-    async fn delete_scheduled_report(&self, actor: &UserView, id: uuid::Uuid) -> Result<(), AppError> {
+    async fn delete_scheduled_report(&self, actor: &UserView, id: app::ids::ScheduledReportId) -> Result<(), AppError> {
         crate::scheduled::delete(self, actor, id).await
     }
-    async fn send_scheduled_report(&self, actor: &UserView, id: uuid::Uuid, log_id: Option<uuid::Uuid>) -> Result<String, AppError> {
+    async fn send_scheduled_report(&self, actor: &UserView, id: app::ids::ScheduledReportId, log_id: Option<app::ids::ReportLogId>) -> Result<String, AppError> {
         let started = match log_id {
             None => crate::scheduled::run_now(self, actor, id).await?,
             Some(log) => crate::scheduled::retry_log(self, actor, id, log).await?,
         };
         Ok(started.detail)
     }
-    async fn scheduled_report_logs(&self, actor: &UserView, id: uuid::Uuid) -> Result<Vec<app::schedule::report::ScheduledReportLog>, AppError> {
+    async fn scheduled_report_logs(&self, actor: &UserView, id: app::ids::ScheduledReportId) -> Result<Vec<app::schedule::report::ScheduledReportLog>, AppError> {
         crate::scheduled::logs(self, actor, id).await
     }
     async fn scheduled_reports_needing_attention(&self, actor: &UserView) -> Result<i64, AppError> {

@@ -70,6 +70,15 @@ pub struct Settings {
     pub report_grace: Duration,
     /// Consecutive failed runs after which a scheduled report is paused.
     pub report_max_failures: u32,
+    /// Report mails (scheduled runs, close reports, notices) rendered and sent at once
+    /// by this instance: each holds a database connection, a blocking thread while it
+    /// renders and an SMTP connection, so a burst of due runs queues here instead of
+    /// taking them from the requests.
+    pub report_concurrency: usize,
+    /// How long a claim on a mail delivery holds: longer than any rendering and SMTP
+    /// exchange, since past it the claimer is presumed dead (a delivery left in its SMTP
+    /// phase then ends `interrupted`).
+    pub mail_lease: Duration,
 }
 
 impl Settings {
@@ -117,6 +126,8 @@ impl Settings {
             report_max_bytes: number("REPORT_MAX_BYTES", 10 * 1024 * 1024)?.max(1024),
             report_grace: Duration::from_secs(60 * number("REPORT_GRACE_MINUTES", 6 * 60)?),
             report_max_failures: number("REPORT_MAX_CONSECUTIVE_FAILURES", 5)?.max(1) as u32,
+            report_concurrency: number("REPORT_CONCURRENCY", 2)?.clamp(1, 64) as usize,
+            mail_lease: Duration::from_secs(number("RECYCLIQUE_MAIL_LEASE_SECS", 15 * 60)?.max(1)),
         })
     }
 
@@ -157,6 +168,8 @@ impl Settings {
             report_max_bytes: 10 * 1024 * 1024,
             report_grace: Duration::from_secs(6 * 3600),
             report_max_failures: 5,
+            report_concurrency: 2,
+            mail_lease: Duration::from_secs(15 * 60),
         }
     }
 

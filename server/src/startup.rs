@@ -135,11 +135,11 @@ impl Application {
     /// The background workers this application runs. A zero interval (tests only: the
     /// settings read from the environment are at least a second) leaves a worker out,
     /// for tests that call its step themselves.
-    fn workers(&self) -> Vec<Arc<dyn crate::worker::Worker>> {
+    fn workers(&self, scheduler_alarm: Arc<tokio::sync::Notify>) -> Vec<Arc<dyn crate::worker::Worker>> {
         let all: Vec<Arc<dyn crate::worker::Worker>> = vec![
             Arc::new(crate::worker::Purge { interval: self.state.settings.purge_interval }),
-            Arc::new(crate::mail::delivery::Deliveries { interval: self.state.settings.mail_interval }),
-            Arc::new(crate::scheduled::Scheduler { interval: self.state.settings.scheduler_interval }),
+            Arc::new(crate::mail::delivery::Deliveries::new(self.state.settings.mail_interval, self.state.settings.report_concurrency)),
+            Arc::new(crate::scheduled::Scheduler { interval: self.state.settings.scheduler_interval, alarm: scheduler_alarm }),
         ];
         all.into_iter().filter(|w| !w.interval().is_zero()).collect()
     }
@@ -147,8 +147,16 @@ impl Application {
     /// Serves HTTP and runs the workers until Ctrl-C, SIGTERM or the shutdown handle.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         tracing::info!("RecyClique listening on http://{} ({} database)", self.local_addr(), self.state.store.backend());
+        // The scheduler's timer (tokio-cron-scheduler) rings its worker's alarm.
+        let alarm = Arc::new(tokio::sync::Notify::new());
+        let interval = self.state.settings.scheduler_interval;
+        let timer = if interval.is_zero() {
+            None
+        } else {
+            Some(crate::scheduled::timer::Timer::start(alarm.clone(), interval).await.map_err(std::io::Error::other)?)
+        };
         let workers: Vec<_> = self
-            .workers()
+            .workers(alarm)
             .into_iter()
             .map(|w| tokio::spawn(crate::worker::run(w, self.state.clone(), self.shutdown.subscribe())))
             .collect();
@@ -166,6 +174,9 @@ impl Application {
         // The server may also stop on an error: the workers stop with it.
         let _ = self.shutdown.send(true);
         on_signal.abort();
+        if let Some(timer) = timer {
+            timer.stop().await;
+        }
         for w in workers {
             if let Err(e) = w.await {
                 tracing::error!("a worker task ended abnormally: {e}");

@@ -2,13 +2,14 @@
 //! piece of due work, do it, record the outcome) run in a loop: again at once while it
 //! finds work, otherwise after its interval, until the application shuts down. Time
 //! comes from the state's clock and the loop never sleeps inside a step, so tests call
-//! `step` directly with the manual clock. The report scheduler will be the next worker.
+//! `step` directly with the manual clock. A worker may have an alarm instead of its
+//! interval: the report scheduler is woken by tokio-cron-scheduler (`scheduled::timer`).
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures::FutureExt;
-use tokio::sync::watch;
+use tokio::sync::{watch, Notify};
 
 use crate::state::AppState;
 use crate::storage::StoreResult;
@@ -28,6 +29,14 @@ pub trait Worker: Send + Sync + 'static {
     /// How long to wait after an idle step, and at most after a failed one.
     fn interval(&self) -> Duration;
     async fn step(&self, state: &AppState) -> anyhow::Result<StepOutcome>;
+    /// What wakes the worker after an idle step, when it is not its interval: a timer
+    /// outside the loop rings it (a ring during a step is kept for after it).
+    fn alarm(&self) -> Option<&Notify> {
+        None
+    }
+    /// Waits for the work this worker's steps handed to other tasks (after the last step,
+    /// at shutdown).
+    async fn finish(&self) {}
 }
 
 /// The first retry after a failed step; each further failure in a row doubles it, up to
@@ -42,7 +51,8 @@ pub async fn run(worker: Arc<dyn Worker>, state: AppState, mut shutdown: watch::
         // A panicking step is a failed step: without this the task would end, and the
         // worker with it, without a word in the log.
         let outcome = AssertUnwindSafe(worker.step(&state)).catch_unwind().await.unwrap_or_else(|panic| Err(panicked(panic)));
-        if outcome.is_ok() {
+        let failed = outcome.is_err();
+        if !failed {
             retry = FIRST_RETRY;
         }
         let wait = match outcome {
@@ -62,11 +72,19 @@ pub async fn run(worker: Arc<dyn Worker>, state: AppState, mut shutdown: watch::
                 wait
             }
         };
-        tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
-            _ = shutdown.changed() => {}
+        match (worker.alarm(), failed) {
+            // A failed step is retried after its backoff, whatever the alarm says.
+            (Some(alarm), false) => tokio::select! {
+                _ = alarm.notified() => {}
+                _ = shutdown.changed() => {}
+            },
+            _ => tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = shutdown.changed() => {}
+            },
         }
     }
+    worker.finish().await;
     tracing::info!(worker = worker.name(), "worker stopped");
 }
 
@@ -237,6 +255,43 @@ mod tests {
         until("the retry", || worker.steps() == 2).await;
         tokio::time::sleep(Duration::from_millis(100)).await;
         assert_eq!(worker.steps(), 2, "after a success, the interval again");
+        stop(shutdown, running).await;
+    }
+
+    /// Idle at every step; woken by its alarm only.
+    struct Alarmed {
+        alarm: Notify,
+        steps: AtomicUsize,
+    }
+
+    #[async_trait::async_trait]
+    impl Worker for Alarmed {
+        fn name(&self) -> &'static str {
+            "alarmed"
+        }
+        fn interval(&self) -> Duration {
+            Duration::from_millis(10)
+        }
+        async fn step(&self, _state: &AppState) -> anyhow::Result<StepOutcome> {
+            self.steps.fetch_add(1, Ordering::SeqCst);
+            Ok(StepOutcome::Idle)
+        }
+        fn alarm(&self) -> Option<&Notify> {
+            Some(&self.alarm)
+        }
+    }
+
+    #[tokio::test]
+    async fn a_worker_with_an_alarm_waits_for_it_not_for_its_interval() {
+        let dir = tempfile::tempdir().unwrap();
+        let worker = Arc::new(Alarmed { alarm: Notify::new(), steps: AtomicUsize::new(0) });
+        let (shutdown, watch) = watch::channel(false);
+        let running = tokio::spawn(run(worker.clone(), state(&dir).await, watch));
+        until("the first step", || worker.steps.load(Ordering::SeqCst) == 1).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(worker.steps.load(Ordering::SeqCst), 1, "ten intervals passed, no ring");
+        worker.alarm.notify_one();
+        until("the step the ring wakes", || worker.steps.load(Ordering::SeqCst) == 2).await;
         stop(shutdown, running).await;
     }
 

@@ -11,6 +11,8 @@ removes it (a line ending in `*` stays: every message gets that fault), then:
     451    answer 451 (local error: transient)
     550    answer 550 (mailbox unavailable: permanent)
     drop   close the connection without answering (dropped mid-DATA: transient)
+    stall  never answer (an hour): the client stays in its DATA phase; the message is
+           never stored (a server killed meanwhile has sent nothing)
 
 Each DATA received appends its fault to MAILDIR/../attempts, one line per attempt, so a
 test can count what reached the server.
@@ -54,6 +56,9 @@ class Handler:
             return "451 4.3.0 Erreur locale, reessayez"
         if fault == "550":
             return "550 5.1.1 Boite aux lettres inconnue"
+        if fault == "stall":
+            await asyncio.sleep(3600)
+            return "451 4.3.0 Trop lent"
         if fault == "drop":
             server.transport.abort()
             return "250 jamais lu"

@@ -9,7 +9,7 @@ mod modal;
 
 use chrono::Utc;
 use leptos::prelude::*;
-use uuid::Uuid;
+use crate::ids::ScheduledReportId;
 
 pub use modal::SaveAsScheduledReport;
 use modal::{Form, ScheduledReportsModal};
@@ -50,11 +50,11 @@ fn ReportsPanel() -> impl IntoView {
     let send = ServerAction::<SendScheduledReport>::new();
     let reports = Resource::new(move || (save.version().get(), remove.version().get(), send.version().get()), |_| scheduled_reports());
     // Closed: None; open: Some(None) to create, Some(Some(id)) to edit.
-    let modal = RwSignal::new(None::<Option<Uuid>>);
+    let modal = RwSignal::new(None::<Option<ScheduledReportId>>);
     let form = Form::new();
     let notice = RwSignal::new(None::<String>);
-    let confirm_delete = RwSignal::new(None::<Uuid>);
-    let logs_of = RwSignal::new(None::<(Uuid, String)>);
+    let confirm_delete = RwSignal::new(None::<ScheduledReportId>);
+    let logs_of = RwSignal::new(None::<(ScheduledReportId, String)>);
 
     Effect::new(move |_| match save.value().get() {
         Some(Ok(r)) => {
@@ -179,7 +179,7 @@ fn ReportsPanel() -> impl IntoView {
 
 /// The log of one report, newest first; a failed run can be sent again.
 #[component]
-fn LogsView(id: Uuid, name: String, send: ServerAction<SendScheduledReport>) -> impl IntoView {
+fn LogsView(id: ScheduledReportId, name: String, send: ServerAction<SendScheduledReport>) -> impl IntoView {
     let logs = Resource::new(move || send.version().get(), move |_| scheduled_report_logs(id));
     view! {
         <section class="card" data-testid="scheduled-log">

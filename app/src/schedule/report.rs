@@ -3,13 +3,12 @@
 //! before it is sent, and the server checks it again.
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use super::{Schedule, ScheduleFields};
 use crate::cash::CashSessionFilter;
 use crate::error::AppError;
 use crate::filter::Filter;
-use crate::ids::UserId;
+use crate::ids::{ReportLogId, ScheduledReportId, UserId};
 use crate::reception::ReceptionFilter;
 
 /// At most this many recipients per report.
@@ -253,7 +252,7 @@ impl ScheduledReportInput {
 /// A scheduled report as the API shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ScheduledReport {
-    pub id: Uuid,
+    pub id: ScheduledReportId,
     pub user_id: UserId,
     pub owner_name: String,
     pub name: String,
@@ -307,8 +306,8 @@ impl ScheduledReport {
 /// One attempt of one run of a scheduled report.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScheduledReportLog {
-    pub id: Uuid,
-    pub report_id: Uuid,
+    pub id: ReportLogId,
+    pub report_id: ScheduledReportId,
     /// The run's scheduled time (a "send now" is scheduled when asked).
     pub scheduled_for: DateTime<Utc>,
     pub started_at: DateTime<Utc>,

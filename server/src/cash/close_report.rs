@@ -66,7 +66,7 @@ pub fn delivery(state: &AppState, session: &CashSession, close: &SessionClose, a
         intro,
     };
     Some(NewDelivery {
-        id: Uuid::new_v4(),
+        id: app::ids::DeliveryId(Uuid::new_v4()),
         kind: KIND,
         source_id: Some(session.id.0),
         recipients,

@@ -157,7 +157,7 @@ fn item_cells(i: &ExportItem) -> Vec<Cell<'_>> {
 }
 
 const SUMMARY: Sheet = Sheet { name: "Résumé", file: "resume", columns: &SUMMARY_COLUMNS };
-const DETAILS: Sheet = Sheet { name: "Détails", file: "details", columns: &DETAIL_COLUMNS };
+pub(crate) const DETAILS: Sheet = Sheet { name: "Détails", file: "details", columns: &DETAIL_COLUMNS };
 const ITEMS: Sheet = Sheet { name: "Détails Tickets", file: "details_tickets", columns: &ITEM_COLUMNS };
 
 /// The audit export of the sessions a scoped, resolved filter selects.

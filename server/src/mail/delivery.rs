@@ -25,14 +25,17 @@
 //! the outbox page (and in the scheduled report's log, whose "retry" is an admin's
 //! informed decision).
 use std::io::{Read, Seek, Write};
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 use std::time::Duration;
 
 use app::cash::{CashSessionFilter, SessionSort};
 use app::filter::Filter;
-use app::ids::UserId;
+use app::ids::{DeliveryId, UserId};
 use app::reception::ReceptionFilter;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use futures::FutureExt;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -43,14 +46,18 @@ use crate::state::AppState;
 use crate::storage::mail::{AttemptEnd, DeliveryRow, NewDelivery, RenderedAttachment};
 use crate::storage::StoreResult;
 use crate::worker::{StepOutcome, Worker};
+use tokio::sync::Semaphore;
 
 /// The first send and three retries.
 pub const MAX_ATTEMPTS: i64 = 4;
 /// The wait before the first retry; each further one doubles it (1, 2, 4 minutes).
 pub const FIRST_BACKOFF: chrono::Duration = chrono::Duration::minutes(1);
-/// How long a claim holds. Longer than any SMTP exchange (each command is bounded by
-/// `SMTP_TIMEOUT_SECS`): past it, the claimer is presumed dead.
-pub const LEASE: chrono::Duration = chrono::Duration::minutes(15);
+/// How long a claim holds (`RECYCLIQUE_MAIL_LEASE_SECS`, 15 minutes by default).
+/// Longer than any SMTP exchange (each command is bounded by `SMTP_TIMEOUT_SECS`):
+/// past it, the claimer is presumed dead.
+pub fn lease(state: &AppState) -> chrono::Duration {
+    chrono::Duration::from_std(state.settings.mail_lease).unwrap_or(chrono::Duration::minutes(15))
+}
 
 /// When the retry after failed attempt `attempt` (1-based) is due.
 pub fn retry_at(now: DateTime<Utc>, attempt: i64) -> DateTime<Utc> {
@@ -138,19 +145,17 @@ async fn render_attachment(state: &AppState, spec: &ReportAttachment) -> Result<
     };
     let now = state.clock.now();
     let bad_filter = |e: app::error::AppError| refused(format!("Filtres invalides : {e}"));
-    let (report, empty) = match spec.report_type.as_str() {
+    let report = match spec.report_type.as_str() {
         "cash_session" => {
             let f = CashSessionFilter::from_json(&spec.filters)
                 .map_err(bad_filter)?
                 .scope(&owner)
                 .resolve_in(tz, now);
-            let empty = state.store.session_totals(&f).await?.sessions == 0;
-            (crate::cash::export::sessions_report(f, SessionSort::OpenedAt, format, Dialect::French), empty)
+            crate::cash::export::sessions_report(f, SessionSort::OpenedAt, format, Dialect::French)
         }
         "reception_ticket" => {
             let f = ReceptionFilter::from_json(&spec.filters).map_err(bad_filter)?.scope(&owner).resolve_in(tz, now);
-            let empty = state.store.list_tickets(&f, 1, 0).await?.is_empty();
-            (crate::reception::export::tickets_report(f, format, Dialect::French).map_err(bad_filter)?, empty)
+            crate::reception::export::tickets_report(f, format, Dialect::French).map_err(bad_filter)?
         }
         other => return Err(refused(format!("Type de rapport inconnu : {other}."))),
     };
@@ -158,6 +163,9 @@ async fn render_attachment(state: &AppState, spec: &ReportAttachment) -> Result<
     std::fs::create_dir_all(&tmp_dir)?;
     let mut file = tempfile::tempfile_in(&tmp_dir)?;
     let rendered = render(state.store.clone(), report.clone(), file.try_clone()?, tmp_dir.clone()).await?;
+    // Counted from the rows of the file, read in its one snapshot: the mail's "no data"
+    // and the attachment cannot disagree (a separate count could see another state).
+    let empty = rendered.subject_rows(&report.kind) == 0;
     let stem = crate::export::safe_filename(&spec.file_stem);
     let inner_name = format!("{stem}.{}", format.extension());
     let (name, content_type, bytes) = if rendered.bytes > spec.max_bytes {
@@ -243,7 +251,7 @@ fn retryable(e: &MailError) -> bool {
 /// (a scheduled report logs each attempt).
 #[derive(Clone, Debug)]
 pub struct AttemptReport {
-    pub delivery_id: Uuid,
+    pub delivery_id: DeliveryId,
     pub kind: String,
     pub source_id: Option<Uuid>,
     pub attempt: i64,
@@ -268,10 +276,20 @@ pub async fn enqueue(state: &AppState, d: &NewDelivery) -> StoreResult<()> {
     state.store.insert_delivery(d).await
 }
 
-/// One step of the delivery worker: ends deliveries interrupted in their SMTP phase,
-/// then claims the delivery due first, renders its attachment if needed, and makes one
-/// attempt at sending it.
+/// One step of the delivery worker, all of it in this task (the tests' step): ends
+/// deliveries interrupted in their SMTP phase, then claims the delivery due first,
+/// renders its attachment if needed, and makes one attempt at sending it.
 pub async fn deliver_due(state: &AppState) -> anyhow::Result<StepOutcome> {
+    let Some(d) = claim_due(state).await? else {
+        return Ok(StepOutcome::Idle);
+    };
+    send_claimed(state, d).await?;
+    Ok(StepOutcome::Worked)
+}
+
+/// Ends the deliveries interrupted in their SMTP phase, then claims the delivery due
+/// first, if any.
+pub async fn claim_due(state: &AppState) -> anyhow::Result<Option<DeliveryRow>> {
     let now = state.clock.now();
     for i in state.store.interrupt_stale_deliveries(now).await? {
         tracing::warn!(delivery = %i.id, attempt = i.attempt, "mail delivery interrupted during its SMTP exchange: not sent again");
@@ -290,14 +308,11 @@ pub async fn deliver_due(state: &AppState) -> anyhow::Result<StepOutcome> {
         };
         after_attempt(state, &report).await;
     }
-    let Some(d) = state.store.claim_delivery(now, now + LEASE).await? else {
-        return Ok(StepOutcome::Idle);
-    };
-    send_claimed(state, d).await?;
-    Ok(StepOutcome::Worked)
+    Ok(state.store.claim_delivery(now, now + lease(state)).await?)
 }
 
-async fn send_claimed(state: &AppState, mut d: DeliveryRow) -> anyhow::Result<()> {
+/// Renders (if needed) and sends a claimed delivery, and records the attempt.
+pub async fn send_claimed(state: &AppState, mut d: DeliveryRow) -> anyhow::Result<()> {
     let attempt = d.attempts + 1;
     if let Some(json) = d.render_json.clone() {
         let started = state.clock.now();
@@ -327,7 +342,7 @@ async fn send_claimed(state: &AppState, mut d: DeliveryRow) -> anyhow::Result<()
         }
     }
     let started = state.clock.now();
-    if !state.store.begin_smtp(d.id, attempt, started, started + LEASE).await? {
+    if !state.store.begin_smtp(d.id, attempt, started, started + lease(state)).await? {
         tracing::warn!(delivery = %d.id, "mail delivery claim lost before sending");
         return Ok(());
     }
@@ -396,9 +411,22 @@ async fn after_attempt(state: &AppState, report: &AttemptReport) {
     }
 }
 
-/// The worker that sends recorded deliveries.
+/// The worker that sends recorded deliveries: its step claims one and hands it to a
+/// task of its own, at most `REPORT_CONCURRENCY` at once (the step waits for a turn
+/// before it claims, so nothing is claimed that could not start). Rendering runs on
+/// blocking threads, so neither blocks request handling. At shutdown the loop waits
+/// for the deliveries in progress to end.
 pub struct Deliveries {
-    pub interval: Duration,
+    interval: Duration,
+    turns: Arc<Semaphore>,
+    concurrency: u32,
+}
+
+impl Deliveries {
+    pub fn new(interval: Duration, concurrency: usize) -> Self {
+        let concurrency = concurrency.clamp(1, Semaphore::MAX_PERMITS) as u32;
+        Self { interval, turns: Arc::new(Semaphore::new(concurrency as usize)), concurrency }
+    }
 }
 
 #[async_trait::async_trait]
@@ -412,6 +440,27 @@ impl Worker for Deliveries {
     }
 
     async fn step(&self, state: &AppState) -> anyhow::Result<StepOutcome> {
-        deliver_due(state).await
+        let turn = self.turns.clone().acquire_owned().await?;
+        let Some(d) = claim_due(state).await? else {
+            return Ok(StepOutcome::Idle);
+        };
+        let state = state.clone();
+        tokio::spawn(async move {
+            let id = d.id;
+            // A failure leaves the delivery claimed: its lease runs out and another
+            // step takes it again. A panic is logged the same way.
+            match AssertUnwindSafe(send_claimed(&state, d)).catch_unwind().await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::error!(delivery = %id, "mail delivery failed: {e:#}"),
+                Err(_) => tracing::error!(delivery = %id, "mail delivery panicked"),
+            }
+            drop(turn);
+        });
+        Ok(StepOutcome::Worked)
+    }
+
+    async fn finish(&self) {
+        // Every turn back: no delivery is in progress any more.
+        let _ = self.turns.acquire_many(self.concurrency).await;
     }
 }

@@ -93,8 +93,8 @@ fn ticket_cells(t: &Ticket) -> Vec<Cell<'_>> {
     ]
 }
 
-const LINES: Sheet = Sheet { name: "Lignes", file: "lignes", columns: &LINE_COLUMNS };
-const TICKETS: Sheet = Sheet { name: "Tickets", file: "tickets", columns: &TICKET_COLUMNS };
+pub(crate) const LINES: Sheet = Sheet { name: "Lignes", file: "lignes", columns: &LINE_COLUMNS };
+pub(crate) const TICKETS: Sheet = Sheet { name: "Tickets", file: "tickets", columns: &TICKET_COLUMNS };
 const SUMMARY: Sheet = Sheet { name: "Synthèse", file: "synthese", columns: &SUMMARY_COLUMNS };
 
 fn require_period(f: &Resolved<ReceptionFilter>) -> Result<(), AppError> {

@@ -82,6 +82,17 @@ pub enum ReportKind {
     CashSessions(Resolved<CashSessionFilter>, SessionSort),
 }
 
+impl ReportKind {
+    /// The [`Sheet::file`] of the table with a row per thing the report is about.
+    pub fn subject_sheet(&self) -> &'static str {
+        match self {
+            ReportKind::TicketLines(..) | ReportKind::ReceptionLines(_) => crate::reception::export::LINES.file,
+            ReportKind::ReceptionTickets(_) => crate::reception::export::TICKETS.file,
+            ReportKind::CashSessions(..) => crate::cash::export::DETAILS.file,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Report {
     pub kind: ReportKind,
@@ -135,12 +146,23 @@ pub fn slug(name: &str) -> String {
 }
 
 /// What a rendering produced.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Rendered {
     /// Data rows written, all tables together (headers excluded).
     pub rows: u64,
     /// Bytes written to the sink.
     pub bytes: u64,
+    /// Data rows per table, in order, by [`Sheet::file`]: counted from the rows
+    /// written, so from the same snapshot as the file.
+    pub sheets: Vec<(&'static str, u64)>,
+}
+
+impl Rendered {
+    /// The rows of the report's subject table (its sessions, its tickets, its lines),
+    /// without a summary's total row: zero means "no data on the period".
+    pub fn subject_rows(&self, kind: &ReportKind) -> u64 {
+        self.sheets.iter().filter(|(file, _)| *file == kind.subject_sheet()).map(|(_, n)| n).sum()
+    }
 }
 
 /// Renders `report` into `sink`. XLSX is assembled in a temporary file under `tmp_dir`
@@ -320,12 +342,22 @@ impl<W: Write> Write for Counting<W> {
 fn write_events<W: Write>(mut rx: mpsc::Receiver<Event>, format: ReportFormat, dialect: Dialect, sink: W, tmp_dir: &std::path::Path) -> anyhow::Result<Rendered> {
     let mut sink = Counting { inner: sink, bytes: 0 };
     let mut rows = 0u64;
+    let mut sheets: Vec<(&'static str, u64)> = Vec::new();
     let mut feed = |w: &mut dyn SheetWriter| -> anyhow::Result<()> {
         while let Some(event) = rx.blocking_recv() {
             match event {
                 Event::Caption(lines) => w.caption(lines),
-                Event::Sheet(s) => w.start_sheet(&s)?,
-                Event::Rows(b) => rows += b.write(w)?,
+                Event::Sheet(s) => {
+                    w.start_sheet(&s)?;
+                    sheets.push((s.file, 0));
+                }
+                Event::Rows(b) => {
+                    let n = b.write(w)?;
+                    rows += n;
+                    if let Some((_, in_sheet)) = sheets.last_mut() {
+                        *in_sheet += n;
+                    }
+                }
             }
         }
         Ok(())
@@ -355,7 +387,7 @@ fn write_events<W: Write>(mut rx: mpsc::Receiver<Event>, format: ReportFormat, d
         }
     }
     sink.flush()?;
-    Ok(Rendered { rows, bytes: sink.bytes })
+    Ok(Rendered { rows, bytes: sink.bytes, sheets })
 }
 
 impl SheetWriter for crate::export::xlsx::XlsxWriter {

@@ -5,7 +5,7 @@ use app::schedule::report::{ScheduledReport, ScheduledReportInput, ScheduledRepo
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use uuid::Uuid;
+use app::ids::{ReportLogId, ScheduledReportId};
 
 use super::error::{AdminOnly, Allowed, ApiError, ApiJson, ApiResult};
 use crate::scheduled::service::RunStarted;
@@ -13,8 +13,8 @@ use crate::state::AppState;
 
 type Admin = Allowed<AdminOnly>;
 
-fn id(raw: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw).map_err(|_| ApiError(AppError::NotFound("Rapport programmé introuvable.".into())))
+fn id(raw: &str) -> Result<ScheduledReportId, ApiError> {
+    raw.parse().map_err(|_| ApiError(AppError::NotFound("Rapport programmé introuvable.".into())))
 }
 
 pub async fn list(State(s): State<AppState>, Allowed(actor, _): Admin) -> ApiResult<Json<Vec<ScheduledReport>>> {
@@ -52,6 +52,6 @@ pub async fn run_now(State(s): State<AppState>, Allowed(actor, _): Admin, Path(r
 }
 
 pub async fn retry(State(s): State<AppState>, Allowed(actor, _): Admin, Path((raw, log)): Path<(String, String)>) -> ApiResult<(StatusCode, Json<RunStarted>)> {
-    let log = Uuid::parse_str(&log).map_err(|_| ApiError(AppError::NotFound("Entrée du journal introuvable.".into())))?;
+    let log: ReportLogId = log.parse().map_err(|_| ApiError(AppError::NotFound("Entrée du journal introuvable.".into())))?;
     Ok((StatusCode::ACCEPTED, Json(crate::scheduled::retry_log(&s, &actor, id(&raw)?, log).await?)))
 }

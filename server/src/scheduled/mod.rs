@@ -10,12 +10,14 @@
 //! claim a run. The mail worker (`mail::delivery`) renders the report with the report
 //! renderer and sends it; each attempt is logged here through [`after_attempt`].
 //!
-//! The step is woken by the worker loop every `RECYCLIQUE_SCHEDULER_INTERVAL_SECS`
-//! (1 s): the in-process timer is only a wake-up, so creating, editing, disabling or
-//! deleting a report takes effect at the next step, without restart. Runs missed while
+//! The step is woken by tokio-cron-scheduler ([`timer`]) every
+//! `RECYCLIQUE_SCHEDULER_INTERVAL_SECS` (1 s) and at the start of every minute: the
+//! in-process timer is only a wake-up, so creating, editing, disabling or deleting a
+//! report takes effect at the next step, without restart. Runs missed while
 //! no server was running: the latest one is caught up if it is within the grace window
 //! (`REPORT_GRACE_MINUTES`), every other one is logged as `missed`.
 pub mod service;
+pub mod timer;
 
 pub use service::{create, delete, list, logs, needing_attention, retry_log, run_now, update};
 
@@ -27,6 +29,7 @@ use app::schedule::{Schedule, ScheduleFields};
 use app::time::Period;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use app::ids::{DeliveryId, ReportRunId, ScheduledReportId};
 use uuid::Uuid;
 
 use crate::mail::delivery::{AttemptReport, ReportAttachment};
@@ -93,7 +96,7 @@ fn filters_in_words(report_type: ReportType, filters: &serde_json::Value, names:
 pub fn run_delivery(
     state: &AppState,
     r: &ScheduledReport,
-    run_id: Uuid,
+    run_id: ReportRunId,
     period_at: DateTime<Utc>,
     now: DateTime<Utc>,
     names: &std::collections::HashMap<Uuid, String>,
@@ -127,9 +130,9 @@ pub fn run_delivery(
         intro,
     };
     Ok(NewDelivery {
-        id: Uuid::new_v4(),
+        id: DeliveryId(Uuid::new_v4()),
         kind: KIND,
-        source_id: Some(run_id),
+        source_id: Some(run_id.0),
         recipients: r.recipients.clone(),
         subject: format!("Rapport programmé : {} ({period})", r.name),
         body: String::new(),
@@ -219,8 +222,11 @@ pub async fn run_due(state: &AppState) -> anyhow::Result<StepOutcome> {
                 ));
             }
         }
+        // The run records when it was claimed (the step's later claims are later), so
+        // that its lateness can be read from the database.
+        let claimed_at = state.clock.now();
         let run = NewRun {
-            id: Uuid::new_v4(),
+            id: ReportRunId(Uuid::new_v4()),
             report_id: r.id,
             scheduled_for: latest,
             origin: if now - latest > chrono::Duration::minutes(5) {
@@ -228,10 +234,10 @@ pub async fn run_due(state: &AppState) -> anyhow::Result<StepOutcome> {
             } else {
                 "scheduled"
             },
-            now,
+            now: claimed_at,
         };
         let delivery = if catch_up {
-            Some(run_delivery(state, r, run.id, latest, now, &names).map_err(|e| anyhow::anyhow!("{e}"))?)
+            Some(run_delivery(state, r, run.id, latest, claimed_at, &names).map_err(|e| anyhow::anyhow!("{e}"))?)
         } else {
             None
         };
@@ -246,9 +252,11 @@ pub async fn run_due(state: &AppState) -> anyhow::Result<StepOutcome> {
     Ok(StepOutcome::Worked)
 }
 
-/// The scheduler worker.
+/// The scheduler worker: its step runs when the [`timer::Timer`] rings its alarm (and
+/// at once again while it finds work).
 pub struct Scheduler {
     pub interval: std::time::Duration,
+    pub alarm: std::sync::Arc<tokio::sync::Notify>,
 }
 
 #[async_trait::async_trait]
@@ -264,6 +272,10 @@ impl Worker for Scheduler {
     async fn step(&self, state: &AppState) -> anyhow::Result<StepOutcome> {
         run_due(state).await
     }
+
+    fn alarm(&self) -> Option<&tokio::sync::Notify> {
+        Some(&self.alarm)
+    }
 }
 
 /// Logs an attempt of a run's mail, and ends the run when the mail is sent or given
@@ -272,7 +284,7 @@ impl Worker for Scheduler {
 pub async fn after_attempt(state: &AppState, a: &AttemptReport) -> anyhow::Result<()> {
     let Some(run_id) = a.source_id else { return Ok(()) };
     // A report deleted meanwhile takes its runs with it.
-    let Some(run) = state.store.run(run_id).await? else { return Ok(()) };
+    let Some(run) = state.store.run(ReportRunId(run_id)).await? else { return Ok(()) };
     state
         .store
         .insert_log(&NewLog {
@@ -309,7 +321,7 @@ pub async fn after_attempt(state: &AppState, a: &AttemptReport) -> anyhow::Resul
 /// have no e-mail address: the report carries the owner's (`notify_email`); without
 /// it the owner sees the failure in the application only (the report's status, pause
 /// and log), never in a mail to someone else.
-async fn notify_owner(state: &AppState, report_id: Uuid, a: &AttemptReport, paused: bool) -> anyhow::Result<()> {
+async fn notify_owner(state: &AppState, report_id: ScheduledReportId, a: &AttemptReport, paused: bool) -> anyhow::Result<()> {
     let Some(report) = state.store.report(report_id).await? else { return Ok(()) };
     let Some(address) = report.notify_email.clone() else { return Ok(()) };
     let Some(owner) = state.store.user_by_id(report.user_id).await? else {
@@ -334,9 +346,9 @@ async fn notify_owner(state: &AppState, report_id: Uuid, a: &AttemptReport, paus
     }
     body.push_str("\nLe journal des envois du rapport donne le détail. Vous ne recevrez pas d'autre avis pour ce rapport avant demain.\n");
     let notice = NewDelivery {
-        id: Uuid::new_v4(),
+        id: DeliveryId(Uuid::new_v4()),
         kind: "notification",
-        source_id: Some(report_id),
+        source_id: Some(report_id.0),
         recipients: vec![address],
         subject: format!("Échec du rapport programmé « {} »", report.name),
         body,

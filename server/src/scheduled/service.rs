@@ -3,6 +3,7 @@
 use app::auth::{Permission, UserView};
 use app::error::AppError;
 use app::schedule::report::{ReportConfig, ScheduledReport, ScheduledReportInput, ScheduledReportLog};
+use app::ids::{DeliveryId, ReportLogId, ReportRunId, ScheduledReportId};
 use uuid::Uuid;
 
 use super::run_delivery;
@@ -27,7 +28,7 @@ fn check_server_side(c: &ReportConfig) -> Result<(), AppError> {
     Ok(())
 }
 
-fn record(id: Uuid, owner: app::ids::UserId, c: &ReportConfig, now: chrono::DateTime<chrono::Utc>) -> ReportRecord {
+fn record(id: ScheduledReportId, owner: app::ids::UserId, c: &ReportConfig, now: chrono::DateTime<chrono::Utc>) -> ReportRecord {
     let f = &c.schedule_fields;
     ReportRecord {
         id,
@@ -66,7 +67,7 @@ pub async fn create(state: &AppState, actor: &UserView, input: ScheduledReportIn
     require(actor, Permission::Admin)?;
     let c = input.check()?;
     check_server_side(&c)?;
-    let id = Uuid::new_v4();
+    let id = ScheduledReportId(Uuid::new_v4());
     state.store.insert_report(&record(id, actor.id, &c, state.clock.now())).await?;
     tracing::info!(report = %id, user = actor.username, "scheduled report created");
     state.store.report(id).await?.ok_or_else(AppError::internal)
@@ -74,7 +75,7 @@ pub async fn create(state: &AppState, actor: &UserView, input: ScheduledReportIn
 
 /// Applies the fields given over the stored ones. Enabling a paused report clears its
 /// pause and its failure count.
-pub async fn update(state: &AppState, actor: &UserView, id: Uuid, input: ScheduledReportInput) -> Result<ScheduledReport, AppError> {
+pub async fn update(state: &AppState, actor: &UserView, id: ScheduledReportId, input: ScheduledReportInput) -> Result<ScheduledReport, AppError> {
     require(actor, Permission::Admin)?;
     let existing = state.store.report(id).await?.ok_or_else(not_found)?;
     let c = input.over(existing.as_input()).check()?;
@@ -90,7 +91,7 @@ pub async fn update(state: &AppState, actor: &UserView, id: Uuid, input: Schedul
     state.store.report(id).await?.ok_or_else(not_found)
 }
 
-pub async fn delete(state: &AppState, actor: &UserView, id: Uuid) -> Result<(), AppError> {
+pub async fn delete(state: &AppState, actor: &UserView, id: ScheduledReportId) -> Result<(), AppError> {
     require(actor, Permission::Admin)?;
     if !state.store.delete_report(id, state.clock.now()).await? {
         return Err(not_found());
@@ -99,7 +100,7 @@ pub async fn delete(state: &AppState, actor: &UserView, id: Uuid) -> Result<(), 
     Ok(())
 }
 
-pub async fn logs(state: &AppState, actor: &UserView, id: Uuid) -> Result<Vec<ScheduledReportLog>, AppError> {
+pub async fn logs(state: &AppState, actor: &UserView, id: ScheduledReportId) -> Result<Vec<ScheduledReportLog>, AppError> {
     require(actor, Permission::Admin)?;
     state.store.report(id).await?.ok_or_else(not_found)?;
     Ok(state.store.logs(id, 500).await?)
@@ -108,13 +109,13 @@ pub async fn logs(state: &AppState, actor: &UserView, id: Uuid) -> Result<Vec<Sc
 /// What a send now or a retry recorded.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct RunStarted {
-    pub run_id: Uuid,
-    pub delivery_id: Uuid,
+    pub run_id: ReportRunId,
+    pub delivery_id: DeliveryId,
     pub detail: String,
 }
 
 /// Sends the report now (also a disabled one: a test send), for the period as it is now.
-pub async fn run_now(state: &AppState, actor: &UserView, id: Uuid) -> Result<RunStarted, AppError> {
+pub async fn run_now(state: &AppState, actor: &UserView, id: ScheduledReportId) -> Result<RunStarted, AppError> {
     require(actor, Permission::Admin)?;
     let r = state.store.report(id).await?.ok_or_else(not_found)?;
     let now = state.clock.now();
@@ -122,7 +123,7 @@ pub async fn run_now(state: &AppState, actor: &UserView, id: Uuid) -> Result<Run
 }
 
 /// Sends again the run of a log entry, for that run's period.
-pub async fn retry_log(state: &AppState, actor: &UserView, id: Uuid, log_id: Uuid) -> Result<RunStarted, AppError> {
+pub async fn retry_log(state: &AppState, actor: &UserView, id: ScheduledReportId, log_id: ReportLogId) -> Result<RunStarted, AppError> {
     require(actor, Permission::Admin)?;
     let r = state.store.report(id).await?.ok_or_else(not_found)?;
     let (log, _) = state
@@ -147,7 +148,7 @@ async fn start_run(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<RunStarted, AppError> {
     let run = NewRun {
-        id: Uuid::new_v4(),
+        id: ReportRunId(Uuid::new_v4()),
         report_id: r.id,
         scheduled_for: now,
         origin,

@@ -1,5 +1,6 @@
 //! Mail deliveries: a message to send is a row, claimed by one worker at a time, with a
 //! row per attempt. See `mail/delivery.rs` for the protocol these statements serve.
+use app::ids::DeliveryId;
 use app::mail::{DeliveryAttempt, MailDelivery};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -11,8 +12,10 @@ use super::StoreResult;
 /// describes the report the worker renders into it before the first send.
 #[derive(Clone, Debug)]
 pub struct NewDelivery {
-    pub id: Uuid,
+    pub id: DeliveryId,
     pub kind: &'static str,
+    /// What the mail is about, by kind: a cash session, a scheduled report's run, a
+    /// scheduled report (its owner's notice).
     pub source_id: Option<Uuid>,
     pub recipients: Vec<String>,
     pub subject: String,
@@ -24,7 +27,7 @@ pub struct NewDelivery {
 /// A claimed delivery, with what the worker needs to send it.
 #[derive(Clone, Debug)]
 pub struct DeliveryRow {
-    pub id: Uuid,
+    pub id: DeliveryId,
     pub kind: String,
     pub source_id: Option<Uuid>,
     pub recipients: Vec<String>,
@@ -72,7 +75,7 @@ impl AttemptEnd {
 /// A delivery found in the SMTP phase after its claim expired.
 #[derive(Clone, Debug)]
 pub struct Interrupted {
-    pub id: Uuid,
+    pub id: DeliveryId,
     pub kind: String,
     pub source_id: Option<Uuid>,
     pub attempt: i64,
@@ -85,21 +88,21 @@ pub trait MailStore: Send + Sync {
     /// lease ran out before it reached the SMTP phase): one claimer wins, atomically.
     async fn claim_delivery(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> StoreResult<Option<DeliveryRow>>;
     /// Stores the rendered attachment of a claimed delivery.
-    async fn store_rendered(&self, id: Uuid, r: &RenderedAttachment, now: DateTime<Utc>) -> StoreResult<bool>;
+    async fn store_rendered(&self, id: DeliveryId, r: &RenderedAttachment, now: DateTime<Utc>) -> StoreResult<bool>;
     /// Marks the SMTP phase (status `sending`, attempt row `sending`) before the
     /// server is contacted; false when the claim was lost.
-    async fn begin_smtp(&self, id: Uuid, attempt: i64, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> StoreResult<bool>;
+    async fn begin_smtp(&self, id: DeliveryId, attempt: i64, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> StoreResult<bool>;
     /// Records how attempt `attempt` ended.
-    async fn finish_attempt(&self, id: Uuid, attempt: i64, end: &AttemptEnd, error: Option<&str>, now: DateTime<Utc>) -> StoreResult<bool>;
+    async fn finish_attempt(&self, id: DeliveryId, attempt: i64, end: &AttemptEnd, error: Option<&str>, now: DateTime<Utc>) -> StoreResult<bool>;
     /// Gives up a claimed delivery before any SMTP exchange (its report could not be
     /// rendered): status `failed`, with an attempt row saying why.
-    async fn fail_unsent(&self, id: Uuid, attempt: i64, error: &str, now: DateTime<Utc>) -> StoreResult<bool>;
+    async fn fail_unsent(&self, id: DeliveryId, attempt: i64, error: &str, now: DateTime<Utc>) -> StoreResult<bool>;
     /// Deliveries left in the SMTP phase past their lease: ended as `interrupted`,
     /// never sent again. Each is returned to exactly one caller.
     async fn interrupt_stale_deliveries(&self, now: DateTime<Utc>) -> StoreResult<Vec<Interrupted>>;
     /// The latest deliveries with their attempts, newest first.
     async fn list_deliveries(&self, limit: i64) -> StoreResult<Vec<MailDelivery>>;
-    async fn delivery(&self, id: Uuid) -> StoreResult<Option<MailDelivery>>;
+    async fn delivery(&self, id: DeliveryId) -> StoreResult<Option<MailDelivery>>;
     /// The deliveries about `source_id` (a cash session, a scheduled run), oldest first.
     async fn deliveries_of(&self, source_id: Uuid) -> StoreResult<Vec<MailDelivery>>;
 }
@@ -133,7 +136,7 @@ const ROW_COLUMNS: &str =
 impl FromRow for DeliveryRow {
     fn from_row(r: &impl RowReader) -> StoreResult<Self> {
         Ok(DeliveryRow {
-            id: r.uuid(0)?,
+            id: r.id(0)?,
             kind: r.text(1)?,
             source_id: r.opt_uuid(2)?,
             recipients: split_recipients(&r.text(3)?),
@@ -156,7 +159,7 @@ const VIEW_COLUMNS: &str =
 impl FromRow for MailDelivery {
     fn from_row(r: &impl RowReader) -> StoreResult<Self> {
         Ok(MailDelivery {
-            id: r.uuid(0)?,
+            id: r.id(0)?,
             kind: r.text(1)?,
             recipients: split_recipients(&r.text(2)?),
             subject: r.text(3)?,
@@ -173,12 +176,12 @@ impl FromRow for MailDelivery {
     }
 }
 
-struct AttemptRow(Uuid, DeliveryAttempt);
+struct AttemptRow(DeliveryId, DeliveryAttempt);
 
 impl FromRow for AttemptRow {
     fn from_row(r: &impl RowReader) -> StoreResult<Self> {
         Ok(AttemptRow(
-            r.uuid(0)?,
+            r.id(0)?,
             DeliveryAttempt {
                 attempt: r.int(1)?,
                 started_at: r.ts(2)?,
@@ -193,7 +196,7 @@ impl FromRow for AttemptRow {
 impl FromRow for Interrupted {
     fn from_row(r: &impl RowReader) -> StoreResult<Self> {
         Ok(Interrupted {
-            id: r.uuid(0)?,
+            id: r.id(0)?,
             kind: r.text(1)?,
             source_id: r.opt_uuid(2)?,
             attempt: r.int(3)?,
@@ -239,7 +242,7 @@ impl<D: Database> MailStore for SqlStore<D> {
         self.db.fetch_optional(&sql, vec![p(now), p(lease_until)]).await
     }
 
-    async fn store_rendered(&self, id: Uuid, r: &RenderedAttachment, now: DateTime<Utc>) -> StoreResult<bool> {
+    async fn store_rendered(&self, id: DeliveryId, r: &RenderedAttachment, now: DateTime<Utc>) -> StoreResult<bool> {
         let sql = "UPDATE mail_deliveries SET attachment_name = $1, attachment_type = $2, attachment = $3, rows_count = $4, body = $5, render_json = NULL, updated_at = $6
                    WHERE id = $7 AND status = 'claimed'";
         let params = vec![
@@ -254,7 +257,7 @@ impl<D: Database> MailStore for SqlStore<D> {
         Ok(self.db.execute(sql, params).await? == 1)
     }
 
-    async fn begin_smtp(&self, id: Uuid, attempt: i64, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> StoreResult<bool> {
+    async fn begin_smtp(&self, id: DeliveryId, attempt: i64, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> StoreResult<bool> {
         let guard = (
             "UPDATE mail_deliveries SET status = 'sending', attempts = $1, lease_until = $2, updated_at = $3 WHERE id = $4 AND status = 'claimed'".to_string(),
             vec![p(attempt), p(lease_until), p(now), p(id)],
@@ -266,7 +269,7 @@ impl<D: Database> MailStore for SqlStore<D> {
         self.db.guarded_batch(RowLock::update("mail_deliveries", id), guard, vec![log]).await
     }
 
-    async fn finish_attempt(&self, id: Uuid, attempt: i64, end: &AttemptEnd, error: Option<&str>, now: DateTime<Utc>) -> StoreResult<bool> {
+    async fn finish_attempt(&self, id: DeliveryId, attempt: i64, end: &AttemptEnd, error: Option<&str>, now: DateTime<Utc>) -> StoreResult<bool> {
         let (status, attempt_status) = end.statuses();
         let next = match end {
             AttemptEnd::Retry(at) => Some(*at),
@@ -286,7 +289,7 @@ impl<D: Database> MailStore for SqlStore<D> {
         self.db.guarded_batch(RowLock::update("mail_deliveries", id), guard, vec![log]).await
     }
 
-    async fn fail_unsent(&self, id: Uuid, attempt: i64, error: &str, now: DateTime<Utc>) -> StoreResult<bool> {
+    async fn fail_unsent(&self, id: DeliveryId, attempt: i64, error: &str, now: DateTime<Utc>) -> StoreResult<bool> {
         let guard = (
             "UPDATE mail_deliveries SET status = 'failed', attempts = $1, lease_until = NULL, last_error = $2, updated_at = $3 WHERE id = $4 AND status = 'claimed'".to_string(),
             vec![p(attempt), p(error), p(now), p(id)],
@@ -328,7 +331,7 @@ impl<D: Database> MailStore for SqlStore<D> {
         self.with_attempts(list, condition, vec![p(limit)]).await
     }
 
-    async fn delivery(&self, id: Uuid) -> StoreResult<Option<MailDelivery>> {
+    async fn delivery(&self, id: DeliveryId) -> StoreResult<Option<MailDelivery>> {
         let sql = format!("SELECT {VIEW_COLUMNS} FROM mail_deliveries d WHERE d.id = $1");
         let Some(d) = self.db.fetch_optional::<MailDelivery>(&sql, vec![p(id)]).await? else {
             return Ok(None);

@@ -2,7 +2,7 @@
 //! report's `next_run` moves forward only through a compare-and-set in the same
 //! transaction that records the run (unique per report and scheduled time) and its
 //! mail delivery, so a run is claimed once whatever the number of instances.
-use app::ids::UserId;
+use app::ids::{ReportLogId, ReportRunId, ScheduledReportId, UserId};
 use app::schedule::report::{ScheduledReport, ScheduledReportLog};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -14,7 +14,7 @@ use super::{StoreError, StoreResult};
 /// A report's configuration as stored (checked by `ScheduledReportInput::check`).
 #[derive(Clone, Debug)]
 pub struct ReportRecord {
-    pub id: Uuid,
+    pub id: ScheduledReportId,
     pub user_id: UserId,
     pub name: String,
     pub report_type: &'static str,
@@ -36,8 +36,8 @@ pub struct ReportRecord {
 /// A run to record with its claim.
 #[derive(Clone, Debug)]
 pub struct NewRun {
-    pub id: Uuid,
-    pub report_id: Uuid,
+    pub id: ReportRunId,
+    pub report_id: ScheduledReportId,
     pub scheduled_for: DateTime<Utc>,
     /// `scheduled`, `catch_up`, `manual` or `retry`.
     pub origin: &'static str,
@@ -46,8 +46,8 @@ pub struct NewRun {
 
 #[derive(Clone, Debug)]
 pub struct RunRow {
-    pub id: Uuid,
-    pub report_id: Uuid,
+    pub id: ReportRunId,
+    pub report_id: ScheduledReportId,
     pub scheduled_for: DateTime<Utc>,
     pub origin: String,
 }
@@ -55,8 +55,8 @@ pub struct RunRow {
 /// A log row.
 #[derive(Clone, Debug)]
 pub struct NewLog {
-    pub report_id: Uuid,
-    pub run_id: Option<Uuid>,
+    pub report_id: ScheduledReportId,
+    pub run_id: Option<ReportRunId>,
     pub scheduled_for: DateTime<Utc>,
     pub started_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
@@ -82,7 +82,7 @@ fn insert_log_statement(l: &NewLog) -> (String, Params) {
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
             .to_string(),
         vec![
-            p(Uuid::new_v4()),
+            p(ReportLogId(Uuid::new_v4())),
             p(l.report_id),
             p(l.run_id),
             p(l.scheduled_for),
@@ -117,7 +117,7 @@ impl FromRow for ScheduledReport {
     fn from_row(r: &impl RowReader) -> StoreResult<Self> {
         let filters = r.text(13)?;
         let mut report = ScheduledReport {
-            id: r.uuid(0)?,
+            id: r.id(0)?,
             user_id: r.id(1)?,
             owner_name: r.text(2)?,
             name: r.text(3)?,
@@ -159,8 +159,8 @@ impl FromRow for ScheduledReport {
 impl FromRow for RunRow {
     fn from_row(r: &impl RowReader) -> StoreResult<Self> {
         Ok(RunRow {
-            id: r.uuid(0)?,
-            report_id: r.uuid(1)?,
+            id: r.id(0)?,
+            report_id: r.id(1)?,
             scheduled_for: r.ts(2)?,
             origin: r.text(3)?,
         })
@@ -172,8 +172,8 @@ const LOG_COLUMNS: &str = "id, report_id, scheduled_for, started_at, finished_at
 impl FromRow for ScheduledReportLog {
     fn from_row(r: &impl RowReader) -> StoreResult<Self> {
         Ok(ScheduledReportLog {
-            id: r.uuid(0)?,
-            report_id: r.uuid(1)?,
+            id: r.id(0)?,
+            report_id: r.id(1)?,
             scheduled_for: r.ts(2)?,
             started_at: r.ts(3)?,
             finished_at: r.opt_ts(4)?,
@@ -194,8 +194,8 @@ pub trait ScheduledStore: Send + Sync {
     /// Replaces the configuration; `reenable` clears a pause and its failure count.
     async fn update_report(&self, r: &ReportRecord, reenable: bool) -> StoreResult<bool>;
     /// Deletes the report, its runs and log, and cancels its mails not yet sent.
-    async fn delete_report(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<bool>;
-    async fn report(&self, id: Uuid) -> StoreResult<Option<ScheduledReport>>;
+    async fn delete_report(&self, id: ScheduledReportId, now: DateTime<Utc>) -> StoreResult<bool>;
+    async fn report(&self, id: ScheduledReportId) -> StoreResult<Option<ScheduledReport>>;
     async fn list_reports(&self) -> StoreResult<Vec<ScheduledReport>>;
     /// How many reports need an admin's eye: their last run failed, or the scheduler
     /// paused them.
@@ -207,7 +207,7 @@ pub trait ScheduledStore: Send + Sync {
     /// in the same transaction records `run` with its `delivery` and the `missed` logs.
     async fn claim_runs(
         &self,
-        report_id: Uuid,
+        report_id: ScheduledReportId,
         expected: DateTime<Utc>,
         next: Option<DateTime<Utc>>,
         run: Option<(&NewRun, &NewDelivery)>,
@@ -215,26 +215,26 @@ pub trait ScheduledStore: Send + Sync {
     ) -> StoreResult<bool>;
     /// Records a run asked for by an admin (send now, retry) with its delivery.
     async fn insert_run(&self, run: &NewRun, delivery: &NewDelivery) -> StoreResult<()>;
-    async fn run(&self, id: Uuid) -> StoreResult<Option<RunRow>>;
+    async fn run(&self, id: ReportRunId) -> StoreResult<Option<RunRow>>;
     async fn insert_log(&self, l: &NewLog) -> StoreResult<()>;
     /// Ends a run: its status, the report's last status and failure count; pauses the
     /// report with `pause_reason` once `max_failures` runs in a row have failed.
     /// Returns whether the report was paused by this call.
-    async fn end_run(&self, run_id: Uuid, report_id: Uuid, end: RunEnd, now: DateTime<Utc>, max_failures: i64, pause_reason: &str) -> StoreResult<bool>;
+    async fn end_run(&self, run_id: ReportRunId, report_id: ScheduledReportId, end: RunEnd, now: DateTime<Utc>, max_failures: i64, pause_reason: &str) -> StoreResult<bool>;
     /// Sets the report's last status (an attempt that will be retried).
-    async fn set_last_status(&self, report_id: Uuid, status: &str) -> StoreResult<()>;
-    async fn logs(&self, report_id: Uuid, limit: i64) -> StoreResult<Vec<ScheduledReportLog>>;
+    async fn set_last_status(&self, report_id: ScheduledReportId, status: &str) -> StoreResult<()>;
+    async fn logs(&self, report_id: ScheduledReportId, limit: i64) -> StoreResult<Vec<ScheduledReportLog>>;
     /// A log row with the run it belongs to.
-    async fn log(&self, log_id: Uuid) -> StoreResult<Option<(ScheduledReportLog, Option<Uuid>)>>;
+    async fn log(&self, log_id: ReportLogId) -> StoreResult<Option<(ScheduledReportLog, Option<ReportRunId>)>>;
     /// Takes the report's one failure notice of the day: true at most once per 24 h.
-    async fn take_notice(&self, report_id: Uuid, now: DateTime<Utc>) -> StoreResult<bool>;
+    async fn take_notice(&self, report_id: ScheduledReportId, now: DateTime<Utc>) -> StoreResult<bool>;
 }
 
-struct LogWithRun(ScheduledReportLog, Option<Uuid>);
+struct LogWithRun(ScheduledReportLog, Option<ReportRunId>);
 
 impl FromRow for LogWithRun {
     fn from_row(r: &impl RowReader) -> StoreResult<Self> {
-        Ok(LogWithRun(ScheduledReportLog::from_row(r)?, r.opt_uuid(12)?))
+        Ok(LogWithRun(ScheduledReportLog::from_row(r)?, r.opt_id(12)?))
     }
 }
 
@@ -279,7 +279,7 @@ impl<D: Database> ScheduledStore for SqlStore<D> {
         Ok(self.db.execute(sql, params).await? == 1)
     }
 
-    async fn delete_report(&self, id: Uuid, now: DateTime<Utc>) -> StoreResult<bool> {
+    async fn delete_report(&self, id: ScheduledReportId, now: DateTime<Utc>) -> StoreResult<bool> {
         let cancel = (
             "UPDATE mail_deliveries SET status = 'failed', last_error = 'Rapport programmé supprimé avant l''envoi.', next_attempt_at = NULL, updated_at = $2
              WHERE source_id IN (SELECT id FROM scheduled_report_runs WHERE report_id = $1) AND status IN ('pending', 'retrying')"
@@ -294,7 +294,7 @@ impl<D: Database> ScheduledStore for SqlStore<D> {
             .await
     }
 
-    async fn report(&self, id: Uuid) -> StoreResult<Option<ScheduledReport>> {
+    async fn report(&self, id: ScheduledReportId) -> StoreResult<Option<ScheduledReport>> {
         let sql = format!("SELECT {REPORT_COLUMNS} FROM scheduled_reports r JOIN users u ON u.id = r.user_id WHERE r.id = $1");
         self.db.fetch_optional(&sql, vec![p(id)]).await
     }
@@ -319,7 +319,7 @@ impl<D: Database> ScheduledStore for SqlStore<D> {
 
     async fn claim_runs(
         &self,
-        report_id: Uuid,
+        report_id: ScheduledReportId,
         expected: DateTime<Utc>,
         next: Option<DateTime<Utc>>,
         run: Option<(&NewRun, &NewDelivery)>,
@@ -361,7 +361,7 @@ impl<D: Database> ScheduledStore for SqlStore<D> {
         }
     }
 
-    async fn run(&self, id: Uuid) -> StoreResult<Option<RunRow>> {
+    async fn run(&self, id: ReportRunId) -> StoreResult<Option<RunRow>> {
         self.db
             .fetch_optional(
                 "SELECT id, report_id, scheduled_for, origin FROM scheduled_report_runs WHERE id = $1",
@@ -375,7 +375,7 @@ impl<D: Database> ScheduledStore for SqlStore<D> {
         self.db.execute(&sql, params).await.map(|_| ())
     }
 
-    async fn end_run(&self, run_id: Uuid, report_id: Uuid, end: RunEnd, now: DateTime<Utc>, max_failures: i64, pause_reason: &str) -> StoreResult<bool> {
+    async fn end_run(&self, run_id: ReportRunId, report_id: ScheduledReportId, end: RunEnd, now: DateTime<Utc>, max_failures: i64, pause_reason: &str) -> StoreResult<bool> {
         let status = match end {
             RunEnd::Success => "success",
             RunEnd::Failed => "failed",
@@ -401,19 +401,19 @@ impl<D: Database> ScheduledStore for SqlStore<D> {
         Ok(paused == 1)
     }
 
-    async fn set_last_status(&self, report_id: Uuid, status: &str) -> StoreResult<()> {
+    async fn set_last_status(&self, report_id: ScheduledReportId, status: &str) -> StoreResult<()> {
         self.db
             .execute("UPDATE scheduled_reports SET last_status = $1 WHERE id = $2", vec![p(status), p(report_id)])
             .await
             .map(|_| ())
     }
 
-    async fn logs(&self, report_id: Uuid, limit: i64) -> StoreResult<Vec<ScheduledReportLog>> {
+    async fn logs(&self, report_id: ScheduledReportId, limit: i64) -> StoreResult<Vec<ScheduledReportLog>> {
         let sql = format!("SELECT {LOG_COLUMNS} FROM scheduled_report_logs WHERE report_id = $1 ORDER BY started_at DESC, attempt DESC, id LIMIT $2");
         self.db.fetch_all(&sql, vec![p(report_id), p(limit)]).await
     }
 
-    async fn log(&self, log_id: Uuid) -> StoreResult<Option<(ScheduledReportLog, Option<Uuid>)>> {
+    async fn log(&self, log_id: ReportLogId) -> StoreResult<Option<(ScheduledReportLog, Option<ReportRunId>)>> {
         let sql = format!("SELECT {LOG_COLUMNS}, run_id FROM scheduled_report_logs WHERE id = $1");
         Ok(self
             .db
@@ -422,7 +422,7 @@ impl<D: Database> ScheduledStore for SqlStore<D> {
             .map(|LogWithRun(l, r)| (l, r)))
     }
 
-    async fn take_notice(&self, report_id: Uuid, now: DateTime<Utc>) -> StoreResult<bool> {
+    async fn take_notice(&self, report_id: ScheduledReportId, now: DateTime<Utc>) -> StoreResult<bool> {
         let n = self
             .db
             .execute(

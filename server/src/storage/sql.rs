@@ -5,7 +5,7 @@
 //! SQLite, native UUID and TIMESTAMPTZ in PostgreSQL). Everything above is ordinary
 //! generic code over [`SqlStore<D>`], checked by the compiler: each row type is mapped
 //! once ([`FromRow`]), each filter binds its parameters from one list for every driver.
-use app::ids::{CashSessionId, CategoryId, LigneId, PosteId, RegisterId, SaleId, SiteId, TicketId, UserId};
+use app::ids::{CashSessionId, CategoryId, DeliveryId, LigneId, PosteId, RegisterId, ReportLogId, ReportRunId, SaleId, ScheduledReportId, SiteId, TicketId, UserId};
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 use uuid::Uuid;
@@ -134,6 +134,26 @@ impl SqlValue for CashSessionId {
     }
 }
 impl SqlValue for SaleId {
+    fn param(v: Option<Self>) -> Param {
+        Param::Id(v.map(|v| v.0))
+    }
+}
+impl SqlValue for ScheduledReportId {
+    fn param(v: Option<Self>) -> Param {
+        Param::Id(v.map(|v| v.0))
+    }
+}
+impl SqlValue for ReportRunId {
+    fn param(v: Option<Self>) -> Param {
+        Param::Id(v.map(|v| v.0))
+    }
+}
+impl SqlValue for ReportLogId {
+    fn param(v: Option<Self>) -> Param {
+        Param::Id(v.map(|v| v.0))
+    }
+}
+impl SqlValue for DeliveryId {
     fn param(v: Option<Self>) -> Param {
         Param::Id(v.map(|v| v.0))
     }

@@ -60,3 +60,60 @@ async fn operators_migrate_create_users_and_reset_passwords() {
     // Users existed before the first start: no administrator was added behind the operator's back.
     assert_eq!(app.login_with(&app.other_client(), ADMIN, ADMIN_PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
 }
+
+/// The server binary serving HTTP, as an operator starts it; killed (SIGKILL) when
+/// dropped, or on purpose by [`ServerProcess::kill`].
+pub struct ServerProcess {
+    child: std::process::Child,
+    pub addr: String,
+}
+
+impl ServerProcess {
+    /// Starts `server` on the database at `url` with `env` added, on a free port, and
+    /// waits until `/health` answers.
+    pub async fn start(url: &str, data: &std::path::Path, env: &[(&str, &str)]) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
+        cmd.env("DATABASE_URL", url)
+            .env("RECYCLIQUE_DATA_DIR", data)
+            .env("RECYCLIQUE_ADMIN_USERNAME", ADMIN)
+            .env("RECYCLIQUE_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env("LEPTOS_OUTPUT_NAME", "recyclique")
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("RUST_LOG", "warn,server=info")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::inherit());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let server = Self { child: cmd.spawn().expect("start the server binary"), addr: format!("http://127.0.0.1:{port}") };
+        let client = reqwest::Client::new();
+        let start = std::time::Instant::now();
+        loop {
+            if let Ok(r) = client.get(format!("{}/health", server.addr)).send().await {
+                if r.status() == StatusCode::OK {
+                    return server;
+                }
+            }
+            assert!(start.elapsed() < std::time::Duration::from_secs(30), "the server binary did not answer /health");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.addr)
+    }
+
+    /// SIGKILL: no shutdown, nothing flushed, as a crash or an OOM kill.
+    pub fn kill(mut self) {
+        self.child.kill().expect("SIGKILL the server");
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -25,6 +25,7 @@ both_backends!(
     permanent_failures_are_not_retried,
     a_delivery_interrupted_in_its_smtp_phase_is_never_sent_again,
     two_instances_send_each_delivery_exactly_once,
+    at_most_report_concurrency_deliveries_are_sent_at_once_and_requests_go_on,
     the_close_report_reaches_its_recipients_with_the_session_report,
     with_smtp_down_the_close_succeeds_and_the_report_fails_visibly,
     no_recipients_no_close_report,
@@ -45,7 +46,7 @@ pub async fn app_with_smtp(db: Db, smtp_url: String, recipients: &[&str]) -> Tes
 
 pub fn notice(app: &TestApp, subject: &str) -> NewDelivery {
     NewDelivery {
-        id: Uuid::new_v4(),
+        id: app::ids::DeliveryId(Uuid::new_v4()),
         kind: "notification",
         source_id: None,
         recipients: vec!["compta@ressourcerie.test".into()],
@@ -185,7 +186,7 @@ async fn a_delivery_interrupted_in_its_smtp_phase_is_never_sent_again(db: Db) {
     let smtp = SmtpServer::start_with_faults(&[]).await;
     let app = app_with_smtp(db, smtp.url(), &[]).await;
     let store = &app.state.store;
-    let lease = server::mail::delivery::LEASE;
+    let lease = server::mail::delivery::lease(&app.state);
     let in_smtp = notice(&app, "Coupé pendant l'envoi");
     store.insert_delivery(&in_smtp).await.unwrap();
     // The killed server's claim and SMTP mark, then nothing.
@@ -250,6 +251,42 @@ async fn two_instances_send_each_delivery_exactly_once(db: Db) {
     assert_eq!(subjects.len(), N, "no message sent twice");
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert_eq!(smtp.received(), N);
+}
+
+/// The background mail worker with `REPORT_CONCURRENCY` 2 and an SMTP server that
+/// never answers DATA: two deliveries are in their SMTP exchange, the third waits for a
+/// turn (not even claimed), and requests are answered meanwhile. Waits on the wall
+/// clock (bounded).
+async fn at_most_report_concurrency_deliveries_are_sent_at_once_and_requests_go_on(db: Db) {
+    let smtp = SmtpServer::start_with_faults(&["stall*"]).await;
+    let url = smtp.url();
+    let app = spawn_app_configured(db, move |s| {
+        s.smtp_url = Some(url);
+        s.mail_interval = std::time::Duration::from_millis(50);
+        s.scheduler_interval = std::time::Duration::ZERO;
+        s.report_concurrency = 2;
+    })
+    .await;
+    for i in 0..3 {
+        server::mail::delivery::enqueue(&app.state, &notice(&app, &format!("Bloqué {i}"))).await.unwrap();
+    }
+    let both = tokio::time::timeout(std::time::Duration::from_secs(15), async {
+        while smtp.attempts().len() < 2 {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert!(both.is_ok(), "two deliveries reach DATA: {:?}", smtp.attempts());
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    assert_eq!(smtp.attempts(), vec!["stall", "stall"], "a third one would exceed the limit");
+    let mut statuses: Vec<String> = app.state.store.list_deliveries(10).await.unwrap().into_iter().map(|d| d.status).collect();
+    statuses.sort();
+    assert_eq!(statuses, vec!["pending", "sending", "sending"]);
+    let t = std::time::Instant::now();
+    let r = app.client.get(app.url("/health")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(t.elapsed() < std::time::Duration::from_secs(1), "the server answers while deliveries stall: {:?}", t.elapsed());
+    assert_eq!(smtp.received(), 0);
 }
 
 // --- The close report (issue 10) ---

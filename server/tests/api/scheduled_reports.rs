@@ -28,8 +28,11 @@ both_backends!(
     two_instances_deliver_each_due_report_exactly_once,
     the_application_runs_the_scheduler_and_the_mail_worker_in_the_background,
     a_run_whose_server_died_during_smtp_ends_logged_and_is_not_sent_twice,
+    a_server_killed_during_a_delivery_and_restarted_sends_it_at_most_once,
     the_admin_page_lists_the_reports,
     a_long_outage_of_a_frequent_schedule_is_logged_in_bounded_rows,
+    a_daily_0230_run_is_claimed_once_on_each_daylight_saving_night,
+    the_same_filters_give_the_same_rows_in_the_mail_the_list_and_the_export,
 );
 
 /// Monday 16 March 2026, 07:00 in Paris (CET).
@@ -665,7 +668,7 @@ async fn a_run_whose_server_died_during_smtp_ends_logged_and_is_not_sent_twice(d
     assert_eq!(schedule_step(&app).await, StepOutcome::Worked);
     // The dying server: claimed the delivery and marked its SMTP phase.
     let store = &app.state.store;
-    let lease = server::mail::delivery::LEASE;
+    let lease = server::mail::delivery::lease(&app.state);
     let now = monday_7am();
     let d = store.claim_delivery(now, now + lease).await.unwrap().expect("the run's delivery");
     assert!(store.begin_smtp(d.id, 1, now, now + lease).await.unwrap());
@@ -685,6 +688,82 @@ async fn a_run_whose_server_died_during_smtp_ends_logged_and_is_not_sent_twice(d
     assert_eq!(drain(&app).await, 1);
     assert_eq!(smtp.wait_for_messages(1).await.len(), 1);
     assert_eq!(report(&app, &id).await["consecutive_failures"], 0);
+}
+
+/// The real server binary, with its background workers on the wall clock, delivering a
+/// run to an SMTP server that never answers DATA: SIGKILL in the middle of that
+/// exchange, start it again on the same database. The run ends logged as interrupted,
+/// the SMTP server has seen its DATA once and stored nothing (at most once), and the
+/// restarted server sends the next run normally. The lease is 2 s here (15 min by
+/// default) so that the restarted server may take over within the test.
+async fn a_server_killed_during_a_delivery_and_restarted_sends_it_at_most_once(db: Db) {
+    use crate::cli::ServerProcess;
+    let smtp = SmtpServer::start_with_faults(&["stall"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_database_url(db, dir.path()).await;
+    let smtp_url = smtp.url();
+    let env = [
+        ("SMTP_URL", smtp_url.as_str()),
+        ("RECYCLIQUE_MAIL_INTERVAL_SECS", "1"),
+        ("RECYCLIQUE_MAIL_LEASE_SECS", "2"),
+    ];
+    let data = dir.path().join("data");
+    let first = ServerProcess::start(&url, &data, &env).await;
+    let client = new_client();
+    let r = client
+        .post(first.url("/v1/auth/login"))
+        .json(&json!({"username": ADMIN, "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = client.post(first.url("/v1/admin/scheduled-reports")).json(&weekly_cash()).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let id = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+    let r = client.post(first.url(&format!("/v1/admin/scheduled-reports/{id}/run"))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let in_data = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        while smtp.attempts().is_empty() {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert!(in_data.is_ok(), "the run's mail reached DATA");
+    first.kill();
+
+    let second = ServerProcess::start(&url, &data, &env).await;
+    let logs_of = |server: &ServerProcess| {
+        let (client, url) = (client.clone(), server.url(&format!("/v1/admin/scheduled-reports/{id}/logs")));
+        async move { client.get(url).send().await.unwrap().json::<Vec<Value>>().await.unwrap() }
+    };
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        loop {
+            let log = logs_of(&second).await;
+            if !log.is_empty() {
+                return log;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("the run ends logged after the restart (the session cookie is in the database)");
+    assert_eq!(ended.len(), 1, "{ended:?}");
+    assert_eq!(ended[0]["status"], "interrupted");
+    assert!(ended[0]["error"].as_str().unwrap().contains("non renvoyé"), "{}", ended[0]);
+    // More mail worker rounds: still one DATA, nothing stored.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    assert_eq!(smtp.attempts(), vec!["stall"], "not sent again");
+    assert_eq!(smtp.received(), 0);
+    assert_eq!(logs_of(&second).await.len(), 1);
+    let reports: Vec<Value> = client.get(second.url("/v1/admin/scheduled-reports")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(reports[0]["last_status"], "failed");
+
+    // The restarted server sends the next run, once.
+    let r = client.post(second.url(&format!("/v1/admin/scheduled-reports/{id}/run"))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    smtp.wait_for_messages(1).await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!((smtp.attempts().len(), smtp.received()), (2, 1));
 }
 
 /// The page is rendered on the server with the list (the browser tests drive the modal).
@@ -731,4 +810,140 @@ async fn a_long_outage_of_a_frequent_schedule_is_logged_in_bounded_rows(db: Db) 
     let r = report(&app, &id).await;
     let next: chrono::DateTime<Utc> = serde_json::from_value(r["next_run"].clone()).unwrap();
     assert!(next > now && next - now <= Duration::minutes(1), "next run {next} after {now}");
+}
+
+/// Steps the scheduler every minute from `from` to `to` (the manual clock, as the timer
+/// would wake it at each minute) and returns, for each step that claimed a run, the
+/// clock's time and the run's scheduled time.
+async fn walk(app: &TestApp, id: &str, from: chrono::DateTime<Utc>, to: chrono::DateTime<Utc>) -> Vec<(chrono::DateTime<Utc>, chrono::DateTime<Utc>)> {
+    let mut claims = Vec::new();
+    let mut t = from;
+    while t <= to {
+        app.clock.set(t);
+        if schedule_step(app).await == StepOutcome::Worked {
+            let r = report(app, id).await;
+            claims.push((t, serde_json::from_value(r["last_run"].clone()).unwrap()));
+        }
+        t += Duration::minutes(1);
+    }
+    claims
+}
+
+/// A daily 02:30 report in Europe/Paris, the scheduler's step called every minute
+/// through the two nights of 2026 whose clocks change: on 29 March 02:30 does not
+/// exist (02:00 CET becomes 03:00 CEST) and the run is claimed once, at 03:30 CEST
+/// (01:30 UTC); on 25 October 02:30 happens twice (CEST, then CET) and the run is
+/// claimed once, at the first one (00:30 UTC). The next runs follow the new offset.
+async fn a_daily_0230_run_is_claimed_once_on_each_daylight_saving_night(db: Db) {
+    let smtp = SmtpServer::start_with_faults(&[]).await;
+    let app = app_with_smtp(db, smtp.url(), &[]).await;
+    let utc = |m: u32, d: u32, h: u32, min: u32| Utc.with_ymd_and_hms(2026, m, d, h, min, 0).unwrap();
+    let mut body = weekly_cash();
+    body["time_of_day"] = json!("02:30");
+
+    app.clock.set(utc(3, 28, 12, 0));
+    app.login_admin().await;
+    let id = create(&app, body.clone()).await["id"].as_str().unwrap().to_string();
+    assert_eq!(report(&app, &id).await["next_run"], json!(utc(3, 29, 1, 30)));
+    let claims = walk(&app, &id, utc(3, 28, 22, 0), utc(3, 29, 4, 0)).await;
+    assert_eq!(claims, vec![(utc(3, 29, 1, 30), utc(3, 29, 1, 30))], "spring: once, at 03:30 CEST");
+    assert_eq!(report(&app, &id).await["next_run"], json!(utc(3, 30, 0, 30)), "then 02:30 CEST");
+    assert_eq!(drain(&app).await, 1);
+
+    app.clock.set(utc(10, 24, 12, 0));
+    app.login_admin().await;
+    let r = app.client.delete(app.url(&format!("/v1/admin/scheduled-reports/{id}"))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let id = create(&app, body).await["id"].as_str().unwrap().to_string();
+    assert_eq!(report(&app, &id).await["next_run"], json!(utc(10, 25, 0, 30)));
+    let claims = walk(&app, &id, utc(10, 24, 22, 0), utc(10, 25, 4, 0)).await;
+    assert_eq!(claims, vec![(utc(10, 25, 0, 30), utc(10, 25, 0, 30))], "autumn: once, at the first 02:30 (CEST)");
+    assert_eq!(report(&app, &id).await["next_run"], json!(utc(10, 26, 1, 30)), "then 02:30 CET");
+    assert_eq!(drain(&app).await, 1);
+    assert_eq!(smtp.wait_for_messages(2).await.len(), 2);
+}
+
+/// Data rows of a CSV file (the header excluded).
+fn csv_rows(bytes: &[u8]) -> usize {
+    String::from_utf8(bytes.to_vec()).unwrap().lines().filter(|l| !l.is_empty()).count() - 1
+}
+
+/// Sends `filters` now as a CSV scheduled report of `report_type` and returns the data
+/// rows of the attachment and the mail's row line.
+async fn mailed_rows(app: &TestApp, smtp: &SmtpServer, report_type: &str, filters: &Value) -> (usize, String) {
+    // Every earlier mail was waited for: this one is the next.
+    let before = smtp.received();
+    let name = format!("Contrôle {}", before + 1);
+    let mut body = weekly_cash();
+    body["name"] = json!(name);
+    body["type"] = json!(report_type);
+    body["format"] = json!("csv");
+    body["filters_json"] = filters.clone();
+    let id = create(app, body).await["id"].as_str().unwrap().to_string();
+    let r = app.post_json(&app.client, &format!("/v1/admin/scheduled-reports/{id}/run"), json!({})).await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    assert_eq!(drain(app).await, 1);
+    for raw in smtp.wait_for_messages(before + 1).await {
+        let m = MessageParser::default().parse(&raw).unwrap();
+        if !m.subject().unwrap().contains(&name) {
+            continue;
+        }
+        let text = m.body_text(0).unwrap().to_string();
+        let line = text.lines().find(|l| l.starts_with("Lignes de données") || l.starts_with("Aucune donnée")).unwrap().to_string();
+        return (csv_rows(m.attachments().next().unwrap().contents()), line);
+    }
+    panic!("no mail for {name}");
+}
+
+fn query_of(filters: &Value) -> String {
+    filters.as_object().unwrap().iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap())).collect::<Vec<_>>().join("&")
+}
+
+/// One `filters_json`, three readers: the scheduled report's attachment, the REST list's
+/// `total` and the bulk export have the same rows, for the cash audit and for reception
+/// tickets, with a relative period and a status that leaves rows out.
+async fn the_same_filters_give_the_same_rows_in_the_mail_the_list_and_the_export(db: Db) {
+    let smtp = SmtpServer::start_with_faults(&[]).await;
+    let app = app_with_smtp(db, smtp.url(), &[]).await;
+    app.login_admin().await;
+
+    // Cash: a closed session and an open one, today.
+    closed_session_today(&app).await;
+    let registers = app.get_json(&app.client, "/v1/admin/registers").await;
+    let register = registers[0]["id"].clone();
+    let r = app.post_json(&app.client, "/v1/cash-sessions/open", json!({"register_id": register, "opening_float_cents": 0})).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    for (filters, expected) in [(json!({"period": "today", "status": "closed"}), 1), (json!({"period": "today"}), 2), (json!({"period": "yesterday"}), 0)] {
+        let list = app.get_json(&app.client, &format!("/v1/admin/cash-sessions?{}&page_size=500", query_of(&filters))).await;
+        let r = app
+            .post_json(&app.client, "/v1/admin/reports/cash-sessions/export-bulk", json!({"filters": filters, "format": "csv"}))
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let exported = csv_rows(&r.bytes().await.unwrap());
+        let (mailed, line) = mailed_rows(&app, &smtp, "cash_session", &filters).await;
+        assert_eq!((list["total"].as_u64().unwrap() as usize, exported, mailed), (expected, expected, expected), "{filters}");
+        assert_eq!(line.starts_with("Aucune donnée"), expected == 0, "{filters}: {line}");
+    }
+
+    // Reception: three tickets today, two of them closed.
+    app.open_poste(&app.client).await;
+    let cat = app.category_id("Mobilier").await;
+    for i in 0..3 {
+        let t = app.new_ticket(&app.client).await;
+        app.add_line(&app.client, &t, json!({"poids_kg": 2, "category_id": cat, "destination": "revente"})).await;
+        if i < 2 {
+            app.close_ticket(&app.client, &t).await;
+        }
+    }
+    for (filters, expected) in [(json!({"period": "today", "status": "closed"}), 2), (json!({"period": "this_week"}), 3), (json!({"period": "last_month"}), 0)] {
+        let list = app.get_json(&app.client, &format!("/v1/reception/tickets?{}&page_size=500", query_of(&filters))).await;
+        let mut export = filters.clone();
+        export["format"] = json!("csv");
+        let r = app.post_json(&app.client, "/v1/admin/reports/reception-tickets/export-bulk", export).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let exported = csv_rows(&r.bytes().await.unwrap());
+        let (mailed, line) = mailed_rows(&app, &smtp, "reception_ticket", &filters).await;
+        assert_eq!((list["total"].as_u64().unwrap() as usize, exported, mailed), (expected, expected, expected), "{filters}");
+        assert_eq!(line.starts_with("Aucune donnée"), expected == 0, "{filters}: {line}");
+    }
 }

@@ -27,7 +27,7 @@ impl SmtpServer {
     }
 
     /// The scripted server of `tests/smtp_faults.py`: each message takes the next line
-    /// of the script (`ok`, `421`, `451`, `550`, `drop`; `…*` for all that follow).
+    /// of the script (`ok`, `421`, `451`, `550`, `drop`, `stall`; `…*` for all that follow).
     pub async fn start_with_faults(faults: &[&str]) -> Self {
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let maildir = tempfile::tempdir().unwrap();

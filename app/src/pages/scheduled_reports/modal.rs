@@ -296,7 +296,7 @@ fn trap_tab(dialog: &web_sys::HtmlElement, ev: &leptos::ev::KeyboardEvent) {
 
 /// Create (`editing` none) or edit a scheduled report.
 #[component]
-pub fn ScheduledReportsModal(form: Form, editing: Option<Uuid>, #[prop(into)] close: Callback<()>, save: ServerAction<SaveScheduledReport>) -> impl IntoView {
+pub fn ScheduledReportsModal(form: Form, editing: Option<crate::ids::ScheduledReportId>, #[prop(into)] close: Callback<()>, save: ServerAction<SaveScheduledReport>) -> impl IntoView {
     let dialog_ref = NodeRef::<leptos::html::Div>::new();
     let name_ref = NodeRef::<leptos::html::Input>::new();
     let confirm_ref = NodeRef::<leptos::html::Button>::new();

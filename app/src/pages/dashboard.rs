@@ -6,9 +6,8 @@ use chrono::Datelike;
 use leptos::prelude::*;
 
 use super::chart::{Bar, BarChart};
-use super::fields::DownloadStatus;
+use super::fields::{export_lines, DownloadStatus};
 use crate::auth::Permission;
-use crate::download::download;
 use crate::error::AppError;
 use crate::filter::Filter;
 use crate::format::{thousands, weight};
@@ -126,14 +125,7 @@ fn PeriodExportButton(period: String, label: String) -> impl IntoView {
     let run = move |_| {
         let Some(p) = relative else { return };
         let filter = ReceptionFilter { period: Some(Period::Relative(p)), ..Default::default() };
-        let url = format!("/v1/reception/lignes/export-csv?{}", filter.to_query());
-        pending.set(true);
-        result.set(None);
-        leptos::task::spawn_local(async move {
-            let r = download(&url).await;
-            pending.set(false);
-            result.set(Some(r));
-        });
+        export_lines(&filter, pending, result);
     };
     view! {
         <button type="button" data-testid=prefix disabled=move || pending.get() on:click=run

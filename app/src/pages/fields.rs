@@ -52,6 +52,20 @@ pub fn DestinationFilter(id: &'static str, value: RwSignal<String>) -> impl Into
     }
 }
 
+/// Downloads the lines `filter` selects as CSV (`/v1/reception/lignes/export-csv`, scoped
+/// to the caller on the server), with `pending` up meanwhile and the outcome in `result`.
+pub fn export_lines(filter: &crate::reception::ReceptionFilter, pending: RwSignal<bool>, result: RwSignal<Option<Result<String, String>>>) {
+    use crate::filter::Filter;
+    let url = format!("/v1/reception/lignes/export-csv?{}", filter.to_query());
+    pending.set(true);
+    result.set(None);
+    leptos::task::spawn_local(async move {
+        let r = crate::download::download(&url).await;
+        pending.set(false);
+        result.set(Some(r));
+    });
+}
+
 /// The outcome of a download: the saved file's name, or the server's message.
 #[component]
 pub fn DownloadStatus(result: RwSignal<Option<Result<String, String>>>, prefix: &'static str) -> impl IntoView {

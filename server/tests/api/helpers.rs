@@ -196,6 +196,17 @@ impl TestApp {
         r.json().await.unwrap()
     }
 
+    /// Calls server function `name` as the browser does: JSON arguments, or an empty
+    /// form for a function without any.
+    pub async fn call_fn(&self, c: &Client, name: &str, args: Option<Value>) -> Response {
+        let req = c.post(self.url(&format!("/api/{name}")));
+        let req = match args {
+            Some(v) => req.json(&v),
+            None => req.header("content-type", "application/x-www-form-urlencoded").body(""),
+        };
+        req.send().await.unwrap()
+    }
+
     pub async fn post_json(&self, client: &Client, path: &str, body: Value) -> Response {
         client.post(self.url(path)).json(&body).send().await.unwrap()
     }

@@ -1,22 +1,13 @@
 //! The server functions behind the reception desk's helpers: the touch tiles of the
 //! most used categories and the summary of a closed poste.
 use chrono::{TimeZone, Utc};
-use reqwest::{Client, Response, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::both_backends;
 use crate::helpers::*;
 
 both_backends!(frequent_categories_are_the_most_used_lately, poste_summary_through_its_server_function);
-
-async fn call(app: &TestApp, c: &Client, name: &str, args: Option<Value>) -> Response {
-    let req = c.post(app.url(&format!("/api/{name}")));
-    let req = match args {
-        Some(v) => req.json(&v),
-        None => req.header("content-type", "application/x-www-form-urlencoded").body(""),
-    };
-    req.send().await.unwrap()
-}
 
 async fn frequent_categories_are_the_most_used_lately(db: Db) {
     let app = spawn_app(db).await;
@@ -42,20 +33,20 @@ async fn frequent_categories_are_the_most_used_lately(db: Db) {
             app.add_line(&marie, &t, json!({"poids_kg": 2, "category_id": cat, "destination": "revente"})).await;
         }
     }
-    let r = call(&app, &marie, "categories_frequent", None).await;
+    let r = app.call_fn(&marie, "categories_frequent", None).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.json::<Value>().await.unwrap(), json!([textile, mobilier]));
 
     // An archived category leaves the tiles.
     let archived = app.client.put(app.url(&format!("/v1/categories/{textile}"))).json(&json!({"archived": true})).send().await.unwrap();
     assert_eq!(archived.status(), StatusCode::OK, "{}", archived.text().await.unwrap());
-    let r = call(&app, &marie, "categories_frequent", None).await;
+    let r = app.call_fn(&marie, "categories_frequent", None).await;
     assert_eq!(r.json::<Value>().await.unwrap(), json!([mobilier]));
 
     // Reception access only.
     let (lea, _) = app.user_client("lea", &["caisse.access"]).await;
-    assert_eq!(call(&app, &lea, "categories_frequent", None).await.status(), StatusCode::FORBIDDEN);
-    assert_eq!(call(&app, &app.other_client(), "categories_frequent", None).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.call_fn(&lea, "categories_frequent", None).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.call_fn(&app.other_client(), "categories_frequent", None).await.status(), StatusCode::UNAUTHORIZED);
 }
 
 async fn poste_summary_through_its_server_function(db: Db) {
@@ -68,13 +59,13 @@ async fn poste_summary_through_its_server_function(db: Db) {
     app.add_line(&marie, &t, json!({"poids_kg": "1,001", "category_id": mobilier, "destination": "recyclage"})).await;
     app.add_line(&marie, &t, json!({"poids_kg": 2, "category_id": mobilier, "destination": "recyclage", "is_exit": true})).await;
     app.close_ticket(&marie, &t).await;
-    let r = call(&app, &marie, "reception_poste_summary", Some(json!({"id": poste}))).await;
+    let r = app.call_fn(&marie, "reception_poste_summary", Some(json!({"id": poste}))).await;
     assert_eq!(r.status(), StatusCode::OK);
     let s: Value = r.json().await.unwrap();
     assert_eq!((s["tickets"].clone(), s["lines_count"].clone(), s["entry_weight_kg"].clone(), s["exit_weight_kg"].clone()), (json!(1), json!(2), json!(1.001), json!(2.0)));
     assert_eq!(s["by_destination"], json!([{"destination": "recyclage", "lines_count": 2, "entry_weight_kg": 1.001, "exit_weight_kg": 2.0}]));
     let (paul, _) = app.user_client("paul", &["reception.access"]).await;
-    assert_eq!(call(&app, &paul, "reception_poste_summary", Some(json!({"id": poste}))).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.call_fn(&paul, "reception_poste_summary", Some(json!({"id": poste}))).await.status(), StatusCode::FORBIDDEN);
     // A body that does not decode is a French 4xx, not a 500.
     let r = marie.post(app.url("/api/reception_poste_summary")).header("content-type", "application/json").body("{\"id\": 12").send().await.unwrap();
     assert!(r.status().is_client_error(), "{}", r.status());

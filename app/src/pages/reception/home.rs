@@ -6,9 +6,8 @@ use super::export_button::TicketCsvButton;
 use super::filter_fields::{BenevoleSelect, CategorySelect, PeriodSelect, PosteSelect, StatusSelect};
 use super::kpi::{KpiBanner, KpiRefresh};
 use crate::auth::Permission;
-use crate::download::download;
 use crate::filter::{url_encode, Filter};
-use crate::pages::fields::{DestinationFilter, DownloadStatus, PeriodFields, PeriodInput};
+use crate::pages::fields::{export_lines, DestinationFilter, DownloadStatus, PeriodFields, PeriodInput};
 use crate::pages::guard::Guarded;
 use crate::reception::{PageRequest, PosteSummary, ReceptionFilter};
 use crate::reception_api::{current_poste, list_tickets, poste_summary, ClosePoste, CreateTicket, OpenPoste};
@@ -328,14 +327,7 @@ fn PeriodExport() -> impl IntoView {
             Ok(f) => f,
             Err(e) => return result.set(Some(Err(e.to_string()))),
         };
-        let url = format!("/v1/reception/lignes/export-csv?{}", filter.to_query());
-        pending.set(true);
-        result.set(None);
-        leptos::task::spawn_local(async move {
-            let r = download(&url).await;
-            pending.set(false);
-            result.set(Some(r));
-        });
+        export_lines(&filter, pending, result);
     };
     view! {
         <section class="card">

@@ -9,7 +9,6 @@ use super::chart::{Bar, BarChart};
 use super::fields::{export_lines, DownloadStatus};
 use crate::auth::Permission;
 use crate::error::AppError;
-use crate::filter::Filter;
 use crate::format::{thousands, weight};
 use crate::reception::{DashboardPeriod, DashboardPoint, ReceptionDashboard, ReceptionFilter};
 use crate::reception_api::dashboard;

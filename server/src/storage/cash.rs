@@ -599,9 +599,13 @@ impl<D: Database> CashStore for SqlStore<D> {
 
     async fn cash_day_stats(&self, day: app::time::UtcRange) -> StoreResult<app::cash::CashLiveStats> {
         let of_day = "sa.sold_at >= $1 AND sa.sold_at < $2";
+        // Items and payments are reached from the day's sales (index on `sold_at`, then
+        // on `sale_id`): written as a join, SQLite's planner may walk every item ever
+        // sold instead.
+        let day_sales = format!("(SELECT sa.id FROM sales sa WHERE {of_day})");
         let sales = |e: &str| format!("(SELECT CAST(COALESCE({e}, 0) AS BIGINT) FROM sales sa WHERE {of_day})");
-        let items = |e: &str| format!("(SELECT CAST(COALESCE({e}, 0) AS BIGINT) FROM sale_items i JOIN sales sa ON sa.id = i.sale_id WHERE {of_day})");
-        let paid = |m: &str| format!("(SELECT CAST(COALESCE(SUM(pa.amount_cents), 0) AS BIGINT) FROM sale_payments pa JOIN sales sa ON sa.id = pa.sale_id WHERE {of_day} AND pa.method = '{m}')");
+        let items = |e: &str| format!("(SELECT CAST(COALESCE({e}, 0) AS BIGINT) FROM sale_items i WHERE i.sale_id IN {day_sales})");
+        let paid = |m: &str| format!("(SELECT CAST(COALESCE(SUM(pa.amount_cents), 0) AS BIGINT) FROM sale_payments pa WHERE pa.sale_id IN {day_sales} AND pa.method = '{m}')");
         let sql = format!(
             "SELECT (SELECT COUNT(*) FROM cash_sessions WHERE closed_at IS NULL), {}, {}, {}, {}, {}, {}, {}, {}, {}",
             sales("COUNT(*)"),

@@ -598,25 +598,26 @@ impl<D: Database> CashStore for SqlStore<D> {
     }
 
     async fn cash_day_stats(&self, day: app::time::UtcRange) -> StoreResult<app::cash::CashLiveStats> {
-        let of_day = "sa.sold_at >= $1 AND sa.sold_at < $2";
-        // Items and payments are reached from the day's sales (index on `sold_at`, then
-        // on `sale_id`): written as a join, SQLite's planner may walk every item ever
-        // sold instead.
-        let day_sales = format!("(SELECT sa.id FROM sales sa WHERE {of_day})");
-        let sales = |e: &str| format!("(SELECT CAST(COALESCE({e}, 0) AS BIGINT) FROM sales sa WHERE {of_day})");
-        let items = |e: &str| format!("(SELECT CAST(COALESCE({e}, 0) AS BIGINT) FROM sale_items i WHERE i.sale_id IN {day_sales})");
-        let paid = |m: &str| format!("(SELECT CAST(COALESCE(SUM(pa.amount_cents), 0) AS BIGINT) FROM sale_payments pa WHERE pa.sale_id IN {day_sales} AND pa.method = '{m}')");
+        // One pass over each table: the day's sales (index on `sold_at`), then their
+        // items and their payments (index on `sale_id`, reached through the day's sale
+        // ids: written as a join, SQLite's planner may walk every item ever sold).
+        let day_sales = "(SELECT sa.id FROM sales sa WHERE sa.sold_at >= $1 AND sa.sold_at < $2)";
+        let sum = |e: &str| format!("CAST(COALESCE(SUM({e}), 0) AS BIGINT)");
+        let paid = |m: &str| sum(&format!("CASE WHEN pa.method = '{m}' THEN pa.amount_cents ELSE 0 END"));
         let sql = format!(
-            "SELECT (SELECT COUNT(*) FROM cash_sessions WHERE closed_at IS NULL), {}, {}, {}, {}, {}, {}, {}, {}, {}",
-            sales("COUNT(*)"),
-            items("SUM(i.quantity)"),
-            sales("SUM(sa.total_cents)"),
-            sales("SUM(sa.donation_cents)"),
+            "SELECT o.n, s.n, i.qty, s.total, s.donation, pa.cash, pa.card, pa.check_, pa.free, i.grams
+             FROM (SELECT COUNT(*) AS n FROM cash_sessions WHERE closed_at IS NULL) o,
+                  (SELECT COUNT(*) AS n, {} AS total, {} AS donation FROM sales sa WHERE sa.sold_at >= $1 AND sa.sold_at < $2) s,
+                  (SELECT {} AS qty, {} AS grams FROM sale_items i WHERE i.sale_id IN {day_sales}) i,
+                  (SELECT {} AS cash, {} AS card, {} AS check_, {} AS free FROM sale_payments pa WHERE pa.sale_id IN {day_sales}) pa",
+            sum("sa.total_cents"),
+            sum("sa.donation_cents"),
+            sum("i.quantity"),
+            sum("i.weight_g * i.quantity"),
             paid("cash"),
             paid("card"),
             paid("check"),
             paid("free"),
-            items("SUM(i.weight_g * i.quantity)"),
         );
         self.db.fetch_one(&sql, vec![p(day.from), p(day.to)]).await
     }

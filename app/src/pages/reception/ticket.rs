@@ -182,10 +182,9 @@ fn TicketPanel() -> impl IntoView {
     // Deleting a line and closing the ticket ask first.
     let confirm_delete = RwSignal::new(None::<LigneId>);
     let confirm_close = RwSignal::new(false);
-    let form_error = RwSignal::new(None::<String>);
-    // The field the error is about (`aria-invalid`, focus), or none for an error of the
-    // whole line (a server refusal of an edit).
-    let error_field = RwSignal::new(None::<LineField>);
+    // The form's message, with the field it is about (`aria-invalid`, focus), or none
+    // for an error of the whole line (a server refusal of an edit).
+    let form_error = RwSignal::new(None::<(Option<LineField>, String)>);
     let weight_ref = NodeRef::<html::Input>::new();
     let category_ref = NodeRef::<html::Select>::new();
     let destination_ref = NodeRef::<html::Select>::new();
@@ -195,8 +194,7 @@ fn TicketPanel() -> impl IntoView {
         }
     };
     let set_error = move |field: Option<LineField>, message: String| {
-        form_error.set(Some(message));
-        error_field.set(field);
+        form_error.set(Some((field, message)));
         match field {
             Some(LineField::Weight) => focus_weight(),
             Some(LineField::Category) => {
@@ -212,29 +210,17 @@ fn TicketPanel() -> impl IntoView {
             None => {}
         }
     };
-    let clear_error = move || {
-        form_error.set(None);
-        error_field.set(None);
-    };
+    let clear_error = move || form_error.set(None);
     // A message goes as soon as the field it is about changes (any field, for a message
     // about the whole line).
     let changed = move |field: LineField| {
-        if form_error.with_untracked(Option::is_some) && error_field.get_untracked().is_none_or(|f| f == field) {
+        if form_error.with_untracked(|e| e.as_ref().is_some_and(|(f, _)| f.is_none_or(|f| f == field))) {
             clear_error();
         }
     };
-    let invalid = move |field: LineField| move || (error_field.get() == Some(field) && form_error.with(Option::is_some)).then_some("true");
-    let described = move |field: LineField, own: &'static str| {
-        move || {
-            let err = error_field.get() == Some(field) && form_error.with(Option::is_some);
-            match (own.is_empty(), err) {
-                (true, true) => Some("line-error".to_string()),
-                (true, false) => None,
-                (false, true) => Some(format!("{own} line-error")),
-                (false, false) => Some(own.to_string()),
-            }
-        }
-    };
+    let in_error = move |field: LineField| form_error.with(|e| e.as_ref().is_some_and(|(f, _)| *f == Some(field)));
+    let invalid = move |field: LineField| move || in_error(field).then_some("true");
+    let described = move |field: LineField| move || in_error(field).then_some("line-error");
 
     // Category and destination are kept for the next line (the next item is often alike).
     let reset_form = move || {
@@ -404,7 +390,7 @@ fn TicketPanel() -> impl IntoView {
                                             <label for="line-weight">"Poids (kg)"</label>
                                             <input id="line-weight" type="text" inputmode="decimal" autocomplete="off" required autofocus
                                                 placeholder="ex. 12,5" data-testid="line-weight" node_ref=weight_ref
-                                                aria-invalid=invalid(LineField::Weight) aria-describedby=described(LineField::Weight, "")
+                                                aria-invalid=invalid(LineField::Weight) aria-describedby=described(LineField::Weight)
                                                 prop:value=weight on:input:target=move |ev| { weight.set(ev.target().value()); changed(LineField::Weight); }/>
                                         </div>
                                         <div class="field">
@@ -472,7 +458,7 @@ fn TicketPanel() -> impl IntoView {
                                                 </Show>
                                             </label>
                                             <select id="line-category" data-testid="line-category" prop:value=category node_ref=category_ref
-                                                aria-invalid=invalid(LineField::Category) aria-describedby=described(LineField::Category, "")
+                                                aria-invalid=invalid(LineField::Category) aria-describedby=described(LineField::Category)
                                                 on:change:target=move |ev| { category.set(ev.target().value()); changed(LineField::Category); } on:keydown=enter_adds>
                                                 {options.get_value().into_iter().map(|(id, label, key)| view! {
                                                     <option value=id.to_string() hidden=move || !key.contains(&search_key(category_search.get().trim()))>{label}</option>
@@ -486,7 +472,7 @@ fn TicketPanel() -> impl IntoView {
                                                 </Show>
                                             </label>
                                             <select id="line-destination" data-testid="line-destination" prop:value=destination node_ref=destination_ref
-                                                aria-invalid=invalid(LineField::Destination) aria-describedby=described(LineField::Destination, "")
+                                                aria-invalid=invalid(LineField::Destination) aria-describedby=described(LineField::Destination)
                                                 on:change:target=move |ev| { destination.set(ev.target().value()); changed(LineField::Destination); } on:keydown=enter_adds>
                                                 {Destination::ALL.into_iter().map(|d| view! { <option value=d.as_str()>{d.label()}</option> }).collect_view()}
                                             </select>
@@ -512,7 +498,7 @@ fn TicketPanel() -> impl IntoView {
                                             </Show>
                                         </div>
                                     </form>
-                                    {move || form_error.get().map(|e| view! { <p class="error" role="alert" id="line-error" data-testid="line-error">{e}</p> })}
+                                    {move || form_error.get().map(|(_, e)| view! { <p class="error" role="alert" id="line-error" data-testid="line-error">{e}</p> })}
                                 </section>
                             })}
 

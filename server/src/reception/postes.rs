@@ -55,12 +55,18 @@ pub async fn current_poste(state: &AppState, actor: &UserView) -> Result<Option<
 }
 
 /// Closes a poste; refused (409) while one of its tickets is open.
-pub async fn close_poste(state: &AppState, actor: &UserView, id: PosteId) -> Result<Poste, AppError> {
+/// The poste, if `actor` may act on it: the one who opened it, or an admin.
+pub(super) async fn owned_poste(state: &AppState, actor: &UserView, id: PosteId) -> Result<Poste, AppError> {
     require(actor, Permission::ReceptionAccess)?;
     let poste = state.store.poste(id).await?.ok_or_else(|| AppError::NotFound("Poste introuvable.".into()))?;
     if poste.opened_by != actor.id && !actor.has(Permission::Admin) {
         return Err(AppError::Forbidden("Ce poste a été ouvert par un autre utilisateur.".into()));
     }
+    Ok(poste)
+}
+
+pub async fn close_poste(state: &AppState, actor: &UserView, id: PosteId) -> Result<Poste, AppError> {
+    let poste = owned_poste(state, actor, id).await?;
     if poste.closed_at.is_some() {
         return Err(AppError::Conflict("Ce poste est déjà fermé.".into()));
     }

@@ -130,11 +130,7 @@ pub(super) fn category_stats(categories: &[Category], per_cat: BTreeMap<Category
 /// The summary of a poste's shift (its whole life, whatever the day): for its owner
 /// when they close it, or for an admin.
 pub async fn poste_summary(state: &AppState, actor: &UserView, id: PosteId) -> Result<PosteSummary, AppError> {
-    require(actor, Permission::ReceptionAccess)?;
-    let poste = state.store.poste(id).await?.ok_or_else(|| AppError::NotFound("Poste introuvable.".into()))?;
-    if poste.opened_by != actor.id && !actor.has(Permission::Admin) {
-        return Err(AppError::Forbidden("Ce poste a été ouvert par un autre utilisateur.".into()));
-    }
+    let poste = super::postes::owned_poste(state, actor, id).await?;
     let (tickets, cells) = state.store.poste_cells(id).await?;
     let sum = |exit: bool| Weight::from_grams(cells.iter().filter(|c| c.is_exit == exit).map(|c| c.grams).sum());
     Ok(PosteSummary {

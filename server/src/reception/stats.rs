@@ -17,19 +17,21 @@ pub async fn live_stats(state: &AppState, actor: &UserView, exclude_deferred: bo
     require(actor, Permission::ReceptionAccess)?;
     let now = state.clock.now();
     let day = paris_date(now);
-    let raw = state.store.day_stats(DateRange::day(day).utc_bounds(), exclude_deferred).await?;
-    let categories = state.store.list_categories().await?;
-    let mine = if actor.has(Permission::Admin) {
-        None
-    } else {
-        let own = state.store.own_day_stats(DateRange::day(day).utc_bounds(), exclude_deferred, actor.id).await?;
-        Some(OwnDayStats {
-            tickets: own.tickets,
-            lines_count: own.lines,
-            entry_weight_kg: Weight::from_grams(own.entry_grams),
-            exit_weight_kg: Weight::from_grams(own.exit_grams),
-        })
+    let range = DateRange::day(day).utc_bounds();
+    // Three independent reads, at once (the banner polls this every 30 s on every desk).
+    let own = async {
+        match actor.has(Permission::Admin) {
+            true => Ok(None),
+            false => state.store.own_day_stats(range, exclude_deferred, actor.id).await.map(Some),
+        }
     };
+    let (raw, categories, own) = tokio::try_join!(state.store.day_stats(range, exclude_deferred), state.store.list_categories(), own)?;
+    let mine = own.map(|own| OwnDayStats {
+        tickets: own.tickets,
+        lines_count: own.lines,
+        entry_weight_kg: Weight::from_grams(own.entry_grams),
+        exit_weight_kg: Weight::from_grams(own.exit_grams),
+    });
 
     let (mut entry_g, mut exit_g, mut lines) = (0i64, 0i64, 0i64);
     // (lines, entry grams, exit grams) per key.

@@ -132,6 +132,26 @@ impl DateRange {
     pub fn days(&self) -> i64 {
         (self.to - self.from).num_days() + 1
     }
+
+    /// Whether every day of `other` is in `self`.
+    pub fn contains(&self, other: &DateRange) -> bool {
+        self.from <= other.from && other.to <= self.to
+    }
+
+    /// The ranges of `ranges` cut into disjoint pieces, in order: each range is then
+    /// exactly a union of pieces, and each day of any range is in one piece only. Why:
+    /// overlapping periods (this year, this month, the last 30 days...) are summed by
+    /// the database once per piece, each row read once, and added up per range here.
+    pub fn partition(ranges: &[DateRange]) -> Vec<DateRange> {
+        // Every first day of a piece: each range's start and the day after its end.
+        let mut cuts: Vec<NaiveDate> = ranges.iter().flat_map(|r| [r.from, r.to.succ_opt().unwrap_or(r.to)]).collect();
+        cuts.sort_unstable();
+        cuts.dedup();
+        cuts.windows(2)
+            .map(|w| DateRange { from: w[0], to: w[1].pred_opt().unwrap_or(w[1]) })
+            .filter(|piece| ranges.iter().any(|r| r.contains(piece)))
+            .collect()
+    }
 }
 
 impl fmt::Display for DateRange {
@@ -333,6 +353,32 @@ mod tests {
         assert!(Period::parse(None, Some("01/03/2026"), Some("2026-03-01")).is_err());
         assert!(Period::parse(Some("yesterday"), Some("2026-03-01"), Some("2026-03-02")).is_err());
         assert_eq!(Period::parse(None, None, None).unwrap(), None);
+    }
+
+    #[test]
+    fn a_partition_cuts_overlapping_ranges_into_disjoint_pieces() {
+        let r = |a: &str, b: &str| DateRange { from: d(a), to: d(b) };
+        // A year, a month in it, a week across two months, a lone day after a gap.
+        let ranges = [r("2026-01-01", "2026-12-31"), r("2026-03-01", "2026-03-31"), r("2026-02-23", "2026-03-01"), r("2027-02-01", "2027-02-01")];
+        let pieces = DateRange::partition(&ranges);
+        assert_eq!(
+            pieces,
+            vec![
+                r("2026-01-01", "2026-02-22"),
+                r("2026-02-23", "2026-02-28"),
+                r("2026-03-01", "2026-03-01"),
+                r("2026-03-02", "2026-03-31"),
+                r("2026-04-01", "2026-12-31"),
+                r("2027-02-01", "2027-02-01"),
+            ]
+        );
+        // Every range is exactly the union of the pieces it contains, day for day.
+        for range in &ranges {
+            let days: i64 = pieces.iter().filter(|p| range.contains(p)).map(DateRange::days).sum();
+            assert_eq!(days, range.days(), "{range:?}");
+            assert!(pieces.iter().all(|p| range.contains(p) || p.to < range.from || p.from > range.to));
+        }
+        assert!(DateRange::partition(&[]).is_empty());
     }
 
     #[test]

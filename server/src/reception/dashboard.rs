@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use app::auth::{Permission, UserView};
+use app::ids::UserId;
 use app::error::AppError;
 use app::filter::Scoped;
 use app::reception::{
@@ -16,7 +17,7 @@ use app::weight::Weight;
 
 use crate::auth::require;
 use crate::state::AppState;
-use crate::storage::reception::BucketTotal;
+use crate::storage::reception::{BucketCell, BucketTotal};
 
 /// The dashboard of `filter` (scoped: a bénévole's own tickets only). The filter may
 /// narrow by poste, category, destination…, never by period: the dashboard has its own.
@@ -29,17 +30,31 @@ pub async fn dashboard(state: &AppState, actor: &UserView, filter: Scoped<Recept
     let today = paris_date(now);
     let ranges = DashboardRanges::at(today);
     let buckets: Vec<DateRange> = ranges.buckets();
-    let bounds: Vec<UtcRange> = buckets.iter().map(DateRange::utc_bounds).collect();
+    // The buckets overlap (the year holds the months, the month the days...): the
+    // database sums disjoint pieces of them, each line read once per query, and the
+    // pieces are added up into their buckets here.
+    let pieces = DateRange::partition(&buckets);
+    let in_buckets: Vec<Vec<usize>> = pieces.iter().map(|piece| (0..buckets.len()).filter(|&i| buckets[i].contains(piece)).collect()).collect();
+    let bounds: Vec<UtcRange> = pieces.iter().map(DateRange::utc_bounds).collect();
+    // Categories and destinations are shown for the periods only (the first buckets).
+    let period_pieces: Vec<usize> = (0..pieces.len()).filter(|&j| in_buckets[j].iter().any(|&i| i < DASHBOARD_PERIODS.len())).collect();
+    let period_bounds: Vec<UtcRange> = period_pieces.iter().map(|&j| bounds[j]).collect();
     let resolved = filter.over(ranges.span());
-    let totals = state.store.bucket_totals(&resolved, &bounds).await?;
-    let cells = state.store.bucket_cells(&resolved, &bounds[..DASHBOARD_PERIODS.len()]).await?;
-    let categories = state.store.list_categories().await?;
+    let (totals, cells, categories) = tokio::try_join!(
+        state.store.bucket_totals(&resolved, &bounds),
+        state.store.bucket_cells(&resolved, &period_bounds),
+        state.store.list_categories(),
+    )?;
     let admin = actor.has(Permission::Admin);
+    // The buckets of a row's piece (a cell's piece index is into `period_pieces`).
+    let buckets_of_total = |t: &BucketTotal| in_buckets.get(t.bucket).map(Vec::as_slice).unwrap_or_default();
+    let buckets_of_cell = |c: &BucketCell| period_pieces.get(c.bucket).map(|&j| in_buckets[j].as_slice()).unwrap_or_default();
 
     // (tickets, entry grams, exit grams) per bucket.
     let mut per_bucket = vec![(0i64, 0i64, 0i64); buckets.len()];
     for t in &totals {
-        if let Some(acc) = per_bucket.get_mut(t.bucket) {
+        for &i in buckets_of_total(t) {
+            let acc = &mut per_bucket[i];
             acc.0 += t.tickets;
             acc.1 += t.entry_grams;
             acc.2 += t.exit_grams;
@@ -58,7 +73,7 @@ pub async fn dashboard(state: &AppState, actor: &UserView, filter: Scoped<Recept
             // (lines, entry grams, exit grams) per key.
             let mut per_dest: BTreeMap<_, super::stats::Sums> = BTreeMap::new();
             let mut per_cat: BTreeMap<_, super::stats::Sums> = BTreeMap::new();
-            for c in cells.iter().filter(|c| c.bucket == i) {
+            for c in cells.iter().filter(|c| buckets_of_cell(c).contains(&i)) {
                 let (e, x) = if c.is_exit { (0, c.grams) } else { (c.grams, 0) };
                 for acc in [per_dest.entry(c.destination).or_default(), per_cat.entry(c.category_id).or_default()] {
                     acc.0 += c.lines;
@@ -70,7 +85,7 @@ pub async fn dashboard(state: &AppState, actor: &UserView, filter: Scoped<Recept
             let mut top_categories = super::stats::category_stats(&categories, per_cat);
             top_categories.retain(|c| c.entry_weight_kg.grams() > 0);
             top_categories.truncate(TOP_CATEGORIES);
-            let by_benevole = if admin { benevoles(totals.iter().filter(|t| t.bucket == i)) } else { Vec::new() };
+            let by_benevole = if admin { benevoles(totals.iter().filter(|t| buckets_of_total(t).contains(&i))) } else { Vec::new() };
             let p = point(i);
             DashboardPeriod {
                 period: period.as_str().to_string(),
@@ -98,17 +113,22 @@ pub async fn dashboard(state: &AppState, actor: &UserView, filter: Scoped<Recept
     })
 }
 
-/// One row per bénévole, most entry weight first.
+/// One row per bénévole (their rows of every piece added up), most entry weight first.
 fn benevoles<'a>(totals: impl Iterator<Item = &'a BucketTotal>) -> Vec<BenevoleStats> {
-    let mut out: Vec<BenevoleStats> = totals
-        .map(|t| BenevoleStats {
+    let mut per: BTreeMap<UserId, BenevoleStats> = BTreeMap::new();
+    for t in totals {
+        let b = per.entry(t.benevole_id).or_insert_with(|| BenevoleStats {
             benevole_id: t.benevole_id,
             name: t.benevole_name.clone(),
-            tickets: t.tickets,
-            entry_weight_kg: Weight::from_grams(t.entry_grams),
-            exit_weight_kg: Weight::from_grams(t.exit_grams),
-        })
-        .collect();
+            tickets: 0,
+            entry_weight_kg: Weight::from_grams(0),
+            exit_weight_kg: Weight::from_grams(0),
+        });
+        b.tickets += t.tickets;
+        b.entry_weight_kg = Weight::from_grams(b.entry_weight_kg.grams() + t.entry_grams);
+        b.exit_weight_kg = Weight::from_grams(b.exit_weight_kg.grams() + t.exit_grams);
+    }
+    let mut out: Vec<BenevoleStats> = per.into_values().collect();
     out.sort_by(|a, b| b.entry_weight_kg.cmp(&a.entry_weight_kg).then_with(|| a.name.cmp(&b.name)));
     out
 }

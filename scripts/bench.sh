@@ -12,6 +12,7 @@
 #   - the XLSX bulk export: time and peak RSS above idle;
 #   - GET /v1/reception/stats/live: median and p99 over 2000 requests, and the same
 #     for GET /v1/stats/live with its cash block (the admin sees both);
+#   - GET /v1/reception/stats/dashboard (the home page): median and p99 over 20;
 #   - first, the browser bundle's raw and gzipped sizes (target: 400 KB gzipped);
 #   - cash, with as many sale items as lines (a session a day on two registers): the
 #     audit export of the year as CSV (its "Détails" table, a row per session) beside
@@ -314,6 +315,11 @@ bench_one() {
     row "$n" "$backend" "XLSX size" "%9d KB" "$(($(stat -c %s "$WORK/out.xlsx") / 1024))"
     row "$n" "$backend" "stats/live median" "%9.2f ms" "$p50"
     row "$n" "$backend" "stats/live p99" "%9.2f ms" "$p99" "< 10 ms"
+    # The home page's dashboard (an admin's: the whole site, by bénévole).
+    local d50 d99 _dmax
+    read -r d50 d99 _dmax < <(python3 bench/stats_latency.py "$BASE" "$COOKIE" 20 "/v1/reception/stats/dashboard" 2)
+    row "$n" "$backend" "dashboard median" "%9.2f ms" "$d50"
+    row "$n" "$backend" "dashboard p99" "%9.2f ms" "$d99"
 
     # Cash: the audit export of the year and the audit list.
     local cash_body="{\"filters\":{\"date_from\":\"$from\",\"date_to\":\"$to\"},\"format\":\"FORMAT\"}"

@@ -10,6 +10,7 @@
 #   --no-e2e       skip the build + browser tests
 #   --no-postgres  run the Rust tests on SQLite only (RECYCLIQUE_SKIP_POSTGRES=1)
 #   --only-e2e     skip PostgreSQL and cargo test, run only the browser tests
+#   E2E_GREP=text  run only the browser tests whose title matches (playwright -g)
 # CI uses no option: there, a PostgreSQL that cannot start is a failure.
 set -euo pipefail
 
@@ -201,7 +202,7 @@ if [ "$RUN_E2E" -eq 1 ]; then
         BASE_URL="http://127.0.0.1:$PORT" \
             E2E_ADMIN_USERNAME=admin \
             E2E_ADMIN_PASSWORD="$ADMIN_PASSWORD" \
-            npx playwright test
+            npx playwright test ${E2E_GREP:+-g "$E2E_GREP"}
     )
     E2E_PASSED=1
 fi

@@ -271,10 +271,18 @@ test('fast entry with latency: every weighing is kept, in order', async ({ page 
 
   // Every line write takes 400 ms more, as on a slow Wi-Fi at the desk.
   let failNext = false;
+  // The request reaches the server, which saves the line, but its answer is lost.
+  let loseAnswerNext = false;
   await page.route('**/api/reception_add_ligne', async (route) => {
     await new Promise((r) => setTimeout(r, 400));
     if (failNext) {
       failNext = false;
+      await route.abort('connectionreset');
+      return;
+    }
+    if (loseAnswerNext) {
+      loseAnswerNext = false;
+      await route.fetch();
       await route.abort('connectionreset');
       return;
     }
@@ -336,6 +344,21 @@ test('fast entry with latency: every weighing is kept, in order', async ({ page 
     expect(last.slice(12)).toEqual(['3,000', '4,000']);
   });
 
+  await test.step('a line saved but whose answer was lost is not added twice on retry', async () => {
+    loseAnswerNext = true;
+    await weight.focus();
+    await page.keyboard.type('5,5');
+    await page.keyboard.press('Enter');
+    const failed = page.getByTestId('line-failed');
+    await expect(failed).toHaveCount(1);
+    await failed.getByTestId('line-retry').click();
+    await expect(page.getByTestId('line-pending')).toHaveCount(0, { timeout: 10_000 });
+    await expect(page.getByTestId('line-row')).toHaveCount(15);
+    const saved = await (await page.request.get(`/v1/reception/tickets/${ticketId}`)).json();
+    expect(saved.lignes.filter((l: { poids_kg: number }) => l.poids_kg === 5.5)).toHaveLength(1);
+    expect(saved.lines_count).toBe(15);
+  });
+
   await page.unroute('**/api/reception_add_ligne');
 
   await test.step('categories are found by any part of their name, sub-categories included', async () => {
@@ -346,23 +369,32 @@ test('fast entry with latency: every weighing is kept, in order', async ({ page 
     await expect(page.getByTestId('line-category').locator('option:checked')).toHaveText(/Petit électroménager/);
     // Enter from the search field adds the line with the category found.
     await page.getByTestId('line-category-search').press('Enter');
-    await expect(page.getByTestId('line-row')).toHaveCount(15);
+    await expect(page.getByTestId('line-row')).toHaveCount(16);
     await expect(page.getByTestId('line-row').last()).toContainText('Petit électroménager');
     await expect(page.getByTestId('line-category-search')).toHaveValue('');
+    // A search that finds nothing leaves no category chosen: Enter adds nothing and
+    // says so, rather than filing the line under a category the list hides.
+    await weight.focus();
+    await page.keyboard.type('2');
     await page.getByTestId('line-category-search').fill('zzz');
     await expect(page.getByTestId('line-category-matches')).toContainText('Aucune catégorie');
+    await page.getByTestId('line-category-search').press('Enter');
+    await expect(page.getByTestId('line-error')).toContainText('Choisissez une catégorie');
+    await expect(page.getByTestId('line-row')).toHaveCount(16);
     await page.getByTestId('line-category-search').fill('');
+    await page.getByTestId('line-category').selectOption({ index: 0 });
+    await weight.fill('');
   });
 
   await test.step('deleting a line asks first', async () => {
     const last = page.getByTestId('line-row').last();
     await last.getByTestId('line-delete').click();
     await last.getByTestId('line-delete-cancel').click();
-    await expect(page.getByTestId('line-row')).toHaveCount(15);
+    await expect(page.getByTestId('line-row')).toHaveCount(16);
     await page.getByTestId('line-row').last().getByTestId('line-delete').click();
     await page.getByTestId('line-delete-confirm').click();
-    await expect(page.getByTestId('line-row')).toHaveCount(14);
-    await expect(page.getByTestId('total-lines')).toHaveText('14');
+    await expect(page.getByTestId('line-row')).toHaveCount(15);
+    await expect(page.getByTestId('total-lines')).toHaveText('15');
   });
 
   // Dates read as in France.
@@ -378,7 +410,7 @@ test('fast entry with latency: every weighing is kept, in order', async ({ page 
     await page.waitForURL(/\/recu$/);
     await expect(page).toHaveTitle(`Reçu ${number} · RecyClique`);
     await expect(page.getByTestId('receipt-number')).toHaveText(number);
-    await expect(page.getByTestId('receipt-line')).toHaveCount(14);
+    await expect(page.getByTestId('receipt-line')).toHaveCount(15);
     await expect(page.getByTestId('receipt-total')).toHaveText(total);
     await expect(page.getByTestId('receipt-date')).toHaveText(/^Le \d{2}\/\d{2}\/\d{4} \d{2}:\d{2}$/);
     // Printed, only the receipt shows: no header, no buttons.
@@ -467,4 +499,113 @@ test('ticket list: pages with the total, number search, filters kept in the URL'
   }
   const poste = await (await page.request.get('/v1/reception/postes/current')).json();
   expect((await page.request.post(`/v1/reception/postes/${poste.id}/close`)).status()).toBe(200);
+});
+
+test('a bénévole at phone size on a slow connection: poste, ticket, entry, delete, close', async ({ page, browser }) => {
+  test.slow();
+  const admin = adminCredentials();
+  await login(page, admin.username, admin.password);
+  const username = `phone-benevole-${Date.now()}`;
+  const password = 'mot-de-passe-telephone';
+  const created = await page.request.post('/v1/admin/users', {
+    data: { username, display_name: 'Bénévole téléphone', password, permissions: ['reception.access'] },
+  });
+  expect(created.status()).toBe(201);
+
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+  const phone = await context.newPage();
+  await login(phone, username, password);
+  // Every server call from here on takes 300 ms more, as on a weak mobile connection.
+  await phone.route('**/api/**', async (route) => {
+    await new Promise((r) => setTimeout(r, 300));
+    await route.continue();
+  });
+  /** Nothing wider than the screen: no sideways scrolling at the desk. */
+  const fitsTheScreen = async () => {
+    const { width, wider } = await phone.evaluate(() => ({
+      width: document.documentElement.scrollWidth,
+      // The innermost elements that stick out, outside the rows that scroll on their
+      // own (the header, the KPI figures), to say what does.
+      wider: [...document.body.querySelectorAll('*')]
+        .filter((e) => {
+          for (let a = e.parentElement; a; a = a.parentElement) {
+            if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(a).overflowX)) return false;
+          }
+          return e.getBoundingClientRect().right > 391 && ![...e.children].some((c) => c.getBoundingClientRect().right > 391);
+        })
+        .slice(0, 5)
+        .map((e) => `${e.tagName.toLowerCase()}.${e.className} [${e.getAttribute('data-testid') ?? ''}] right=${Math.round(e.getBoundingClientRect().right)}`),
+    }));
+    expect(width, `wider than the phone: ${wider.join(', ')}`).toBeLessThanOrEqual(390);
+  };
+
+  await test.step('open the poste and a ticket with taps', async () => {
+    await gotoHydrated(phone, '/reception');
+    await expect(phone.getByTestId('poste-status')).toHaveText('Aucun poste ouvert.');
+    await phone.getByTestId('open-poste').tap();
+    await expect(phone.getByTestId('poste-status')).toContainText('Poste ouvert depuis le');
+    await fitsTheScreen();
+    await phone.getByTestId('new-ticket').tap();
+    await phone.waitForURL(/\/reception\/tickets\/[0-9a-f-]{36}$/);
+    await expect(phone.getByTestId('lines-empty')).toBeVisible();
+    const bannerBottom = await phone.getByTestId('kpi-banner').evaluate((e) => e.getBoundingClientRect().bottom);
+    expect(bannerBottom).toBeLessThanOrEqual(844 / 4);
+    await fitsTheScreen();
+  });
+
+  await test.step('find a category by part of its name, then type three weights fast', async () => {
+    await phone.getByTestId('line-category-search').tap();
+    await phone.keyboard.type('pe');
+    await expect(phone.getByTestId('line-category-matches')).toContainText('trouvée');
+    const chosen = await phone.getByTestId('line-category').evaluate((s: HTMLSelectElement) => s.options[s.selectedIndex].text);
+    expect(chosen.toLowerCase()).toContain('pe');
+    await phone.getByTestId('line-weight').tap();
+    for (const w of ['1,2', '3,4', '5,6']) {
+      await phone.keyboard.type(w, { delay: 15 });
+      await phone.keyboard.press('Enter');
+      expect(await phone.getByTestId('line-weight').inputValue()).toBe('');
+    }
+    await expect(phone.getByTestId('line-pending')).toHaveCount(0, { timeout: 15_000 });
+    await expect(phone.getByTestId('line-row')).toHaveCount(3);
+    expect(await phone.getByTestId('line-weight-cell').allInnerTexts()).toEqual(['1,200', '3,400', '5,600']);
+    await expect(phone.getByTestId('total-entry')).toHaveText('10,200 kg');
+  });
+
+  await test.step('the lines are cards, each value labelled by its column', async () => {
+    const table = phone.getByTestId('lines-table');
+    await expect(table.locator('thead')).toBeHidden();
+    const row = phone.getByTestId('line-row').first();
+    expect(await row.evaluate((r) => getComputedStyle(r).display)).toBe('block');
+    const label = await phone.getByTestId('line-weight-cell').first().evaluate((c) => getComputedStyle(c, '::before').content);
+    expect(label).toContain('Poids');
+    await fitsTheScreen();
+  });
+
+  await test.step('delete a line after confirming, with a tap', async () => {
+    const second = phone.getByTestId('line-row').nth(1);
+    await second.getByTestId('line-delete').tap();
+    await phone.getByTestId('line-delete-cancel').tap();
+    await expect(phone.getByTestId('line-row')).toHaveCount(3);
+    await second.getByTestId('line-delete').tap();
+    await phone.getByTestId('line-delete-confirm').tap();
+    await expect(phone.getByTestId('line-row')).toHaveCount(2);
+    expect(await phone.getByTestId('line-weight-cell').allInnerTexts()).toEqual(['1,200', '5,600']);
+    await expect(phone.getByTestId('total-entry')).toHaveText('6,800 kg');
+  });
+
+  await test.step('close the ticket and the poste: the shift summary counts them', async () => {
+    await phone.getByTestId('close-ticket').tap();
+    await phone.getByTestId('close-ticket-confirm').tap();
+    await expect(phone.getByTestId('ticket-status')).toHaveText('Fermé');
+    await expect(phone.getByTestId('line-form')).toHaveCount(0);
+    await gotoHydrated(phone, '/reception');
+    await phone.getByTestId('close-poste').tap();
+    await phone.getByTestId('close-poste-confirm').tap();
+    await expect(phone.getByTestId('poste-status')).toHaveText('Aucun poste ouvert.');
+    await expect(phone.getByTestId('summary-tickets')).toHaveText('1');
+    await expect(phone.getByTestId('summary-lines')).toHaveText('2');
+    await expect(phone.getByTestId('summary-entry')).toHaveText('6,800');
+    await fitsTheScreen();
+  });
+  await context.close();
 });

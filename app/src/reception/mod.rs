@@ -242,6 +242,11 @@ pub struct TicketDetail {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LigneInput {
+    /// The line's id, chosen by the client when it takes the line: sending the same
+    /// line again (a retry after an answer that never arrived) then adds nothing and
+    /// answers the line already saved. Optional: the server picks one otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<LigneId>,
     #[serde(deserialize_with = "line_weight")]
     pub poids_kg: Weight,
     pub category_id: CategoryId,

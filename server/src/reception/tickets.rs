@@ -12,6 +12,7 @@ use super::visible_ticket;
 use crate::auth::require;
 use crate::state::AppState;
 use crate::storage::reception::{LigneChanges, NewLigne, NewTicket};
+use crate::storage::StoreError;
 
 /// A new ticket on the caller's current poste, dated like the poste when it is deferred.
 pub async fn create_ticket(state: &AppState, actor: &UserView) -> Result<TicketDetail, AppError> {
@@ -71,12 +72,19 @@ async fn check_category(state: &AppState, id: CategoryId) -> Result<(), AppError
 
 pub async fn add_ligne(state: &AppState, actor: &UserView, ticket_id: TicketId, input: LigneInput) -> Result<Ligne, AppError> {
     let ticket = visible_ticket(state, actor, ticket_id).await?;
+    // A line sent again with its id (the answer to the first send was lost): the
+    // line saved the first time is the answer, whatever became of the ticket since.
+    if let Some(id) = input.id {
+        if let Some(saved) = state.store.ligne(ticket_id, id).await? {
+            return Ok(saved);
+        }
+    }
     if ticket.status == Status::Closed {
         return Err(closed());
     }
     check_category(state, input.category_id).await?;
     let line = NewLigne {
-        id: LigneId(Uuid::new_v4()),
+        id: input.id.unwrap_or_else(|| LigneId(Uuid::new_v4())),
         ticket_id,
         category_id: input.category_id,
         poids: input.poids_kg,
@@ -85,8 +93,18 @@ pub async fn add_ligne(state: &AppState, actor: &UserView, ticket_id: TicketId, 
         is_exit: input.is_exit,
         now: state.clock.now(),
     };
-    if !state.store.insert_ligne(&line).await? {
-        return Err(closed());
+    match state.store.insert_ligne(&line).await {
+        Ok(true) => {}
+        Ok(false) => return Err(closed()),
+        // The same line sent twice at once: the first insert won, it is the answer.
+        // An id already taken by a line of another ticket is refused.
+        Err(StoreError::Conflict(_)) => {
+            return match state.store.ligne(ticket_id, line.id).await? {
+                Some(saved) => Ok(saved),
+                None => Err(AppError::Conflict("Cet identifiant de ligne est déjà pris par un autre ticket.".into())),
+            }
+        }
+        Err(e) => return Err(e.into()),
     }
     find_ligne(state, ticket_id, line.id).await
 }

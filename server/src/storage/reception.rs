@@ -242,7 +242,8 @@ pub trait ReceptionStore: Send + Sync {
     async fn close_ticket(&self, id: TicketId, now: DateTime<Utc>) -> StoreResult<bool>;
     async fn lignes(&self, ticket_id: TicketId) -> StoreResult<Vec<Ligne>>;
     async fn ligne(&self, ticket_id: TicketId, ligne_id: LigneId) -> StoreResult<Option<Ligne>>;
-    /// The line writes succeed only while the ticket is open; false otherwise.
+    /// The line writes succeed only while the ticket is open; false otherwise. An
+    /// insert whose id is taken is a [`StoreError::Conflict`].
     async fn insert_ligne(&self, l: &NewLigne) -> StoreResult<bool>;
     async fn update_ligne(&self, ticket_id: TicketId, ligne_id: LigneId, c: &LigneChanges, now: DateTime<Utc>) -> StoreResult<bool>;
     async fn delete_ligne(&self, ticket_id: TicketId, ligne_id: LigneId) -> StoreResult<bool>;
@@ -841,7 +842,8 @@ impl<D: Database> ReceptionStore for SqlStore<D> {
             p(l.is_exit),
             p(l.now),
         ];
-        Ok(self.db.guarded_write(RowLock::share("tickets", l.ticket_id), sql, params).await? == 1)
+        let written = self.db.guarded_write(RowLock::share("tickets", l.ticket_id), sql, params).await.map_err(unique_as_conflict("ligne"))?;
+        Ok(written == 1)
     }
 
     async fn update_ligne(&self, ticket_id: TicketId, ligne_id: LigneId, c: &LigneChanges, now: DateTime<Utc>) -> StoreResult<bool> {

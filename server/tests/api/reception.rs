@@ -14,6 +14,7 @@ both_backends!(
     categories_tree_and_archive,
     ticket_lists_filter_by_status_period_poste_and_benevole,
     closing_races_with_line_writes_without_losing_the_rule,
+    a_line_sent_again_with_its_id_is_added_once,
 );
 
 /// Thirty line inserts race one close: every insert is either in the ticket as closed
@@ -278,6 +279,54 @@ async fn lines_are_exact_and_frozen_once_closed(db: Db) {
     assert_detail(c.delete(app.url(&format!("{lines_url}/{id1}"))).send().await.unwrap(), StatusCode::CONFLICT, frozen).await;
     let after = app.get_json(&c, &format!("/v1/reception/tickets/{t}")).await;
     assert_eq!(after["entry_weight_kg"], json!(20.2), "nothing changed after closing");
+}
+
+/// The desk retries a line whose answer was lost with the id it chose: the line saved
+/// the first time is the answer, once, even racing itself or after the ticket closed;
+/// the id of another ticket's line is refused.
+async fn a_line_sent_again_with_its_id_is_added_once(db: Db) {
+    let app = spawn_app(db).await;
+    app.login_admin().await;
+    let (c, _) = app.user_client("marie", &["reception.access"]).await;
+    app.open_poste(&c).await;
+    let t = app.new_ticket(&c).await;
+    let cat = app.category_id("Mobilier").await;
+    let lines_url = format!("/v1/reception/tickets/{t}/lignes");
+    let id = uuid::Uuid::new_v4();
+    let body = json!({"id": id, "poids_kg": "6,6", "category_id": cat, "destination": "revente"});
+
+    let first = app.add_line(&c, &t, body.clone()).await;
+    assert_eq!(first["id"], json!(id.to_string()));
+    let again = app.add_line(&c, &t, body.clone()).await;
+    assert_eq!(again, first, "the same line, not a second one");
+
+    // Eight sends of one new line at once: one line.
+    let racing = uuid::Uuid::new_v4();
+    let raced = json!({"id": racing, "poids_kg": 7.7, "category_id": cat, "destination": "revente"});
+    let sends = (0..8).map(|_| c.post(app.url(&lines_url)).json(&raced).send());
+    for r in futures::future::join_all(sends).await {
+        let r = r.unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let l: Value = r.json().await.unwrap();
+        assert_eq!((l["id"].clone(), l["poids_kg"].clone()), (json!(racing.to_string()), json!(7.7)));
+    }
+    let detail = app.get_json(&c, &format!("/v1/reception/tickets/{t}")).await;
+    // (The test clock stands still: lines of one instant come in id order.)
+    let mut weights: Vec<f64> = detail["lignes"].as_array().unwrap().iter().map(|l| l["poids_kg"].as_f64().unwrap()).collect();
+    weights.sort_by(f64::total_cmp);
+    assert_eq!(weights, [6.6, 7.7]);
+
+    // Another ticket cannot take a line's id.
+    app.close_ticket(&c, &t).await;
+    let other = app.new_ticket(&c).await;
+    let stolen = app.post_json(&c, &format!("/v1/reception/tickets/{other}/lignes"), body.clone()).await;
+    assert_detail(stolen, StatusCode::CONFLICT, "déjà pris par un autre ticket").await;
+    // Once closed, the ticket still answers a late retry with the line it holds, and
+    // refuses a new one.
+    assert_eq!(app.add_line(&c, &t, body).await, first);
+    let new = json!({"id": uuid::Uuid::new_v4(), "poids_kg": 1, "category_id": cat, "destination": "don"});
+    assert_detail(app.post_json(&c, &lines_url, new).await, StatusCode::CONFLICT, "Ce ticket est fermé").await;
+    assert_eq!(app.get_json(&c, &format!("/v1/reception/tickets/{t}")).await["lines_count"], 2);
 }
 
 async fn reception_routes_check_auth_and_permissions(db: Db) {

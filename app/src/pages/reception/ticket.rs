@@ -54,6 +54,36 @@ struct PendingLine {
     state: SendState,
 }
 
+/// A random (version 4) line id from the browser's `crypto.getRandomValues`, which,
+/// unlike `crypto.randomUUID`, also works on a plain-HTTP local network. None where
+/// there is no browser crypto (the server then picks the id).
+fn new_line_id() -> Option<LigneId> {
+    #[cfg(feature = "hydrate")]
+    {
+        let mut bytes = [0u8; 16];
+        let crypto = web_sys::window()?.crypto().ok()?;
+        crypto.get_random_values_with_u8_array(&mut bytes).ok()?;
+        Some(LigneId(uuid::Builder::from_random_bytes(bytes).into_uuid()))
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        None
+    }
+}
+
+/// Asks whether to leave the page with lines not saved yet (true: leave).
+fn confirm_leave() -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        let question = "Des lignes ne sont pas encore enregistrées : elles seront perdues si vous quittez la page. Quitter quand même ?";
+        web_sys::window().and_then(|w| w.confirm_with_message(question).ok()).unwrap_or(true)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        true
+    }
+}
+
 /// The entry queue: lines in the order they were taken, sent one at a time.
 #[derive(Clone, Copy)]
 struct EntryQueue {
@@ -67,7 +97,10 @@ struct EntryQueue {
 }
 
 impl EntryQueue {
-    fn push(self, ticket: TicketId, input: LigneInput, category_name: String) {
+    fn push(self, ticket: TicketId, mut input: LigneInput, category_name: String) {
+        // The line's id is chosen now, once: a retry sends the same id, so a line the
+        // server saved before its answer was lost is not added a second time.
+        input.id = new_line_id();
         let key = self.next_key.get_value();
         self.next_key.set_value(key + 1);
         self.items.update(|q| q.push(PendingLine { key, input, category_name, state: SendState::Waiting }));
@@ -163,6 +196,19 @@ fn TicketPanel() -> impl IntoView {
         kpi,
     };
     let lines = queue.lines;
+    // Leaving the page (reload, closing the tab) while lines wait for the server or
+    // failed would drop them: the browser asks first.
+    #[cfg(feature = "hydrate")]
+    {
+        let items = queue.items;
+        let handle = window_event_listener(leptos::ev::beforeunload, move |ev| {
+            if items.with_untracked(|q| !q.is_empty()) {
+                ev.prevent_default();
+                ev.set_return_value("Des lignes ne sont pas encore enregistrées.");
+            }
+        });
+        on_cleanup(move || handle.remove());
+    }
     let category_names = StoredValue::new(Vec::<(CategoryId, String)>::new());
 
     // The entry form; `editing` holds the line being edited, if any.
@@ -274,7 +320,7 @@ fn TicketPanel() -> impl IntoView {
         let note = notes.get_untracked();
         match editing.get_untracked() {
             None => {
-                let input = LigneInput { poids_kg: poids, category_id, destination: dest, notes: Some(note), is_exit: is_exit.get_untracked() };
+                let input = LigneInput { id: None, poids_kg: poids, category_id, destination: dest, notes: Some(note), is_exit: is_exit.get_untracked() };
                 last_taken.set(Some((category_id.to_string(), dest.as_str().to_string())));
                 let name = category_names.with_value(|n| n.iter().find(|(id, _)| *id == category_id).map(|(_, n)| n.clone())).unwrap_or_default();
                 reset_form();
@@ -377,7 +423,12 @@ fn TicketPanel() -> impl IntoView {
                                             <button type="button" data-testid="close-ticket-cancel" on:click=move |_| confirm_close.set(false)>"Non"</button>
                                         </Show>
                                     })}
-                                    <a class="button-link" href="/reception">"Retour à la réception"</a>
+                                    <a class="button-link" href="/reception" data-testid="back-to-reception" on:click=move |ev| {
+                                        // In-page navigation too: the queue lives on this page.
+                                        if queue.items.with_untracked(|q| !q.is_empty()) && !confirm_leave() {
+                                            ev.prevent_default();
+                                        }
+                                    }>"Retour à la réception"</a>
                                 </div>
                                 {move || close.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
                             </section>
@@ -404,8 +455,10 @@ fn TicketPanel() -> impl IntoView {
                                                     let first = options.with_value(|o| o.iter().find(|(_, _, key)| key.contains(&q)).map(|(id, ..)| id.to_string()));
                                                     let current = category.get_untracked();
                                                     let current_matches = options.with_value(|o| o.iter().any(|(id, _, key)| id.to_string() == current && key.contains(&q)));
-                                                    if let (false, Some(first)) = (current_matches, first) {
-                                                        category.set(first);
+                                                    // No match: no category either, rather than a
+                                                    // hidden one that Enter would file the line under.
+                                                    if !current_matches {
+                                                        category.set(first.unwrap_or_default());
                                                     }
                                                 }/>
                                             <small id="line-category-matches" class="notice" role="status" data-testid="line-category-matches">

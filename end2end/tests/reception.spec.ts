@@ -609,3 +609,50 @@ test('a bénévole at phone size on a slow connection: poste, ticket, entry, del
   });
   await context.close();
 });
+
+test('category admin: a double click creates once, a duplicate is refused on the field, archive and restore keep the parent', async ({ page }) => {
+  const admin = adminCredentials();
+  await login(page, admin.username, admin.password);
+  await gotoHydrated(page, '/admin/categories');
+  const name = `Jouets anciens ${Date.now()}`;
+  const field = page.getByTestId('category-name');
+  await field.fill(name);
+  await page.getByTestId('category-parent').selectOption({ label: 'Textile' });
+  // Every write takes 300 ms more: the second click lands while the first is sent.
+  await page.route('**/api/categories_*', async (route) => {
+    await new Promise((r) => setTimeout(r, 300));
+    await route.continue();
+  });
+  await page.getByTestId('category-submit').dblclick();
+  const rows = page.getByTestId('category-row').filter({ hasText: name });
+  await expect(rows).toHaveCount(1);
+  await expect(field).toHaveValue('');
+  const listed = await (await page.request.get('/v1/categories')).json();
+  const textile = listed.find((c: { name: string; parent_id: string | null }) => c.name === 'Textile' && c.parent_id === null);
+  const created = listed.filter((c: { name: string }) => c.name === name);
+  expect(created).toHaveLength(1);
+  expect(created[0].parent_id).toBe(textile.id);
+
+  // The same name in other letters: refused, on the field, which gets the focus.
+  await field.fill(name.toUpperCase());
+  await page.getByTestId('category-parent').selectOption({ label: 'Textile' });
+  await page.getByTestId('category-submit').click();
+  await expect(page.getByTestId('category-error')).toContainText('existe déjà');
+  await expect(field).toHaveAttribute('aria-invalid', 'true');
+  await expect(field).toHaveAttribute('aria-describedby', 'category-error');
+  await expect(field).toBeFocused();
+  // Typing clears the message.
+  await page.keyboard.type('x');
+  await expect(page.getByTestId('category-error')).toHaveCount(0);
+  await expect(field).not.toHaveAttribute('aria-invalid', 'true');
+  await field.fill('');
+
+  // Archive then restore the sub-category: it stays under Textile.
+  await rows.getByTestId('category-archive').click();
+  await expect(rows).toContainText('Archivée');
+  await rows.getByTestId('category-archive').click();
+  await expect(rows).toContainText('Active');
+  const after = (await (await page.request.get('/v1/categories')).json()).find((c: { id: string }) => c.id === created[0].id);
+  expect(after.parent_id).toBe(textile.id);
+  expect(after.archived).toBe(false);
+});

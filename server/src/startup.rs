@@ -34,6 +34,7 @@ pub async fn build_state(settings: Settings, leptos_options: LeptosOptions, cloc
     let store = crate::storage::connect(&settings.database_url)
         .await
         .with_context(|| format!("cannot open the database {}", redact(&settings.database_url)))?;
+    crate::reception::categories::fill_name_keys(&*store).await.context("giving the categories their name keys")?;
     let mailer = Mailer::from_settings(&settings)?;
     let login_limits = Arc::new(crate::auth::LoginLimits::from_settings(&settings));
     Ok(AppState { store, mailer: Arc::new(mailer), clock, settings: Arc::new(settings), leptos_options, login_limits })

@@ -40,11 +40,27 @@ fn CategoriesPanel() -> impl IntoView {
             reset();
         }
     });
-    let error = move || {
-        create.value().get().and_then(|r| r.err()).or_else(|| update.value().get().and_then(|r| r.err())).map(|e| e.to_string())
-    };
+    let last_error = move || create.value().get().and_then(|r| r.err()).or_else(|| update.value().get().and_then(|r| r.err()));
+    // The message goes as soon as the name changes; a new submit may bring it back.
+    let dismissed = RwSignal::new(false);
+    let error = move || if dismissed.get() { None } else { last_error().map(|e| e.to_string()) };
+    let name_invalid = move || !dismissed.get() && last_error().is_some_and(|e| e.field_name() == Some("name"));
+    let name_ref = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move || {
+        if name_invalid() {
+            if let Some(input) = name_ref.get() {
+                let _ = input.focus();
+            }
+        }
+    });
+    // One write at a time: a double click on "Créer la catégorie" sends it once.
+    let saving = move || create.pending().get() || update.pending().get();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        if saving() {
+            return;
+        }
+        dismissed.set(false);
         let parent_id = parent.get().parse::<CategoryId>().ok();
         let display_order = order.get().trim().parse::<i32>().ok();
         match editing.get() {
@@ -117,8 +133,10 @@ fn CategoriesPanel() -> impl IntoView {
                                 <form class="form-grid two" on:submit=submit>
                                     <div>
                                         <label for="category-name">"Nom"</label>
-                                        <input id="category-name" type="text" required data-testid="category-name"
-                                            prop:value=name on:input:target=move |ev| name.set(ev.target().value())/>
+                                        <input id="category-name" type="text" required data-testid="category-name" node_ref=name_ref
+                                            aria-invalid=move || name_invalid().then_some("true")
+                                            aria-describedby=move || name_invalid().then_some("category-error")
+                                            prop:value=name on:input:target=move |ev| { name.set(ev.target().value()); dismissed.set(true); }/>
                                     </div>
                                     <div>
                                         <label for="category-parent">"Catégorie parente"</label>
@@ -141,7 +159,7 @@ fn CategoriesPanel() -> impl IntoView {
                                         </label>
                                     </div>
                                     <div class="buttons">
-                                        <button type="submit" class="primary" data-testid="category-submit">
+                                        <button type="submit" class="primary" data-testid="category-submit" disabled=saving>
                                             {move || if editing.get().is_some() { "Enregistrer" } else { "Créer la catégorie" }}
                                         </button>
                                         <Show when=move || editing.get().is_some()>
@@ -154,7 +172,7 @@ fn CategoriesPanel() -> impl IntoView {
                     }
                 })}
             </Transition>
-            {move || error().map(|e| view! { <p class="error" role="alert" data-testid="category-error">{e}</p> })}
+            {move || error().map(|e| view! { <p class="error" role="alert" id="category-error" data-testid="category-error">{e}</p> })}
         </section>
     }
 }

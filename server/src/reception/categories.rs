@@ -30,6 +30,27 @@ fn name_key(name: &str) -> String {
     name.nfd().filter(|c| !unicode_normalization::char::is_combining_mark(*c)).flat_map(char::to_lowercase).collect::<String>().split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The refusal of a name that an active sibling has, when the database's unique index
+/// (migration 0010) caught what the check above could not see: two admins at once.
+fn name_taken() -> AppError {
+    AppError::field("name", "Une catégorie de ce nom vient d'être créée à cet endroit (majuscules et accents ne comptent pas) : choisissez un autre nom.")
+}
+
+/// Gives their name key to the categories written before keys existed (the default
+/// tree of the first migration, older databases), at start. A key that an older
+/// duplicate already holds is left out, with a warning: both categories stay, and
+/// renaming one gives it its key.
+pub async fn fill_name_keys(store: &dyn crate::storage::Store) -> Result<(), StoreError> {
+    for c in store.categories_without_key().await? {
+        match store.set_category_key(c.id, &name_key(&c.name)).await {
+            Ok(()) => {}
+            Err(StoreError::Conflict(_)) => tracing::warn!(category = %c.id, name = %c.name, "category name already used by an active sibling: left without key"),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 /// Names are unique among the active children of one parent; archived categories do
 /// not count. `id` is the category being changed, which may keep its own name.
 fn check_unique_name(all: &[Category], id: Option<CategoryId>, parent: Option<CategoryId>, name: &str) -> Result<(), AppError> {
@@ -89,14 +110,19 @@ pub async fn create_category(state: &AppState, actor: &UserView, input: Category
         visible_reception: input.visible_reception.unwrap_or(true),
         archived: false,
     };
-    state.store.insert_category(&c, state.clock.now()).await?;
-    Ok(c)
+    match state.store.insert_category(&c, &name_key(&c.name), state.clock.now()).await {
+        Err(StoreError::Conflict(_)) => Err(name_taken()),
+        other => other.map(|()| c).map_err(Into::into),
+    }
 }
 
 pub async fn update_category(state: &AppState, actor: &UserView, id: CategoryId, input: CategoryUpdate) -> Result<Category, AppError> {
     require(actor, Permission::Admin)?;
     let changes = CategoryChanges {
-        name: input.name.as_deref().map(clean_name).transpose()?,
+        name: input.name.as_deref().map(clean_name).transpose()?.map(|name| {
+            let key = name_key(&name);
+            (name, key)
+        }),
         parent_id: input.parent_id,
         display_order: input.display_order,
         visible_reception: input.visible_reception,
@@ -110,10 +136,11 @@ pub async fn update_category(state: &AppState, actor: &UserView, id: CategoryId,
     // The category as it will be: if it is active, its name must be free among its siblings.
     let parent = changes.parent_id.unwrap_or(current.parent_id);
     if !changes.archived.unwrap_or(current.archived) {
-        check_unique_name(&all, Some(id), parent, changes.name.as_deref().unwrap_or(&current.name))?;
+        check_unique_name(&all, Some(id), parent, changes.name.as_ref().map_or(&current.name, |(name, _)| name))?;
     }
     match state.store.update_category(id, &changes, state.clock.now()).await {
         Err(StoreError::NotFound) => return Err(AppError::NotFound("Catégorie introuvable.".into())),
+        Err(StoreError::Conflict(_)) => return Err(name_taken()),
         other => other?,
     }
     state.store.category(id).await?.ok_or_else(|| AppError::NotFound("Catégorie introuvable.".into()))

@@ -2,7 +2,7 @@
 //! category tree, download tokens and live KPIs. REST handlers and server functions are
 //! thin edges over these: they check the permission and scope filters to the caller;
 //! the functions here check the permission again, so they are safe whoever calls them.
-mod categories;
+pub(crate) mod categories;
 mod dashboard;
 pub mod export;
 mod summary;

@@ -90,12 +90,26 @@ pub struct LigneChanges {
 
 #[derive(Clone, Debug, Default)]
 pub struct CategoryChanges {
-    pub name: Option<String>,
+    /// The new name with its comparison key (`reception::categories::name_key`).
+    pub name: Option<(String, String)>,
     pub parent_id: Option<Option<CategoryId>>,
     pub display_order: Option<i32>,
     pub visible_reception: Option<bool>,
     /// `Some(true)` archives now, `Some(false)` restores.
     pub archived: Option<bool>,
+}
+
+/// A category written before name keys existed (see `set_category_key`).
+#[derive(Clone, Debug)]
+pub struct UnkeyedCategory {
+    pub id: CategoryId,
+    pub name: String,
+}
+
+impl FromRow for UnkeyedCategory {
+    fn from_row(r: &impl RowReader) -> StoreResult<Self> {
+        Ok(UnkeyedCategory { id: r.id(0)?, name: r.text(1)? })
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -209,8 +223,16 @@ pub struct BucketCell {
 pub trait ReceptionStore: Send + Sync {
     async fn list_categories(&self) -> StoreResult<Vec<Category>>;
     async fn category(&self, id: CategoryId) -> StoreResult<Option<Category>>;
-    async fn insert_category(&self, c: &Category, now: DateTime<Utc>) -> StoreResult<()>;
+    /// `name_key` is the name as compared between siblings; `Conflict("category")` when
+    /// an active sibling has it.
+    async fn insert_category(&self, c: &Category, name_key: &str, now: DateTime<Utc>) -> StoreResult<()>;
+    /// `Conflict("category")` when the category, active as changed, would share its
+    /// name key with an active sibling.
     async fn update_category(&self, id: CategoryId, c: &CategoryChanges, now: DateTime<Utc>) -> StoreResult<()>;
+    /// The categories written before name keys existed.
+    async fn categories_without_key(&self) -> StoreResult<Vec<UnkeyedCategory>>;
+    /// Sets a category's name key; `Conflict("category")` when an active sibling has it.
+    async fn set_category_key(&self, id: CategoryId, name_key: &str) -> StoreResult<()>;
 
     /// `Conflict("poste")` when the user already has an open poste.
     async fn insert_poste(&self, p: &NewPoste) -> StoreResult<()>;
@@ -681,14 +703,24 @@ impl<D: Database> ReceptionStore for SqlStore<D> {
         self.db.fetch_optional(&format!("{CATEGORY_SELECT} WHERE id = $1"), vec![p(id)]).await
     }
 
-    async fn insert_category(&self, c: &Category, now: DateTime<Utc>) -> StoreResult<()> {
+    async fn insert_category(&self, c: &Category, name_key: &str, now: DateTime<Utc>) -> StoreResult<()> {
         self.db
             .execute(
-                "INSERT INTO categories (id, parent_id, name, display_order, visible_reception, archived_at, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, NULL, $6, $6)",
-                vec![p(c.id), p(c.parent_id), p(c.name.as_str()), p(c.display_order), p(c.visible_reception), p(now)],
+                "INSERT INTO categories (id, parent_id, name, name_key, display_order, visible_reception, archived_at, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $7)",
+                vec![p(c.id), p(c.parent_id), p(c.name.as_str()), p(name_key), p(c.display_order), p(c.visible_reception), p(now)],
             )
-            .await?;
+            .await
+            .map_err(unique_as_conflict("category"))?;
+        Ok(())
+    }
+
+    async fn categories_without_key(&self) -> StoreResult<Vec<UnkeyedCategory>> {
+        self.db.fetch_all("SELECT id, name FROM categories WHERE name_key IS NULL ORDER BY created_at, id", vec![]).await
+    }
+
+    async fn set_category_key(&self, id: CategoryId, name_key: &str) -> StoreResult<()> {
+        self.db.execute("UPDATE categories SET name_key = $1 WHERE id = $2", vec![p(name_key), p(id)]).await.map_err(unique_as_conflict("category"))?;
         Ok(())
     }
 
@@ -698,6 +730,7 @@ impl<D: Database> ReceptionStore for SqlStore<D> {
             .execute(
                 "UPDATE categories SET
                     name = COALESCE($1, name),
+                    name_key = COALESCE($9, name_key),
                     parent_id = CASE WHEN $2 THEN $3 ELSE parent_id END,
                     display_order = COALESCE($4, display_order),
                     visible_reception = COALESCE($5, visible_reception),
@@ -705,7 +738,7 @@ impl<D: Database> ReceptionStore for SqlStore<D> {
                     updated_at = $7
                  WHERE id = $8",
                 vec![
-                    p(c.name.as_deref()),
+                    p(c.name.as_ref().map(|(name, _)| name.as_str())),
                     p(c.parent_id.is_some()),
                     p(c.parent_id.flatten()),
                     p(c.display_order),
@@ -713,9 +746,11 @@ impl<D: Database> ReceptionStore for SqlStore<D> {
                     p(c.archived),
                     p(now),
                     p(id),
+                    p(c.name.as_ref().map(|(_, key)| key.as_str())),
                 ],
             )
-            .await?;
+            .await
+            .map_err(unique_as_conflict("category"))?;
         if done == 0 {
             return Err(StoreError::NotFound);
         }

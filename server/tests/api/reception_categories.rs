@@ -9,7 +9,11 @@ use serde_json::{json, Value};
 use crate::both_backends;
 use crate::helpers::*;
 
-both_backends!(archive_and_restore_keep_the_tree_at_every_level, duplicate_names_are_refused_among_active_siblings);
+both_backends!(
+    archive_and_restore_keep_the_tree_at_every_level,
+    duplicate_names_are_refused_among_active_siblings,
+    one_name_created_many_times_at_once_is_created_once
+);
 
 async fn create(app: &TestApp, name: &str, parent: Option<&str>) -> String {
     let r = app.post_json(&app.client, "/v1/categories", json!({"name": name, "parent_id": parent})).await;
@@ -138,4 +142,36 @@ async fn duplicate_names_are_refused_among_active_siblings(db: Db) {
     assert!(under_textile.contains(&(sub.clone(), true)) && under_textile.contains(&(again.clone(), false)));
     assert_eq!(cats.iter().filter(|c| c.parent_id.is_none() && c.name.to_lowercase().contains("mobil")).count(), 1);
     assert_eq!(cats.iter().find(|c| c.name.eq_ignore_ascii_case("vÊtements") || c.name == "VÊTEMENTS").map(|c| c.name.clone()).as_deref(), Some("VÊTEMENTS"));
+}
+
+/// A double click, or two admins at once: the same new name sent eight times together
+/// (two spellings, at the top level and under a parent) makes one category each time;
+/// the others get the field's French error.
+async fn one_name_created_many_times_at_once_is_created_once(db: Db) {
+    let app = spawn_app(db).await;
+    app.login_admin().await;
+    let textile = app.category_id("Textile").await;
+    for parent in [None, Some(textile.clone())] {
+        let sends = (0..8).map(|i| {
+            let name = if i % 2 == 0 { "Jouets anciens" } else { "jouets ANCIENS" };
+            app.client.post(app.url("/v1/categories")).json(&json!({"name": name, "parent_id": parent})).send()
+        });
+        let mut created = 0;
+        for r in futures::future::join_all(sends).await {
+            let r = r.unwrap();
+            match r.status() {
+                StatusCode::CREATED => created += 1,
+                status => {
+                    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+                    let body: Value = r.json().await.unwrap();
+                    assert_eq!(body["field"], "name", "{body}");
+                    let detail = body["detail"].as_str().unwrap();
+                    assert!(detail.contains("existe déjà") || detail.contains("vient d'être créée"), "{detail}");
+                }
+            }
+        }
+        assert_eq!(created, 1, "under {parent:?}");
+        let same = all(&app).await.into_iter().filter(|c| c.parent_id.map(|p| p.to_string()) == parent && c.name.to_lowercase() == "jouets anciens").count();
+        assert_eq!(same, 1, "under {parent:?}");
+    }
 }

@@ -127,10 +127,10 @@ test('reception: poste, ticket, keyboard entry, live KPIs, exports', async ({ pa
     expect(file.name).toMatch(/^ticket-[0-9a-f-]{36}\.csv$/);
     expect([...file.bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const lines = file.text.replace(/^\uFEFF/, '').split('\r\n').filter((l) => l.length > 0);
-    expect(lines[0]).toContain('Poids (kg);Destination;Sortie;Notes');
+    expect(lines[0]).toContain('Poids (kg);Destination;Flux;Notes');
     expect(lines).toHaveLength(3);
-    expect(lines[1]).toContain(';12,500;Revente;non;');
-    expect(lines[2]).toContain(";3,250;Revente;oui;'=SOMME(A1) benne");
+    expect(lines[1]).toContain(';12,500;Revente;Entrée;');
+    expect(lines[2]).toContain(";3,250;Revente;Sortie;'=SOMME(A1) benne");
     await expect(page.getByTestId('export-ticket-result')).toContainText('.csv');
   });
 
@@ -160,7 +160,7 @@ test('reception: poste, ticket, keyboard entry, live KPIs, exports', async ({ pa
     await expect(row).toContainText('Fermé');
     const file = await downloaded(page, () => row.getByTestId('row-export-csv').click());
     expect(file.name).toMatch(/^ticket-[0-9a-f-]{36}\.csv$/);
-    expect(file.text).toContain(";12,500;Revente;non;");
+    expect(file.text).toContain(";12,500;Revente;Entrée;");
   });
 
   await test.step('export the lines of a period', async () => {

@@ -7,7 +7,7 @@ use app::ids::TicketId;
 use app::reception::{Destination, ReceptionFilter, Status, Ticket};
 use futures::FutureExt;
 
-use super::summary::{summary_cells, summary_entries, SUMMARY_COLUMNS};
+use super::summary::{flow, summary_cells, summary_entries, SUMMARY_COLUMNS};
 use crate::export::{col, Cell, Column, Dialect};
 use crate::reports::{Report, ReportFormat, ReportKind, Sheet, Sheets};
 use crate::storage::reception::ExportLine;
@@ -29,7 +29,7 @@ pub const LINE_COLUMNS: [Column; 15] = [
     col("Catégorie parente", "parent_category", 24.0),
     col("Poids (kg)", "poids_kg", 12.0),
     col("Destination", "destination", 12.0),
-    col("Sortie", "is_exit", 8.0),
+    col("Flux", "flow", 8.0),
     col("Notes", "notes", 40.0),
 ];
 
@@ -58,7 +58,7 @@ fn line_cells(l: &ExportLine) -> Vec<Cell<'_>> {
         l.parent_category_name.as_deref().map_or(Cell::Empty, Cell::user),
         Cell::Weight(l.poids),
         destination(l.destination),
-        Cell::Bool(l.is_exit),
+        flow(l.is_exit),
         l.notes.as_deref().map_or(Cell::Empty, Cell::user),
     ]
 }

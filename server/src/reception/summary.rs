@@ -153,7 +153,7 @@ pub fn summary_entries(rows: &[SummaryRow], categories: &[Category]) -> Vec<Summ
 }
 
 /// A line's flow: `Entrée` or `Sortie` for people, `entrée` or `sortie` for programs.
-fn flow(exit: bool) -> Cell<'static> {
+pub(super) fn flow(exit: bool) -> Cell<'static> {
     if exit {
         Cell::label("sortie", "Sortie")
     } else {

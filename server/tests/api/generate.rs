@@ -55,7 +55,7 @@ async fn seen(app: &TestApp, from: NaiveDate, to: NaiveDate) -> Seen {
     let mut rows = csv.split("\r\n").filter(|l| !l.is_empty());
     assert_eq!(
         rows.next(),
-        Some("ticket_id,ticket_number,ticket_at,ticket_status,poste_id,is_deferred,benevole,ligne_id,ligne_created_at,category,parent_category,poids_kg,destination,is_exit,notes")
+        Some("ticket_id,ticket_number,ticket_at,ticket_status,poste_id,is_deferred,benevole,ligne_id,ligne_created_at,category,parent_category,poids_kg,destination,flow,notes")
     );
     // Notes, the last column, are the only cells that may hold commas (and quotes).
     let lines = rows
@@ -67,7 +67,7 @@ async fn seen(app: &TestApp, from: NaiveDate, to: NaiveDate) -> Seen {
                 ticket_day: paris_date(ticket_at.with_timezone(&Utc)),
                 ligne_id: f[7].to_string(),
                 poids: Weight::parse(f[11]).unwrap(),
-                is_exit: f[13] == "true",
+                is_exit: f[13] == "sortie",
             }
         })
         .collect();

@@ -38,9 +38,9 @@ async fn ticket_csv_has_the_exact_french_profile(db: Db) {
     assert_eq!(r.headers()["content-disposition"], format!("attachment; filename=\"ticket-{t}.csv\"").as_str());
     let body = r.bytes().await.unwrap();
     let expected = format!(
-        "\u{feff}Ticket;N° de ticket;Date du ticket;Statut du ticket;Poste;Saisie différée;Bénévole;Ligne;Saisie de la ligne;Catégorie;Catégorie parente;Poids (kg);Destination;Sortie;Notes\r\n\
-         {t};2026-00001;2026-03-15 11:00:00;ouvert;{poste};non;Bénévole marie;{l1};2026-03-15 11:00:00;Petit électroménager;Électroménager (DEEE);12,500;Revente;non;\"'=SOMME(A1:A9); \"\"grille-pain\"\"\"\r\n\
-         {t};2026-00001;2026-03-15 11:00:00;ouvert;{poste};non;Bénévole marie;{l2};2026-03-15 11:01:15;Mobilier;;0,001;Recyclage;oui;\r\n",
+        "\u{feff}Ticket;N° de ticket;Date du ticket;Statut du ticket;Poste;Saisie différée;Bénévole;Ligne;Saisie de la ligne;Catégorie;Catégorie parente;Poids (kg);Destination;Flux;Notes\r\n\
+         {t};2026-00001;2026-03-15 11:00:00;ouvert;{poste};non;Bénévole marie;{l1};2026-03-15 11:00:00;Petit électroménager;Électroménager (DEEE);12,500;Revente;Entrée;\"'=SOMME(A1:A9); \"\"grille-pain\"\"\"\r\n\
+         {t};2026-00001;2026-03-15 11:00:00;ouvert;{poste};non;Bénévole marie;{l2};2026-03-15 11:01:15;Mobilier;;0,001;Recyclage;Sortie;\r\n",
         l1 = l1["id"].as_str().unwrap(),
         l2 = l2["id"].as_str().unwrap(),
     );
@@ -49,10 +49,10 @@ async fn ticket_csv_has_the_exact_french_profile(db: Db) {
 
     let r = c.get(app.url(&format!("/v1/reception/tickets/{t}/export-csv?dialect=standard"))).send().await.unwrap();
     let text = r.text().await.unwrap();
-    assert!(text.starts_with("ticket_id,ticket_number,ticket_at,ticket_status,poste_id,is_deferred,benevole,ligne_id,ligne_created_at,category,parent_category,poids_kg,destination,is_exit,notes\r\n"), "{text}");
+    assert!(text.starts_with("ticket_id,ticket_number,ticket_at,ticket_status,poste_id,is_deferred,benevole,ligne_id,ligne_created_at,category,parent_category,poids_kg,destination,flow,notes\r\n"), "{text}");
     // The standard dialect keeps the machine codes.
-    assert!(text.contains(",2026-00001,2026-03-15T11:00:00+01:00,opened,") && text.contains(",12.500,revente,false,\"'=SOMME"), "{text}");
-    assert!(text.contains(",0.001,recyclage,true,\r\n") && !text.contains("ouvert") && !text.contains("Revente"), "{text}");
+    assert!(text.contains(",2026-00001,2026-03-15T11:00:00+01:00,opened,") && text.contains(",12.500,revente,entrée,\"'=SOMME"), "{text}");
+    assert!(text.contains(",0.001,recyclage,sortie,\r\n") && !text.contains("ouvert") && !text.contains("Revente"), "{text}");
 }
 
 async fn download_tokens_are_single_use_short_and_bound(db: Db) {
@@ -270,7 +270,7 @@ async fn bulk_export_xlsx_zip_and_csv(db: Db) {
     assert_eq!(names, ["synthese.csv", "tickets.csv", "lignes.csv"]);
     let mut lignes = String::new();
     zip.by_name("lignes.csv").unwrap().read_to_string(&mut lignes).unwrap();
-    assert!(lignes.starts_with("\u{feff}Ticket;") && lignes.contains(";12,345;Revente;non;'=1+1\r\n"), "{lignes}");
+    assert!(lignes.starts_with("\u{feff}Ticket;") && lignes.contains(";12,345;Revente;Entrée;'=1+1\r\n"), "{lignes}");
     assert_eq!(lignes.lines().count(), 5);
 
     // With a line filter, ticket totals count the matching lines only, like the other sheets.
@@ -381,7 +381,7 @@ async fn people_read_french_words_and_programs_read_codes(db: Db) {
     let fr = zip_files(bulk_bytes(&app, json!({"format": "zip"})).await);
     assert!(fr["tickets.csv"].contains(";fermé;") && fr["tickets.csv"].contains(";ouvert;"), "{}", fr["tickets.csv"]);
     let lignes = &fr["lignes.csv"];
-    assert!(lignes.contains(";2,000;Revente;non;\r\n") && lignes.contains(";5,000;Destruction;oui;\r\n"), "{lignes}");
+    assert!(lignes.contains(";2,000;Revente;Entrée;\r\n") && lignes.contains(";5,000;Destruction;Sortie;\r\n"), "{lignes}");
     assert!(lignes.contains(";fermé;") && lignes.contains(";ouvert;") && !lignes.contains("opened") && !lignes.contains("revente"), "{lignes}");
     let synthese = &fr["synthese.csv"];
     for row in [
@@ -396,7 +396,7 @@ async fn people_read_french_words_and_programs_read_codes(db: Db) {
 
     let std = zip_files(bulk_bytes(&app, json!({"format": "zip", "dialect": "standard"})).await);
     assert!(std["tickets.csv"].contains(",closed,") && std["tickets.csv"].contains(",opened,"), "{}", std["tickets.csv"]);
-    assert!(std["lignes.csv"].contains(",2.000,revente,false,\r\n") && std["lignes.csv"].contains(",5.000,destruction,true,\r\n"), "{}", std["lignes.csv"]);
+    assert!(std["lignes.csv"].contains(",2.000,revente,entrée,\r\n") && std["lignes.csv"].contains(",5.000,destruction,sortie,\r\n"), "{}", std["lignes.csv"]);
     for row in ["category,,Mobilier,,entrée,1,2.000", "detail,,Mobilier,revente,entrée,1,2.000", "flow,,,,sortie,1,5.000", "total,,,,,2,7.000"] {
         assert!(std["synthese.csv"].lines().any(|l| l == row), "{row} in {}", std["synthese.csv"]);
     }
@@ -536,7 +536,7 @@ async fn the_summary_adds_up_to_the_lines(db: Db) {
     let mut by_destination: BTreeMap<(String, bool), i64> = BTreeMap::new();
     let mut by_flow: BTreeMap<bool, (i64, i64)> = BTreeMap::new();
     for r in &l[1..] {
-        let (category, parent, g, destination, exit) = (r[9].to_string(), r[10].to_string(), grams(&r[11]), r[12].to_string(), r[13] == text("oui"));
+        let (category, parent, g, destination, exit) = (r[9].to_string(), r[10].to_string(), grams(&r[11]), r[12].to_string(), r[13] == text("Sortie"));
         let top = if parent.is_empty() { category.clone() } else { parent };
         *by_top.entry((top, exit)).or_default() += g;
         *by_category.entry((category, exit)).or_default() += g;

@@ -65,7 +65,7 @@ pub trait Backend: Send + Sync + 'static {
     /// Tickets matching `filter`, once scoped to what `actor` may see.
     async fn list_tickets(&self, actor: &UserView, filter: ReceptionFilter, page: PageRequest) -> Result<Page<Ticket>, AppError>;
     /// Postes opened in the filter's period (and by its bénévole), once scoped.
-    async fn list_postes(&self, actor: &UserView, filter: ReceptionFilter) -> Result<Vec<Poste>, AppError>;
+    async fn list_postes(&self, actor: &UserView, filter: ReceptionFilter, page: PageRequest) -> Result<Page<Poste>, AppError>;
     async fn create_ticket(&self, actor: &UserView) -> Result<TicketDetail, AppError>;
     async fn get_ticket(&self, actor: &UserView, id: TicketId) -> Result<TicketDetail, AppError>;
     async fn close_ticket(&self, actor: &UserView, id: TicketId) -> Result<TicketDetail, AppError>;

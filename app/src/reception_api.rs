@@ -59,10 +59,10 @@ pub async fn list_tickets(filter: ReceptionFilter, page: PageRequest) -> Result<
 }
 
 #[server(prefix = "/api", endpoint = "reception_list_postes", input = Json)]
-pub async fn list_postes(filter: ReceptionFilter) -> Result<Vec<Poste>, AppError> {
+pub async fn list_postes(filter: ReceptionFilter, page: PageRequest) -> Result<Page<Poste>, AppError> {
     with_status(async move {
         let (b, u) = reception().await?;
-        b.list_postes(&u, filter).await
+        b.list_postes(&u, filter, page).await
     }.await)
 }
 

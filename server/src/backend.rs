@@ -101,8 +101,8 @@ impl Backend for AppState {
     async fn list_tickets(&self, a: &UserView, f: ReceptionFilter, page: PageRequest) -> Result<Page<Ticket>, AppError> {
         r::list_tickets(self, a, f.scope(a), page).await
     }
-    async fn list_postes(&self, a: &UserView, f: ReceptionFilter) -> Result<Vec<Poste>, AppError> {
-        r::list_postes(self, a, f.scope(a)).await
+    async fn list_postes(&self, a: &UserView, f: ReceptionFilter, page: PageRequest) -> Result<Page<Poste>, AppError> {
+        r::list_postes(self, a, f.scope(a), page).await
     }
     async fn create_ticket(&self, a: &UserView) -> Result<TicketDetail, AppError> {
         r::create_ticket(self, a).await

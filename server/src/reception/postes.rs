@@ -2,6 +2,7 @@ use app::auth::{Permission, UserView};
 use app::error::AppError;
 use app::filter::Scoped;
 use app::ids::{PosteId, UserId};
+use app::paging::{Page, PageRequest};
 use app::reception::{OpenPosteRequest, Poste, ReceptionFilter};
 use app::time::parse_instant;
 use uuid::Uuid;
@@ -41,12 +42,14 @@ pub async fn open_poste(state: &AppState, actor: &UserView, req: OpenPosteReques
 }
 
 /// Postes opened in the filter's period, by its bénévole if it names one (a bénévole's
-/// filter always does, once scoped); at most 200, latest first.
-pub async fn list_postes(state: &AppState, actor: &UserView, filter: Scoped<ReceptionFilter>) -> Result<Vec<Poste>, AppError> {
+/// filter always does, once scoped), latest first, one page of them with the total.
+pub async fn list_postes(state: &AppState, actor: &UserView, filter: Scoped<ReceptionFilter>, page: PageRequest) -> Result<Page<Poste>, AppError> {
     require(actor, Permission::ReceptionAccess)?;
     let f = filter.resolve(state.clock.now());
     let opened_by: Option<UserId> = f.filter().benevole_id;
-    Ok(state.store.list_postes(opened_by, f.range(), 200).await?)
+    let (total, items) =
+        tokio::try_join!(state.store.count_postes(opened_by, f.range()), state.store.list_postes(opened_by, f.range(), i64::from(page.page_size), page.offset()))?;
+    Ok(Page { items, total, page: page.page, page_size: page.page_size })
 }
 
 pub async fn current_poste(state: &AppState, actor: &UserView) -> Result<Option<Poste>, AppError> {

@@ -78,10 +78,12 @@ pub async fn list_tickets(State(s): State<AppState>, Allowed(actor, _): Receptio
     Ok(Json(crate::reception::list_tickets(&s, &actor, filter, page).await?))
 }
 
-/// `GET /v1/reception/postes?period=…&benevole_id=…`: postes opened in the period.
-pub async fn list_postes(State(s): State<AppState>, Allowed(actor, _): Reception, ApiQuery(q): ApiQuery<Pairs>) -> ApiResult<Json<Vec<Poste>>> {
-    let filter = ReceptionFilter::from_pairs(pairs(&q), &[])?.scope(&actor);
-    Ok(Json(crate::reception::list_postes(&s, &actor, filter).await?))
+/// `GET /v1/reception/postes?period=…&benevole_id=…` with `page` and `page_size` (50, at
+/// most 500): postes opened in the period, latest first, `{"items", "total", "page", "page_size"}`.
+pub async fn list_postes(State(s): State<AppState>, Allowed(actor, _): Reception, ApiQuery(q): ApiQuery<Pairs>) -> ApiResult<Json<Page<Poste>>> {
+    let filter = ReceptionFilter::from_pairs(pairs(&q), &PageRequest::FIELDS)?.scope(&actor);
+    let page = PageRequest::from_pairs(pairs(&q))?;
+    Ok(Json(crate::reception::list_postes(&s, &actor, filter, page).await?))
 }
 
 pub async fn get_ticket(State(s): State<AppState>, Allowed(actor, _): Reception, Path(t): Path<String>) -> ApiResult<Json<TicketDetail>> {

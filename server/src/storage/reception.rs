@@ -239,7 +239,9 @@ pub trait ReceptionStore: Send + Sync {
     async fn poste(&self, id: PosteId) -> StoreResult<Option<Poste>>;
     async fn current_poste(&self, user_id: UserId) -> StoreResult<Option<Poste>>;
     /// Postes opened within `range` (by `opened_by` if given), latest first.
-    async fn list_postes(&self, opened_by: Option<UserId>, range: UtcRange, limit: i64) -> StoreResult<Vec<Poste>>;
+    async fn list_postes(&self, opened_by: Option<UserId>, range: UtcRange, limit: i64, offset: i64) -> StoreResult<Vec<Poste>>;
+    /// How many postes [`ReceptionStore::list_postes`] would give without a limit.
+    async fn count_postes(&self, opened_by: Option<UserId>, range: UtcRange) -> StoreResult<i64>;
     /// Closes the poste only if it is open and has no open ticket; ticket inserts lock the
     /// poste row, so a ticket cannot slip in between the check and the close. False if
     /// refused.
@@ -345,6 +347,10 @@ impl FromRow for Category {
         })
     }
 }
+
+/// The postes of [`ReceptionStore::list_postes`]: $1 who opened them (or any), $2..$3
+/// when.
+const POSTE_WHERE: &str = "($1 IS NULL OR p.opened_by = $1) AND p.opened_at >= $2 AND p.opened_at < $3";
 
 const POSTE_SELECT: &str = "SELECT p.id, p.opened_by, u.display_name, p.opened_at, p.closed_at, p.is_deferred
      FROM postes p JOIN users u ON u.id = p.opened_by";
@@ -776,9 +782,14 @@ impl<D: Database> ReceptionStore for SqlStore<D> {
         self.db.fetch_optional(&format!("{POSTE_SELECT} WHERE p.opened_by = $1 AND p.closed_at IS NULL"), vec![p(user_id)]).await
     }
 
-    async fn list_postes(&self, opened_by: Option<UserId>, range: UtcRange, limit: i64) -> StoreResult<Vec<Poste>> {
-        let sql = format!("{POSTE_SELECT} WHERE ($1 IS NULL OR p.opened_by = $1) AND p.opened_at >= $2 AND p.opened_at < $3 ORDER BY p.opened_at DESC, p.id LIMIT $4");
-        self.db.fetch_all(&sql, vec![p(opened_by), p(range.from), p(range.to), p(limit)]).await
+    async fn list_postes(&self, opened_by: Option<UserId>, range: UtcRange, limit: i64, offset: i64) -> StoreResult<Vec<Poste>> {
+        let sql = format!("{POSTE_SELECT} WHERE {POSTE_WHERE} ORDER BY p.opened_at DESC, p.id LIMIT $4 OFFSET $5");
+        self.db.fetch_all(&sql, vec![p(opened_by), p(range.from), p(range.to), p(limit), p(offset)]).await
+    }
+
+    async fn count_postes(&self, opened_by: Option<UserId>, range: UtcRange) -> StoreResult<i64> {
+        let sql = format!("SELECT COUNT(*) FROM postes p WHERE {POSTE_WHERE}");
+        self.db.fetch_one(&sql, vec![p(opened_by), p(range.from), p(range.to)]).await
     }
 
     async fn close_poste(&self, id: PosteId, by: UserId, now: DateTime<Utc>) -> StoreResult<bool> {

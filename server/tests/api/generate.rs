@@ -36,7 +36,10 @@ struct Seen {
 
 async fn seen(app: &TestApp, from: NaiveDate, to: NaiveDate) -> Seen {
     let period = format!("date_from={from}&date_to={to}");
-    let postes = app.client.get(app.url(&format!("/v1/reception/postes?{period}"))).send().await.unwrap().json().await.unwrap();
+    let postes: app::paging::Page<Poste> =
+        app.client.get(app.url(&format!("/v1/reception/postes?{period}&page_size=500"))).send().await.unwrap().json().await.unwrap();
+    assert!(postes.total <= 500, "one page holds the period's {} postes", postes.total);
+    let postes = postes.items;
     // Every page of the ticket list (at most 500 a page).
     let mut tickets: Vec<Ticket> = Vec::new();
     for page in 1.. {

@@ -15,6 +15,7 @@ both_backends!(
     ticket_lists_filter_by_status_period_poste_and_benevole,
     closing_races_with_line_writes_without_losing_the_rule,
     a_line_sent_again_with_its_id_is_added_once,
+    the_poste_list_pages_with_its_total,
 );
 
 /// Thirty line inserts race one close: every insert is either in the ticket as closed
@@ -327,6 +328,40 @@ async fn a_line_sent_again_with_its_id_is_added_once(db: Db) {
     let new = json!({"id": uuid::Uuid::new_v4(), "poids_kg": 1, "category_id": cat, "destination": "don"});
     assert_detail(app.post_json(&c, &lines_url, new).await, StatusCode::CONFLICT, "Ce ticket est fermé").await;
     assert_eq!(app.get_json(&c, &format!("/v1/reception/tickets/{t}")).await["lines_count"], 2);
+}
+
+/// The postes of a period come in pages with their total, none left out however many
+/// (the list stopped silently at 200 before); a bénévole counts their own only.
+async fn the_poste_list_pages_with_its_total(db: Db) {
+    let app = spawn_app(db).await;
+    app.login_admin().await;
+    let (marie, _) = app.user_client("marie", &["reception.access"]).await;
+    let mut opened = Vec::new();
+    for _ in 0..3 {
+        let id = app.open_poste(&app.client).await;
+        let r = app.client.post(app.url(&format!("/v1/reception/postes/{id}/close"))).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        opened.push(id);
+    }
+    opened.push(app.open_poste(&marie).await);
+    let url = |q: &str| format!("/v1/reception/postes?date_from=2026-03-15&date_to=2026-03-15&{q}");
+    let mut seen = Vec::new();
+    for page in 1..=3 {
+        let p = app.get_json(&app.client, &url(&format!("page={page}&page_size=2"))).await;
+        assert_eq!((p["total"].clone(), p["page"].clone(), p["page_size"].clone()), (json!(4), json!(page), json!(2)));
+        seen.extend(p["items"].as_array().unwrap().iter().map(|x| x["id"].as_str().unwrap().to_string()));
+        assert_eq!(p["items"].as_array().unwrap().len(), if page < 3 { 2 } else { 0 });
+    }
+    seen.sort();
+    opened.sort();
+    assert_eq!(seen, opened, "every poste once");
+    let own = app.get_json(&marie, &url("")).await;
+    assert_eq!((own["total"].clone(), own["items"][0]["opened_by_name"].clone()), (json!(1), json!("Bénévole marie")));
+    let other_day = app.get_json(&app.client, "/v1/reception/postes?date_from=2026-03-16&date_to=2026-03-16").await;
+    assert_eq!((other_day["total"].clone(), other_day["items"].clone()), (json!(0), json!([])));
+    let r = app.client.get(app.url(&url("page_size=501"))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("page_size"));
 }
 
 async fn reception_routes_check_auth_and_permissions(db: Db) {

@@ -6,7 +6,8 @@ use leptos::prelude::*;
 
 use crate::api::list_users;
 use crate::auth::Permission;
-use crate::reception::{category_tree, ReceptionFilter};
+use crate::paging::PageRequest;
+use crate::reception::{category_tree, Poste, ReceptionFilter};
 use crate::reception_api::{list_categories, list_postes};
 use crate::shell::CurrentUser;
 use crate::time::RelativePeriod;
@@ -44,6 +45,24 @@ pub fn PeriodSelect(
     }
 }
 
+/// The postes a list offers for `f`: the latest ones, as many as one page holds, and
+/// how many more the period has, so that a long period says it was cut short rather
+/// than hide its older postes.
+pub(super) async fn postes_offered(f: ReceptionFilter) -> (Vec<Poste>, i64) {
+    match list_postes(f, PageRequest { page: 1, page_size: PageRequest::MAX_SIZE }).await {
+        Ok(p) => {
+            let more = (p.total - p.items.len() as i64).max(0);
+            (p.items, more)
+        }
+        Err(_) => (Vec::new(), 0),
+    }
+}
+
+/// What a poste list says when [`postes_offered`] left some out.
+pub(super) fn more_postes(more: i64) -> String {
+    format!("… et {more} poste(s) plus ancien(s) : précisez la période ou le bénévole.")
+}
+
 /// One poste among those opened in the period (and by the bénévole) of `among`.
 #[component]
 pub fn PosteSelect(
@@ -57,8 +76,8 @@ pub fn PosteSelect(
         move || among.get(),
         |f| async move {
             match f {
-                Ok(f) => list_postes(f).await.unwrap_or_default(),
-                Err(_) => Vec::new(),
+                Ok(f) => postes_offered(f).await,
+                Err(_) => (Vec::new(), 0),
             }
         },
     );
@@ -68,10 +87,12 @@ pub fn PosteSelect(
             <option value="">"Tous"</option>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
-                    postes.await.into_iter().map(|p| {
+                    let (postes, more) = postes.await;
+                    let options = postes.into_iter().map(|p| {
                         let label = format!("{} · {}{}", p.opened_by_name, crate::format::paris_datetime(p.opened_at), if p.closed_at.is_none() { " (ouvert)" } else { "" });
                         view! { <option value=p.id.to_string()>{label}</option> }
-                    }).collect_view()
+                    }).collect_view();
+                    (options, (more > 0).then(|| view! { <option disabled=true value="">{more_postes(more)}</option> }))
                 })}
             </Transition>
         </select>

@@ -9,7 +9,8 @@ use crate::filter::Filter;
 use crate::pages::choice::{Choice, FieldError, FieldMarks};
 use crate::reception::{Category, Destination, ReceptionFilter, Status};
 use crate::format::paris_datetime;
-use crate::reception_api::{list_categories, list_postes};
+use crate::reception_api::list_categories;
+use super::filter_fields::{more_postes, postes_offered};
 use crate::time::RelativePeriod;
 
 const FIELDS: [&str; 8] = ["period", "date_from", "date_to", "status", "poste_id", "benevole_id", "category_id", "destination"];
@@ -84,8 +85,8 @@ fn PosteChoice(form: ReceptionFilterForm, id: String, marks: FieldMarks) -> impl
     let postes = Resource::new(period, |fields| async move {
         let period = ReceptionFilter::from_pairs(fields.iter().map(|(k, v)| (*k, v.as_str())), &[]).ok().filter(|f| f.period.is_some());
         match period {
-            Some(f) => list_postes(f).await.unwrap_or_default(),
-            None => Vec::new(),
+            Some(f) => postes_offered(f).await,
+            None => (Vec::new(), 0),
         }
     });
     let value = form.field("poste_id");
@@ -94,14 +95,18 @@ fn PosteChoice(form: ReceptionFilterForm, id: String, marks: FieldMarks) -> impl
             {move || {
                 let id = id.clone();
                 Suspend::new(async move {
+                    let (postes, more) = postes.await;
                     let mut options: Vec<(String, String)> =
-                        postes.await.into_iter().map(|p| (p.id.to_string(), format!("{} — {}", p.opened_by_name, paris_datetime(p.opened_at)))).collect();
+                        postes.into_iter().map(|p| (p.id.to_string(), format!("{} — {}", p.opened_by_name, paris_datetime(p.opened_at)))).collect();
                     let chosen = value.get_untracked();
                     if !chosen.is_empty() && !options.iter().any(|(v, _)| *v == chosen) {
                         let short: String = chosen.chars().take(8).collect();
                         options.insert(0, (chosen, format!("Poste n° {short}")));
                     }
-                    view! { <Choice id label="Poste (ceux ouverts sur la période)" value all=Some("Tous") options field=("poste_id", marks)/> }
+                    view! {
+                        <Choice id label="Poste (ceux ouverts sur la période)" value all=Some("Tous") options field=("poste_id", marks)/>
+                        {(more > 0).then(|| view! { <small class="notice" data-testid="postes-more">{more_postes(more)}</small> })}
+                    }
                 })
             }}
         </Transition>

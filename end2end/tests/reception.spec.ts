@@ -178,6 +178,16 @@ test('reception: poste, ticket, keyboard entry, live KPIs, exports', async ({ pa
     await page.getByTestId('export-date-to').fill('2026-03-01');
     await page.getByTestId('export-period').click();
     await expect(page.getByTestId('export-period-error')).toContainText('postérieure ou égale');
+    // The end date is the field in error: marked, pointing to the message, focused;
+    // the message goes when a date changes.
+    const to = page.getByTestId('export-date-to');
+    await expect(to).toHaveAttribute('aria-invalid', 'true');
+    await expect(to).toHaveAttribute('aria-describedby', 'export-period-error');
+    await expect(to).toBeFocused();
+    await expect(page.getByTestId('export-date-from')).not.toHaveAttribute('aria-invalid', 'true');
+    await to.fill('2026-03-03');
+    await expect(page.getByTestId('export-period-error')).toHaveCount(0);
+    await expect(to).not.toHaveAttribute('aria-invalid', 'true');
   });
 
   await test.step('an admin downloads the bulk export as Excel', async () => {
@@ -599,6 +609,10 @@ test('a bénévole at phone size on a slow connection: poste, ticket, entry, del
     await expect(phone.getByTestId('ticket-status')).toHaveText('Fermé');
     await expect(phone.getByTestId('line-form')).toHaveCount(0);
     await gotoHydrated(phone, '/reception');
+    // "Non" keeps the poste open.
+    await phone.getByTestId('close-poste').tap();
+    await phone.getByTestId('close-poste-cancel').tap();
+    await expect(phone.getByTestId('poste-status')).toContainText('Poste ouvert depuis le');
     await phone.getByTestId('close-poste').tap();
     await phone.getByTestId('close-poste-confirm').tap();
     await expect(phone.getByTestId('poste-status')).toHaveText('Aucun poste ouvert.');

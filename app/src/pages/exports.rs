@@ -78,10 +78,11 @@ fn ExportsPanel() -> impl IntoView {
     let result = RwSignal::new(None::<Result<String, String>>);
     let run = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let filter = match filter.get_untracked() {
+        let filter = match form.filter() {
             Ok(f) => f,
-            Err(e) => return result.set(Some(Err(e))),
+            Err(e) => return form.dates.refuse(&e, result),
         };
+        form.dates.error_field.set(None);
         let mut body = filter.to_json();
         body["format"] = serde_json::Value::String(format.get_untracked());
         let body = body.to_string();
@@ -104,7 +105,7 @@ fn ExportsPanel() -> impl IntoView {
                     <PeriodSelect id="bulk-period" value=form.period on_change=set(form.period) empty_label="Dates choisies (Du, Au)"/>
                 </div>
                 <Show when=dates_chosen>
-                    <PeriodFields period=form.dates prefix="bulk"/>
+                    <PeriodFields period=form.dates prefix="bulk" result status_prefix="bulk"/>
                 </Show>
                 <div>
                     <CategorySelect id="bulk-category" value=form.category on_change=set(form.category)/>

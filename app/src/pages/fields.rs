@@ -10,31 +10,63 @@ use crate::time::paris_date;
 pub struct PeriodInput {
     pub from: RwSignal<String>,
     pub to: RwSignal<String>,
+    /// The filter field an error is about (`date_from`, `date_to`), if any: that field
+    /// is marked invalid, described by the message, and focused.
+    pub error_field: RwSignal<Option<String>>,
 }
 
 impl PeriodInput {
     pub fn current_month() -> Self {
         let today = paris_date(chrono::Utc::now());
-        Self { from: RwSignal::new(today.with_day(1).unwrap_or(today).to_string()), to: RwSignal::new(today.to_string()) }
+        Self {
+            from: RwSignal::new(today.with_day(1).unwrap_or(today).to_string()),
+            to: RwSignal::new(today.to_string()),
+            error_field: RwSignal::new(None),
+        }
+    }
+
+    /// Shows `e` in `result`, on its field when it names one of these dates.
+    pub fn refuse(&self, e: &crate::error::AppError, result: RwSignal<Option<Result<String, String>>>) {
+        self.error_field.set(e.field_name().map(str::to_string));
+        result.set(Some(Err(e.to_string())));
     }
 }
 
 /// "Du" / "Au (inclus)" date fields; ids and test ids are `{prefix}-date-from|to`.
+/// `result` is the form's outcome, shown by [`DownloadStatus`] with `status_prefix`:
+/// a date in error points to its message, which goes when a date changes.
 #[component]
-pub fn PeriodFields(period: PeriodInput, prefix: &'static str) -> impl IntoView {
-    let field = move |label: &'static str, suffix: &'static str, signal: RwSignal<String>| {
+pub fn PeriodFields(period: PeriodInput, prefix: &'static str, result: RwSignal<Option<Result<String, String>>>, status_prefix: &'static str) -> impl IntoView {
+    let field = move |label: &'static str, suffix: &'static str, name: &'static str, signal: RwSignal<String>| {
         let id = format!("{prefix}-date-{suffix}");
+        let invalid = move || period.error_field.with(|f| f.as_deref() == Some(name));
+        let input_ref = NodeRef::<leptos::html::Input>::new();
+        Effect::new(move || {
+            if invalid() {
+                if let Some(input) = input_ref.get() {
+                    let _ = input.focus();
+                }
+            }
+        });
         view! {
             <div>
                 <label for=id.clone()>{label}</label>
-                <input id=id.clone() type="date" required data-testid=id
-                    prop:value=signal on:input:target=move |ev| signal.set(ev.target().value())/>
+                <input id=id.clone() type="date" required data-testid=id node_ref=input_ref
+                    aria-invalid=move || invalid().then_some("true")
+                    aria-describedby=move || invalid().then(|| format!("{status_prefix}-error"))
+                    prop:value=signal on:input:target=move |ev| {
+                        signal.set(ev.target().value());
+                        period.error_field.set(None);
+                        if matches!(result.get_untracked(), Some(Err(_))) {
+                            result.set(None);
+                        }
+                    }/>
             </div>
         }
     };
     view! {
-        {field("Du", "from", period.from)}
-        {field("Au (inclus)", "to", period.to)}
+        {field("Du", "from", "date_from", period.from)}
+        {field("Au (inclus)", "to", "date_to", period.to)}
     }
 }
 
@@ -72,7 +104,7 @@ pub fn DownloadStatus(result: RwSignal<Option<Result<String, String>>>, prefix: 
     move || {
         result.get().map(|r| match r {
             Ok(name) => view! { <p class="success" role="status" data-testid=format!("{prefix}-result")>{format!("Fichier « {name} » téléchargé.")}</p> }.into_any(),
-            Err(e) => view! { <p class="error" role="alert" data-testid=format!("{prefix}-error")>{e}</p> }.into_any(),
+            Err(e) => view! { <p class="error" role="alert" id=format!("{prefix}-error") data-testid=format!("{prefix}-error")>{e}</p> }.into_any(),
         })
     }
 }

@@ -325,15 +325,16 @@ fn PeriodExport() -> impl IntoView {
         let fields = [("date_from", period.from.get()), ("date_to", period.to.get()), ("destination", destination.get()), ("category_id", category.get())];
         let filter = match ReceptionFilter::from_pairs(fields.iter().map(|(k, v)| (*k, v.as_str())), &[]) {
             Ok(f) => f,
-            Err(e) => return result.set(Some(Err(e.to_string()))),
+            Err(e) => return period.refuse(&e, result),
         };
+        period.error_field.set(None);
         export_lines(&filter, pending, result);
     };
     view! {
         <section class="card">
             <h2>"Export lignes (période)"</h2>
             <form class="form-grid two" on:submit=run>
-                <PeriodFields period prefix="export"/>
+                <PeriodFields period prefix="export" result status_prefix="export-period"/>
                 <DestinationFilter id="export-destination" value=destination/>
                 <div>
                     <CategorySelect id="export-category" value=category on_change=Callback::new(move |v| category.set(v))/>

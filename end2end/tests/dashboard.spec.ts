@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { test, expect, type APIRequestContext, type Page } from '@playwright/test';
 import { adminCredentials, gotoHydrated, login } from './helpers';
 
@@ -115,6 +116,23 @@ test('dashboard: figures equal the API, charts with their tables, export', async
     const [download] = await Promise.all([page.waitForEvent('download'), card.getByTestId('dash-export').click()]);
     expect(download.suggestedFilename()).toMatch(/^reception-lignes-\d{4}-\d{2}-01_\d{4}-\d{2}-\d{2}\.csv$/);
     await expect(card.getByTestId('dash-export-result')).toContainText('téléchargé');
+  });
+
+  await test.step('the figures themselves, as a file: cards, days and months, equal to the API', async () => {
+    const d = await apiDashboard(page.request);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('dash-figures-csv').click()]);
+    expect(download.suggestedFilename()).toMatch(/^reception-tableau-de-bord-\d{4}-\d{2}-\d{2}\.csv$/);
+    const text = readFileSync((await download.path())!, 'utf8').replace(/^\uFEFF/, '');
+    const rows = text.split('\r\n').filter((l) => l.length > 0);
+    expect(rows[0]).toBe('Série;Du;Au;Tickets;Entrées (kg);Sorties (kg)');
+    expect(rows).toHaveLength(1 + d.periods.length + d.daily.length + d.monthly.length);
+    const kg = (v: number) => v.toFixed(3).replace('.', ',');
+    const month = d.periods.find((p) => p.period === 'this_month')!;
+    expect(rows[3]).toMatch(new RegExp(`^Ce mois-ci;[0-9-]+;[0-9-]+;${month.tickets};${kg(month.entry_weight_kg)};${kg(month.exit_weight_kg)}$`));
+    const yesterday = rows[1 + d.periods.length + 28].split(';');
+    expect(yesterday[0]).toBe('Jour');
+    expect(yesterday.slice(3)).toEqual([String(d.daily[28].tickets), kg(d.daily[28].entry_weight_kg), kg(d.daily[28].exit_weight_kg)]);
+    await expect(page.getByTestId('dash-figures-result')).toContainText('.csv');
   });
 
   await test.step('below 600 px the tables read as cards', async () => {

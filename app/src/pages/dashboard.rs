@@ -86,6 +86,31 @@ fn DashboardFigures(data: ReceptionDashboard) -> impl IntoView {
             <BarChart title="Poids par jour (30 derniers jours)".to_string() series=vec!["Entrées", "Sorties"] x_title="Jour" bars=daily testid="chart-daily"/>
             <BarChart title="Poids par mois (12 derniers mois)".to_string() series=vec!["Entrées", "Sorties"] x_title="Mois" bars=monthly testid="chart-monthly"/>
         </div>
+        <FiguresExport/>
+    }
+}
+
+/// The figures of the cards and charts as a file, for the same reader (the server
+/// computes them again, scoped as the dashboard).
+#[component]
+fn FiguresExport() -> impl IntoView {
+    let pending = RwSignal::new(false);
+    let result = RwSignal::new(None::<Result<String, String>>);
+    let run = move |format: &'static str| {
+        pending.set(true);
+        result.set(None);
+        leptos::task::spawn_local(async move {
+            let r = crate::download::download(&format!("/v1/reception/stats/dashboard/export?format={format}")).await;
+            pending.set(false);
+            result.set(Some(r));
+        });
+    };
+    view! {
+        <div class="buttons" role="group" aria-label="Exporter les chiffres du tableau de bord">
+            <button type="button" data-testid="dash-figures-csv" disabled=move || pending.get() on:click=move |_| run("csv")>"Exporter les chiffres (CSV)"</button>
+            <button type="button" data-testid="dash-figures-xlsx" disabled=move || pending.get() on:click=move |_| run("xlsx")>"Exporter les chiffres (Excel)"</button>
+        </div>
+        <DownloadStatus result prefix="dash-figures"/>
     }
 }
 

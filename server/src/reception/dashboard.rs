@@ -16,6 +16,8 @@ use app::time::{paris_date, DateRange, UtcRange};
 use app::weight::Weight;
 
 use crate::auth::require;
+use crate::export::{col, Cell, Column, Dialect};
+use crate::reports::{Report, ReportFormat, ReportKind, Sheet, Sheets};
 use crate::state::AppState;
 use crate::storage::reception::{BucketCell, BucketTotal};
 
@@ -131,4 +133,55 @@ fn benevoles<'a>(totals: impl Iterator<Item = &'a BucketTotal>) -> Vec<BenevoleS
     let mut out: Vec<BenevoleStats> = per.into_values().collect();
     out.sort_by(|a, b| b.entry_weight_kg.cmp(&a.entry_weight_kg).then_with(|| a.name.cmp(&b.name)));
     out
+}
+
+/// The dashboard's figures as one table, as the cards and charts show them.
+pub const FIGURE_COLUMNS: [Column; 6] = [
+    col("Série", "series", 16.0),
+    col("Du", "date_from", 12.0),
+    col("Au", "date_to", 12.0),
+    col("Tickets", "tickets", 10.0),
+    col("Entrées (kg)", "entry_weight_kg", 14.0),
+    col("Sorties (kg)", "exit_weight_kg", 14.0),
+];
+
+pub(crate) const FIGURES: Sheet = Sheet { name: "Tableau de bord", file: "tableau-de-bord", columns: &FIGURE_COLUMNS };
+
+/// One row of [`FIGURES`]: a period card (`this_month`, "Ce mois-ci"), a day or a month
+/// of the charts.
+pub struct FigureRow {
+    series: (String, String),
+    point: DashboardPoint,
+}
+
+fn figure_rows(d: &ReceptionDashboard) -> Vec<FigureRow> {
+    let periods = d.periods.iter().map(|p| FigureRow {
+        series: (p.period.clone(), p.label.clone()),
+        point: DashboardPoint { date_from: p.date_from, date_to: p.date_to, tickets: p.tickets, entry_weight_kg: p.entry_weight_kg, exit_weight_kg: p.exit_weight_kg },
+    });
+    let series = |code: &str, label: &str, points: &[DashboardPoint]| -> Vec<FigureRow> {
+        points.iter().map(|p| FigureRow { series: (code.to_string(), label.to_string()), point: p.clone() }).collect()
+    };
+    periods.chain(series("day", "Jour", &d.daily)).chain(series("month", "Mois", &d.monthly)).collect()
+}
+
+fn figure_cells(r: &FigureRow) -> Vec<Cell<'_>> {
+    vec![
+        Cell::label(&r.series.0, &r.series.1),
+        Cell::Code(r.point.date_from.to_string().into()),
+        Cell::Code(r.point.date_to.to_string().into()),
+        Cell::Int(r.point.tickets),
+        Cell::Weight(r.point.entry_weight_kg),
+        Cell::Weight(r.point.exit_weight_kg),
+    ]
+}
+
+/// The figures of `d` as a report (its reader's own, as [`dashboard`] made them).
+pub fn figures_report(d: ReceptionDashboard, format: ReportFormat, dialect: Dialect) -> Report {
+    Report { kind: ReportKind::ReceptionDashboard(std::sync::Arc::new(d)), format, dialect }
+}
+
+pub(crate) async fn produce_figures(d: &ReceptionDashboard, out: &Sheets) -> anyhow::Result<()> {
+    out.sheet(FIGURES).await?;
+    out.rows(figure_rows(d), figure_cells).await
 }

@@ -3,7 +3,7 @@
 //! thin edges over these: they check the permission and scope filters to the caller;
 //! the functions here check the permission again, so they are safe whoever calls them.
 pub(crate) mod categories;
-mod dashboard;
+pub(crate) mod dashboard;
 pub mod export;
 mod summary;
 mod postes;

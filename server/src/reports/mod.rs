@@ -80,6 +80,9 @@ pub enum ReportKind {
     ReceptionTickets(Resolved<ReceptionFilter>),
     /// The cash audit: summary, a row per session, a row per sale item.
     CashSessions(Resolved<CashSessionFilter>, SessionSort),
+    /// The figures of a reception dashboard, computed for (and checked against) its
+    /// reader before: a row per period card, per day and per month of the charts.
+    ReceptionDashboard(std::sync::Arc<app::reception::ReceptionDashboard>),
 }
 
 impl ReportKind {
@@ -89,6 +92,7 @@ impl ReportKind {
             ReportKind::TicketLines(..) | ReportKind::ReceptionLines(_) => crate::reception::export::LINES.file,
             ReportKind::ReceptionTickets(_) => crate::reception::export::TICKETS.file,
             ReportKind::CashSessions(..) => crate::cash::export::DETAILS.file,
+            ReportKind::ReceptionDashboard(_) => crate::reception::dashboard::FIGURES.file,
         }
     }
 }
@@ -109,6 +113,7 @@ impl Report {
             ReportKind::ReceptionLines(f) => format!("reception-lignes{}", period(f)),
             ReportKind::ReceptionTickets(f) => format!("reception-tickets{}", period(f)),
             ReportKind::CashSessions(f, _) => format!("caisse-sessions{}", f.dates().map(|d| format!("-{}_{}", d.from, d.to)).unwrap_or_default()),
+            ReportKind::ReceptionDashboard(d) => format!("reception-tableau-de-bord-{}", d.today),
         };
         crate::export::safe_filename(&format!("{stem}.{}", self.format.extension()))
     }
@@ -202,6 +207,7 @@ async fn produce(store: &dyn Store, kind: &ReportKind, format: ReportFormat, out
             let mut snap = store.cash_snapshot().await?;
             crate::cash::export::produce_sessions(&mut *snap, f, *sort, format, out).await
         }
+        ReportKind::ReceptionDashboard(d) => crate::reception::dashboard::produce_figures(d, out).await,
     }
 }
 

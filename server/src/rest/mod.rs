@@ -61,6 +61,7 @@ pub fn router() -> Router<AppState> {
         .route("/reception/lignes/export-csv", get(reception::lines_csv))
         .route("/reception/stats/live", get(reception::live_stats))
         .route("/reception/stats/dashboard", get(reception::dashboard))
+        .route("/reception/stats/dashboard/export", get(reception::dashboard_export))
         .route("/stats/live", get(reception::all_live_stats))
         .route("/categories", get(reception::list_categories).post(reception::create_category))
         .route("/categories/{id}", put(reception::update_category))

@@ -181,6 +181,20 @@ pub async fn dashboard(State(s): State<AppState>, Allowed(actor, _): Reception, 
     Ok(Json(crate::reception::dashboard(&s, &actor, filter).await?))
 }
 
+/// `GET /v1/reception/stats/dashboard/export` with the dashboard's filter, `format`
+/// (`csv` by default, `xlsx`) and `dialect`: the same figures as the JSON, a row per
+/// period card, per day and per month, for the same reader.
+pub async fn dashboard_export(State(s): State<AppState>, Allowed(actor, _): Reception, ApiQuery(q): ApiQuery<Pairs>) -> ApiResult<Response> {
+    let dialect = Dialect::parse(param(&q, "dialect"))?;
+    let format = match ReportFormat::parse(param(&q, "format"), ReportFormat::Csv)? {
+        ReportFormat::Zip => return Err(AppError::field("format", "Le tableau de bord s'exporte en csv ou en xlsx.").into()),
+        f => f,
+    };
+    let filter = ReceptionFilter::from_pairs(pairs(&q), &["dialect", "format"])?.scope(&actor);
+    let d = crate::reception::dashboard(&s, &actor, filter).await?;
+    super::download::send(&s, crate::reception::dashboard::figures_report(d, format, dialect)).await
+}
+
 /// The unified stats endpoint: the `reception` block for reception users, the `cash`
 /// block for cashiers, both for admins; 403 for anyone with neither.
 pub async fn all_live_stats(State(s): State<AppState>, caller: Caller, ApiQuery(q): ApiQuery<StatsQuery>) -> ApiResult<Json<serde_json::Value>> {

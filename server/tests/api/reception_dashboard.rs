@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use crate::both_backends;
 use crate::helpers::*;
 
-both_backends!(dashboard_counts_paris_days_and_deferred_postes, dashboard_checks_auth_and_the_filter);
+both_backends!(dashboard_counts_paris_days_and_deferred_postes, dashboard_checks_auth_and_the_filter, dashboard_figures_export_as_the_json_says);
 
 /// The week of the spring change (DST starts on Sunday 2026-03-29 at 02:00):
 /// - A, marie: Sunday 29/03 23:30 Paris (21:30 UTC), 10 kg Mobilier, recyclage;
@@ -168,4 +168,71 @@ async fn dashboard_checks_auth_and_the_filter(db: Db) {
     assert_eq!(d["today"], "2026-03-15");
     assert_eq!(figures(period(&d, "this_year")), (json!(0), json!(0.0), json!(0.0)));
     assert_eq!((d["daily"].as_array().unwrap().len(), d["monthly"].as_array().unwrap().len()), (30, 12));
+}
+
+/// The export of the dashboard's figures holds the JSON's figures, row for row: the
+/// period cards, the 30 days, the 12 months; French words and decimal commas for
+/// people, codes for programs, a workbook sheet; a bénévole's file has their own.
+async fn dashboard_figures_export_as_the_json_says(db: Db) {
+    let app = spawn_app_configured(db, |s| s.session_ttl = std::time::Duration::from_secs(7 * 24 * 3600)).await;
+    let (marie, _) = seed(&app).await;
+    let get = |c: &Client, q: &str| {
+        let url = app.url(&format!("/v1/reception/stats/dashboard/export{q}"));
+        let c = c.clone();
+        async move {
+            let r = c.get(url).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK);
+            let disposition = r.headers()["content-disposition"].to_str().unwrap().to_string();
+            (disposition, r.bytes().await.unwrap().to_vec())
+        }
+    };
+    let d = app.get_json(&app.client, "/v1/reception/stats/dashboard").await;
+    // The JSON's rows, as the standard dialect writes them.
+    let kg = |v: &Value| format!("{:.3}", v.as_f64().unwrap());
+    let row = |series: &str, p: &Value| format!("{series},{},{},{},{},{}", p["date_from"].as_str().unwrap(), p["date_to"].as_str().unwrap(), p["tickets"], kg(&p["entry_weight_kg"]), kg(&p["exit_weight_kg"]));
+    let mut expected = vec!["series,date_from,date_to,tickets,entry_weight_kg,exit_weight_kg".to_string()];
+    expected.extend(d["periods"].as_array().unwrap().iter().map(|p| row(p["period"].as_str().unwrap(), p)));
+    expected.extend(d["daily"].as_array().unwrap().iter().map(|p| row("day", p)));
+    expected.extend(d["monthly"].as_array().unwrap().iter().map(|p| row("month", p)));
+    let (disposition, bytes) = get(&app.client, "?dialect=standard").await;
+    assert!(disposition.contains("reception-tableau-de-bord-2026-03-30.csv"), "{disposition}");
+    let standard = String::from_utf8(bytes).unwrap();
+    assert_eq!(standard.split("\r\n").filter(|l| !l.is_empty()).collect::<Vec<_>>(), expected);
+    assert_eq!(expected.len(), 1 + 4 + 30 + 12);
+    assert!(standard.contains("\r\nthis_month,2026-03-01,2026-03-31,3,17.000,1.200\r\n"), "{standard}");
+
+    // For people: the same rows in words, with decimal commas.
+    let (_, bytes) = get(&app.client, "").await;
+    let french = String::from_utf8(bytes).unwrap();
+    let lines: Vec<&str> = french.trim_start_matches('\u{feff}').split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines[0], "Série;Du;Au;Tickets;Entrées (kg);Sorties (kg)");
+    assert_eq!(lines[1], "Aujourd'hui;2026-03-30;2026-03-30;1;2,500;1,200");
+    assert_eq!(lines[3], "Ce mois-ci;2026-03-01;2026-03-31;3;17,000;1,200");
+    assert_eq!(lines[4 + 30], "Jour;2026-03-30;2026-03-30;1;2,500;1,200", "the last of the 30 days");
+    assert_eq!(lines.len(), expected.len());
+
+    // A workbook: one sheet with the same rows, numbers as numbers.
+    let (disposition, bytes) = get(&app.client, "?format=xlsx").await;
+    assert!(disposition.contains(".xlsx"), "{disposition}");
+    use calamine::{Data, Reader, Xlsx};
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(book.sheet_names(), ["Tableau de bord"]);
+    let rows: Vec<Vec<Data>> = book.worksheet_range("Tableau de bord").unwrap().rows().map(|r| r.to_vec()).collect();
+    assert_eq!(rows.len(), expected.len());
+    assert_eq!(rows[3][0], Data::String("Ce mois-ci".into()));
+    assert_eq!((rows[3][3].clone(), rows[3][4].clone()), (Data::Float(3.0), Data::Float(17.0)));
+
+    // A bénévole's file: their own figures, as their dashboard.
+    let own = app.get_json(&marie, "/v1/reception/stats/dashboard").await;
+    let (_, bytes) = get(&marie, "?dialect=standard").await;
+    let mine = String::from_utf8(bytes).unwrap();
+    let month = &own["periods"].as_array().unwrap()[2];
+    assert!(mine.contains(&format!("\r\n{}\r\n", row("this_month", month))), "{mine}");
+    assert!(mine.contains("\r\nthis_month,2026-03-01,2026-03-31,2,12.500,1.200\r\n"), "{mine}");
+
+    // A zip has no sense here; nobody without reception access gets the file.
+    assert_detail(app.client.get(app.url("/v1/reception/stats/dashboard/export?format=zip")).send().await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "csv ou en xlsx").await;
+    let (cashier, _) = app.user_client("caissier", &["caisse.access"]).await;
+    assert_eq!(cashier.get(app.url("/v1/reception/stats/dashboard/export")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(Client::new().get(app.url("/v1/reception/stats/dashboard/export")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
 }

@@ -36,6 +36,34 @@ impl NewSaleItem {
     }
 }
 
+/// A sale's totals, as stored on its row and added to its session's running totals.
+struct SaleSums {
+    total: i64,
+    items: i64,
+    weight_g: i64,
+    /// Cash, card, check, free.
+    by_method: [i64; 4],
+}
+
+impl SaleSums {
+    fn of(items: &[NewSaleItem], payments: &[Payment]) -> Self {
+        let by = |m: PaymentMethod| payments.iter().filter(|x| x.method == m).map(|x| x.amount_cents.0).sum::<i64>();
+        SaleSums {
+            total: items.iter().map(|i| i.line_total().0).sum(),
+            items: items.iter().map(|i| i.quantity).sum(),
+            weight_g: items.iter().filter_map(|i| i.weight.map(|w| w.grams() * i.quantity)).sum(),
+            by_method: [by(PaymentMethod::Cash), by(PaymentMethod::Card), by(PaymentMethod::Check), by(PaymentMethod::Free)],
+        }
+    }
+}
+
+/// The columns of a sale row, as both inserts (a sale at the till, past sales in bulk)
+/// write them.
+const SALE_COLUMNS: [&str; 14] = [
+    "id", "session_id", "sold_at", "total_cents", "donation_cents", "note", "created_by", "created_at", "items_count", "weight_g", "cash_cents", "card_cents",
+    "check_cents", "free_cents",
+];
+
 #[derive(Clone, Debug)]
 pub struct NewSale {
     pub id: SaleId,
@@ -495,13 +523,30 @@ impl<D: Database> CashStore for SqlStore<D> {
     }
 
     async fn insert_sale(&self, s: &NewSale) -> StoreResult<bool> {
-        let total: i64 = s.items.iter().map(|i| i.line_total().0).sum();
+        let sums = SaleSums::of(&s.items, &s.payments);
+        let [cash, card, check, free] = sums.by_method;
         let guard = (
-            "INSERT INTO sales (id, session_id, sold_at, total_cents, donation_cents, note, created_by, created_at)
-             SELECT $1, cs.id, CASE WHEN cs.is_deferred THEN cs.opened_at ELSE $3 END, $4, $5, $6, $7, $3
-             FROM cash_sessions cs WHERE cs.id = $2 AND cs.closed_at IS NULL"
-                .to_string(),
-            vec![p(s.id), p(s.session_id), p(s.now), p(total), p(s.donation.0), p(s.note.as_deref()), p(s.created_by)],
+            format!(
+                "INSERT INTO sales ({})
+                 SELECT $1, cs.id, CASE WHEN cs.is_deferred THEN cs.opened_at ELSE $3 END, $4, $5, $6, $7, $3, $8, $9, $10, $11, $12, $13
+                 FROM cash_sessions cs WHERE cs.id = $2 AND cs.closed_at IS NULL",
+                SALE_COLUMNS.join(", ")
+            ),
+            vec![
+                p(s.id),
+                p(s.session_id),
+                p(s.now),
+                p(sums.total),
+                p(s.donation.0),
+                p(s.note.as_deref()),
+                p(s.created_by),
+                p(sums.items),
+                p(sums.weight_g),
+                p(cash),
+                p(card),
+                p(check),
+                p(free),
+            ],
         );
         let mut items: Params = Vec::with_capacity(s.items.len() * 8);
         for (position, i) in s.items.iter().enumerate() {
@@ -525,24 +570,13 @@ impl<D: Database> CashStore for SqlStore<D> {
             payments.extend([p(uuid::Uuid::new_v4()), p(s.id), p(pay.method.as_str()), p(pay.amount_cents.0)]);
         }
         let payments_sql = format!("INSERT INTO sale_payments (id, sale_id, method, amount_cents) VALUES {}", values_placeholders(s.payments.len(), 4, 1));
-        let by = |m: PaymentMethod| -> Param { p(s.payments.iter().filter(|x| x.method == m).map(|x| x.amount_cents.0).sum::<i64>()) };
         let totals = (
             "UPDATE cash_sessions SET sales_count = sales_count + 1, items_count = items_count + $2, total_cents = total_cents + $3,
                 donation_cents = donation_cents + $4, cash_cents = cash_cents + $5, card_cents = card_cents + $6,
                 check_cents = check_cents + $7, free_cents = free_cents + $8, weight_g = weight_g + $9
              WHERE id = $1"
                 .to_string(),
-            vec![
-                p(s.session_id),
-                p(s.items.iter().map(|i| i.quantity).sum::<i64>()),
-                p(total),
-                p(s.donation.0),
-                by(PaymentMethod::Cash),
-                by(PaymentMethod::Card),
-                by(PaymentMethod::Check),
-                by(PaymentMethod::Free),
-                p(s.items.iter().filter_map(|i| i.weight.map(|w| w.grams() * i.quantity)).sum::<i64>()),
-            ],
+            vec![p(s.session_id), p(sums.items), p(sums.total), p(s.donation.0), p(cash), p(card), p(check), p(free), p(sums.weight_g)],
         );
         self.db
             // Exclusive: the sale also updates the session's running totals, and two
@@ -598,26 +632,20 @@ impl<D: Database> CashStore for SqlStore<D> {
     }
 
     async fn cash_day_stats(&self, day: app::time::UtcRange) -> StoreResult<app::cash::CashLiveStats> {
-        // One pass over each table: the day's sales (index on `sold_at`), then their
-        // items and their payments (index on `sale_id`, reached through the day's sale
-        // ids: written as a join, SQLite's planner may walk every item ever sold).
-        let day_sales = "(SELECT sa.id FROM sales sa WHERE sa.sold_at >= $1 AND sa.sold_at < $2)";
-        let sum = |e: &str| format!("CAST(COALESCE(SUM({e}), 0) AS BIGINT)");
-        let paid = |m: &str| sum(&format!("CASE WHEN pa.method = '{m}' THEN pa.amount_cents ELSE 0 END"));
+        // The day's sales alone (index on `sold_at`): each row carries its own totals
+        // (migration 0011), so no item or payment is visited.
+        let sum = |c: &str| format!("CAST(COALESCE(SUM(sa.{c}), 0) AS BIGINT)");
         let sql = format!(
-            "SELECT o.n, s.n, i.qty, s.total, s.donation, pa.cash, pa.card, pa.check_, pa.free, i.grams
-             FROM (SELECT COUNT(*) AS n FROM cash_sessions WHERE closed_at IS NULL) o,
-                  (SELECT COUNT(*) AS n, {} AS total, {} AS donation FROM sales sa WHERE sa.sold_at >= $1 AND sa.sold_at < $2) s,
-                  (SELECT {} AS qty, {} AS grams FROM sale_items i WHERE i.sale_id IN {day_sales}) i,
-                  (SELECT {} AS cash, {} AS card, {} AS check_, {} AS free FROM sale_payments pa WHERE pa.sale_id IN {day_sales}) pa",
-            sum("sa.total_cents"),
-            sum("sa.donation_cents"),
-            sum("i.quantity"),
-            sum("i.weight_g * i.quantity"),
-            paid("cash"),
-            paid("card"),
-            paid("check"),
-            paid("free"),
+            "SELECT (SELECT COUNT(*) FROM cash_sessions WHERE closed_at IS NULL), COUNT(*), {}, {}, {}, {}, {}, {}, {}, {}
+             FROM sales sa WHERE sa.sold_at >= $1 AND sa.sold_at < $2",
+            sum("items_count"),
+            sum("total_cents"),
+            sum("donation_cents"),
+            sum("cash_cents"),
+            sum("card_cents"),
+            sum("check_cents"),
+            sum("free_cents"),
+            sum("weight_g"),
         );
         self.db.fetch_one(&sql, vec![p(day.from), p(day.to)]).await
     }
@@ -663,8 +691,24 @@ impl<D: Database> CashStore for SqlStore<D> {
         let mut items = Vec::with_capacity(h.items());
         let mut payments = Vec::with_capacity(h.sales.len());
         for s in h.sales {
-            let total: i64 = s.items.iter().map(|i| i.line_total().0).sum();
-            sales.push(vec![p(s.id), p(s.session_id), p(s.sold_at), p(total), p(s.donation.0), p(None::<&str>), p(s.created_by), p(s.sold_at)]);
+            let sums = SaleSums::of(&s.items, &s.payments);
+            let [cash, card, check, free] = sums.by_method;
+            sales.push(vec![
+                p(s.id),
+                p(s.session_id),
+                p(s.sold_at),
+                p(sums.total),
+                p(s.donation.0),
+                p(None::<&str>),
+                p(s.created_by),
+                p(s.sold_at),
+                p(sums.items),
+                p(sums.weight_g),
+                p(cash),
+                p(card),
+                p(check),
+                p(free),
+            ]);
             for (position, i) in s.items.iter().enumerate() {
                 items.push(vec![
                     p(uuid::Uuid::new_v4()),
@@ -691,7 +735,7 @@ impl<D: Database> CashStore for SqlStore<D> {
             ],
             sessions,
         );
-        statements.extend(insert_rows::<D>("sales", &["id", "session_id", "sold_at", "total_cents", "donation_cents", "note", "created_by", "created_at"], sales));
+        statements.extend(insert_rows::<D>("sales", &SALE_COLUMNS, sales));
         statements.extend(insert_rows::<D>(
             "sale_items",
             &["id", "sale_id", "position", "category_id", "quantity", "weight_g", "unit_price_cents", "line_total_cents"],

@@ -584,6 +584,29 @@ async fn live_stats_carry_the_days_cash_block(db: Db) {
     assert_eq!((c["total_cents"].as_i64(), c["donation_cents"].as_i64()), (Some(1200), Some(100)));
     assert_eq!((c["cash_cents"].as_i64(), c["card_cents"].as_i64(), c["check_cents"].as_i64(), c["free_cents"].as_i64()), (Some(300), Some(800), Some(0), Some(200)));
     assert_eq!(c["weight_sold_kg"], 3.0);
+
+    // The figures come from each sale's own totals (migration 0011). Without them they
+    // are zero; the migration's fill of older sales gives the same figures back.
+    let migration = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations/sqlite/0011_sale_totals.sql")).unwrap();
+    let fill = &migration[migration.find("UPDATE sales").unwrap()..];
+    assert_eq!(fill, &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations/postgres/0011_sale_totals.sql")).unwrap()[migration.find("UPDATE sales").unwrap()..]);
+    let zero = "UPDATE sales SET items_count = 0, weight_g = 0, cash_cents = 0, card_cents = 0, check_cents = 0, free_cents = 0";
+    let raw = |sql: String| {
+        let url = app.db_url.clone();
+        async move {
+            if url.starts_with("sqlite:") {
+                sqlx::raw_sql(&sql).execute(&sqlx::SqlitePool::connect(&url).await.unwrap()).await.unwrap();
+            } else {
+                sqlx::raw_sql(&sql).execute(&sqlx::PgPool::connect(&url).await.unwrap()).await.unwrap();
+            }
+        }
+    };
+    raw(zero.to_string()).await;
+    let zeroed = app.get_json(&lea, "/v1/stats/live").await;
+    assert_eq!((zeroed["cash"]["items_count"].as_i64(), zeroed["cash"]["card_cents"].as_i64()), (Some(0), Some(0)));
+    raw(fill.to_string()).await;
+    assert_eq!(app.get_json(&lea, "/v1/stats/live").await["cash"], *c, "the fill gives the figures back");
+
     assert_eq!(app.login_with(&paul, "paul", "motdepasse-paul").await.status(), StatusCode::OK);
     let reception = app.get_json(&paul, "/v1/stats/live").await;
     assert!(reception.get("cash").is_none() && reception.get("reception").is_some(), "{reception}");

@@ -669,4 +669,15 @@ test('category admin: a double click creates once, a duplicate is refused on the
   const after = (await (await page.request.get('/v1/categories')).json()).find((c: { id: string }) => c.id === created[0].id);
   expect(after.parent_id).toBe(textile.id);
   expect(after.archived).toBe(false);
+
+  // On a phone the admin tables read as cards too, each value labelled.
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const path of ['/admin/categories', '/admin/users']) {
+    await gotoHydrated(page, path);
+    const table = page.locator('table.cards-narrow').first();
+    await expect(table.locator('thead')).toBeHidden();
+    const label = await table.locator('tbody td').first().evaluate((c) => getComputedStyle(c, '::before').content);
+    expect(label, path).not.toBe('none');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(390);
+  }
 });

@@ -96,7 +96,7 @@ fn CategoriesPanel() -> impl IntoView {
                             let rows: Vec<_> = category_tree(&all, |_| true).into_iter().map(|(d, c)| (d, c.clone())).collect();
                             view! {
                                 <div class="table-wrap">
-                                <table data-testid="categories-table">
+                                <table class="cards-narrow" data-testid="categories-table">
                                     <thead><tr>
                                         <th scope="col">"Nom"</th><th scope="col" class="num">"Ordre"</th>
                                         <th scope="col">"Réception"</th><th scope="col">"État"</th><th scope="col">"Actions"</th>
@@ -107,11 +107,11 @@ fn CategoriesPanel() -> impl IntoView {
                                             view! {
                                                 <tr data-testid="category-row" class:archived=archived>
                                                     // Indented by a class, not a style attribute: the pages' policy allows no inline style.
-                                                    <td class=format!("depth-{}", depth.min(5))>{c.name.clone()}</td>
-                                                    <td class="num">{c.display_order}</td>
-                                                    <td>{if c.visible_reception { "Visible" } else { "Masquée" }}</td>
-                                                    <td>{if archived { "Archivée" } else { "Active" }}</td>
-                                                    <td class="actions">
+                                                    <td data-label="Nom" class=format!("depth-{}", depth.min(5))>{c.name.clone()}</td>
+                                                    <td data-label="Ordre" class="num">{c.display_order}</td>
+                                                    <td data-label="Réception">{if c.visible_reception { "Visible" } else { "Masquée" }}</td>
+                                                    <td data-label="État">{if archived { "Archivée" } else { "Active" }}</td>
+                                                    <td data-label="Actions" class="actions">
                                                         <button type="button" data-testid="category-edit" on:click=move |_| {
                                                             editing.set(Some(c_edit.id));
                                                             name.set(c_edit.name.clone());

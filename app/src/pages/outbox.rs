@@ -42,7 +42,7 @@ fn OutboxPanel() -> impl IntoView {
                             } else {
                                 view! {
                                     <div class="table-wrap">
-                                    <table data-testid="outbox-table">
+                                    <table class="cards-narrow" data-testid="outbox-table">
                                         <thead><tr>
                                             <th scope="col">"Date"</th>
                                             <th scope="col">"Destinataires"</th>
@@ -57,11 +57,11 @@ fn OutboxPanel() -> impl IntoView {
                                                 let download = format!("/v1/admin/outbox/{}", e.id);
                                                 view! {
                                                     <tr data-testid="outbox-row">
-                                                        <td>{date}</td>
-                                                        <td>{e.recipients.join(", ")}</td>
-                                                        <td>{e.subject.clone()}</td>
-                                                        <td>{if e.attachments.is_empty() { "—".to_string() } else { e.attachments.join(", ") }}</td>
-                                                        <td class="actions">
+                                                        <td data-label="Date">{date}</td>
+                                                        <td data-label="Destinataires">{e.recipients.join(", ")}</td>
+                                                        <td data-label="Objet">{e.subject.clone()}</td>
+                                                        <td data-label="Pièces jointes">{if e.attachments.is_empty() { "—".to_string() } else { e.attachments.join(", ") }}</td>
+                                                        <td class="actions" data-label="Actions">
                                                             <a href=open target="_blank" rel="noopener">"Ouvrir"</a>
                                                             <a href=download download>"Télécharger"</a>
                                                         </td>
@@ -112,7 +112,7 @@ fn Deliveries(deliveries: Vec<crate::mail::MailDelivery>) -> impl IntoView {
     }
     view! {
         <div class="table-wrap">
-        <table data-testid="deliveries-table">
+        <table class="cards-narrow" data-testid="deliveries-table">
             <thead><tr>
                 <th scope="col">"Créé le"</th>
                 <th scope="col">"Destinataires"</th>
@@ -141,12 +141,12 @@ fn Deliveries(deliveries: Vec<crate::mail::MailDelivery>) -> impl IntoView {
                     let next = d.next_attempt_at.filter(|_| d.status == "retrying").map(|t| format!("Prochain essai : {}", crate::format::paris_datetime(t)));
                     view! {
                         <tr data-testid="delivery-row" data-status=d.status.clone()>
-                            <td>{created}</td>
-                            <td>{d.recipients.join(", ")}</td>
-                            <td>{d.subject.clone()}</td>
-                            <td>{attachment}</td>
-                            <td data-testid="delivery-status">{status}</td>
-                            <td>
+                            <td data-label="Créé le">{created}</td>
+                            <td data-label="Destinataires">{d.recipients.join(", ")}</td>
+                            <td data-label="Objet">{d.subject.clone()}</td>
+                            <td data-label="Pièce jointe">{attachment}</td>
+                            <td data-testid="delivery-status" data-label="Statut">{status}</td>
+                            <td data-label="Tentatives">
                                 <ul class="plain">{attempts.into_iter().map(|a| view! { <li>{a}</li> }).collect_view()}</ul>
                                 {next.map(|n| view! { <p>{n}</p> })}
                             </td>

@@ -101,7 +101,7 @@ fn ReportsPanel() -> impl IntoView {
                         Ok(list) if list.is_empty() => view! { <p data-testid="scheduled-empty">"Aucun rapport programmé."</p> }.into_any(),
                         Ok(list) => view! {
                             <div class="table-wrap">
-                            <table data-testid="scheduled-table">
+                            <table class="cards-narrow" data-testid="scheduled-table">
                                 <thead><tr>
                                     <th scope="col">"Nom"</th>
                                     <th scope="col">"Type"</th>
@@ -123,15 +123,15 @@ fn ReportsPanel() -> impl IntoView {
                                         let name_for_logs = r.name.clone();
                                         view! {
                                             <tr data-testid="scheduled-row">
-                                                <td>{r.name.clone()}</td>
-                                                <td>{type_label}</td>
-                                                <td data-testid="scheduled-description">{r.description.clone()}</td>
-                                                <td>{when(r.next_run)}</td>
-                                                <td data-testid="scheduled-status">
+                                                <td data-label="Nom">{r.name.clone()}</td>
+                                                <td data-label="Type">{type_label}</td>
+                                                <td data-testid="scheduled-description" data-label="Fréquence">{r.description.clone()}</td>
+                                                <td data-label="Prochain envoi">{when(r.next_run)}</td>
+                                                <td data-testid="scheduled-status" data-label="Dernier statut">
                                                     {status}
                                                     {paused.map(|p| view! { <p class="error">{p}</p> })}
                                                 </td>
-                                                <td>
+                                                <td data-label="Actif">
                                                     <input type="checkbox" aria-label=format!("Activer « {name} »") data-testid="scheduled-enabled"
                                                         prop:checked=r.enabled
                                                         on:change=move |_| {
@@ -139,7 +139,7 @@ fn ReportsPanel() -> impl IntoView {
                                                             save.dispatch(SaveScheduledReport { id: Some(for_toggle.id), input: ScheduledReportInput { enabled: Some(!for_toggle.enabled), ..Default::default() } });
                                                         }/>
                                                 </td>
-                                                <td class="actions">
+                                                <td class="actions" data-label="Actions">
                                                     <button type="button" data-testid="scheduled-edit" on:click=move |_| {
                                                         form.edit(&for_edit);
                                                         notice.set(None);
@@ -191,7 +191,7 @@ fn LogsView(id: ScheduledReportId, name: String, send: ServerAction<SendSchedule
                         Ok(list) if list.is_empty() => view! { <p>"Aucun envoi pour l'instant."</p> }.into_any(),
                         Ok(list) => view! {
                             <div class="table-wrap">
-                            <table>
+                            <table class="cards-narrow">
                                 <thead><tr>
                                     <th scope="col">"Échéance"</th>
                                     <th scope="col">"Début"</th>
@@ -209,15 +209,15 @@ fn LogsView(id: ScheduledReportId, name: String, send: ServerAction<SendSchedule
                                         let retry = matches!(l.status.as_str(), "failed" | "interrupted" | "missed");
                                         view! {
                                             <tr data-testid="scheduled-log-row" data-status=l.status.clone()>
-                                                <td>{crate::format::paris_datetime(l.scheduled_for)}</td>
-                                                <td>{crate::format::paris_datetime(l.started_at)}</td>
-                                                <td>{l.duration_ms.map(|d| format!("{d} ms")).unwrap_or_default()}</td>
-                                                <td>{status_label(&l.status)}</td>
-                                                <td>{l.attempt}</td>
-                                                <td>{l.rows.map(|r| r.to_string()).unwrap_or_default()}</td>
-                                                <td>{l.bytes.map(|b| format!("{b} octets")).unwrap_or_default()}</td>
-                                                <td>{l.error.clone().unwrap_or_default()}</td>
-                                                <td>{retry.then(|| view! {
+                                                <td data-label="Échéance">{crate::format::paris_datetime(l.scheduled_for)}</td>
+                                                <td data-label="Début">{crate::format::paris_datetime(l.started_at)}</td>
+                                                <td data-label="Durée">{l.duration_ms.map(|d| format!("{d} ms")).unwrap_or_default()}</td>
+                                                <td data-label="Statut">{status_label(&l.status)}</td>
+                                                <td data-label="Tentative">{l.attempt}</td>
+                                                <td data-label="Lignes">{l.rows.map(|r| r.to_string()).unwrap_or_default()}</td>
+                                                <td data-label="Taille">{l.bytes.map(|b| format!("{b} octets")).unwrap_or_default()}</td>
+                                                <td data-label="Erreur">{l.error.clone().unwrap_or_default()}</td>
+                                                <td data-label="Action">{retry.then(|| view! {
                                                     <button type="button" data-testid="scheduled-retry" on:click=move |_| {
                                                         send.dispatch(SendScheduledReport { id, log_id: Some(log_id) });
                                                     }>"Réessayer"</button>

@@ -118,7 +118,7 @@ fn UsersPanel() -> impl IntoView {
                         Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                         Ok(list) => view! {
                             <div class="table-wrap">
-                            <table data-testid="users-table">
+                            <table class="cards-narrow" data-testid="users-table">
                                 <thead>
                                     <tr>
                                         <th scope="col">"Identifiant"</th>
@@ -134,11 +134,11 @@ fn UsersPanel() -> impl IntoView {
                                         let (u_edit, u_toggle) = (u.clone(), u.clone());
                                         view! {
                                             <tr data-testid=format!("user-row-{}", u.username)>
-                                                <td>{u.username.clone()}</td>
-                                                <td>{u.display_name.clone()}</td>
-                                                <td>{perms_text}</td>
-                                                <td>{if u.active { "Actif" } else { "Désactivé" }}</td>
-                                                <td class="actions">
+                                                <td data-label="Identifiant">{u.username.clone()}</td>
+                                                <td data-label="Nom affiché">{u.display_name.clone()}</td>
+                                                <td data-label="Permissions">{perms_text}</td>
+                                                <td data-label="État">{if u.active { "Actif" } else { "Désactivé" }}</td>
+                                                <td class="actions" data-label="Actions">
                                                     <button type="button" data-testid=format!("user-edit-{}", u.username)
                                                         on:click=move |_| start_edit(u_edit.clone())>"Modifier"</button>
                                                     <button type="button" data-testid=format!("user-toggle-active-{}", u.username)

@@ -6,11 +6,14 @@ pub fn paris_datetime(d: DateTime<Utc>) -> String {
     d.with_timezone(&chrono_tz::Europe::Paris).format("%d/%m/%Y %H:%M").to_string()
 }
 
-/// `4 337,050`: a weight on screen, exact to the gram, thousands grouped (exports keep
-/// their own plain decimals).
+/// `4 337,05`, `0,125`: a weight on screen, thousands grouped, with two decimals, or
+/// three when the grams need them: never rounded (exports keep their own plain
+/// decimals).
 pub fn weight(w: crate::weight::Weight) -> String {
     let g = w.grams();
-    format!("{}{},{:03}", if g < 0 { "-" } else { "" }, thousands((g / 1000).abs()), (g % 1000).abs())
+    let grams = (g % 1000).abs();
+    let decimals = if grams % 10 == 0 { format!("{:02}", grams / 10) } else { format!("{grams:03}") };
+    format!("{}{},{decimals}", if g < 0 { "-" } else { "" }, thousands((g / 1000).abs()))
 }
 
 /// `2 500`: an integer with a narrow no-break space between thousands, as French
@@ -32,7 +35,20 @@ pub fn thousands(n: i64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::thousands;
+    use super::{thousands, weight};
+    use crate::weight::Weight;
+
+    #[test]
+    fn weights_show_two_decimals_or_three_when_the_grams_need_them() {
+        let w = |g: i64| weight(Weight::from_grams(g));
+        assert_eq!(w(4_337_050), "4\u{202f}337,05");
+        assert_eq!(w(12_500), "12,50");
+        assert_eq!(w(125), "0,125");
+        assert_eq!(w(1), "0,001");
+        assert_eq!(w(0), "0,00");
+        assert_eq!(w(3_000), "3,00");
+        assert_eq!(w(-1_250), "-1,25");
+    }
 
     #[test]
     fn thousands_are_grouped_by_three() {
@@ -43,11 +59,9 @@ mod tests {
     }
 
     #[test]
-    fn screens_show_french_dates_and_grouped_weights() {
+    fn screens_show_french_dates() {
         use chrono::TimeZone;
         let d = chrono::Utc.with_ymd_and_hms(2026, 11, 25, 13, 3, 0).unwrap();
         assert_eq!(super::paris_datetime(d), "25/11/2026 14:03");
-        assert_eq!(super::weight(crate::weight::Weight::from_grams(4_337_050)), "4\u{202f}337,050");
-        assert_eq!(super::weight(crate::weight::Weight::from_grams(12_500)), "12,500");
     }
 }

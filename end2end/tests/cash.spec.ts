@@ -121,7 +121,7 @@ test('cash: sites, till by keyboard, close with a variance, audit, detail, expor
     await page.keyboard.press('Enter');
     await expect(page.getByTestId('cart-line')).toHaveCount(2);
     await expect(page.getByTestId('cart-line').nth(1)).toContainText('Vaisselle et cuisine');
-    await expect(page.getByTestId('cart-line').nth(1)).toContainText('1,200');
+    await expect(page.getByTestId('cart-line').nth(1)).toContainText('1,20');
     await expect(page.getByTestId('cart-line').nth(1)).toContainText('3,00 €');
     await expect(page.getByTestId('sale-items-total')).toHaveText('5,50 €');
     // Entrée on the empty category goes to the cash handed over.
@@ -266,7 +266,7 @@ test('cash: sites, till by keyboard, close with a variance, audit, detail, expor
     await expect(cell(reco, 'reco-card-counted')).toHaveText('10,00 €');
     await expect(page.getByTestId('sale-row')).toHaveCount(3);
     await expect(page.getByTestId('sale-payments').filter({ hasText: 'Carte 10,00 €' })).toHaveText('Espèces 5,00 € + Carte 10,00 €');
-    await expect(page.getByTestId('sale-item').filter({ hasText: 'Vaisselle' })).toHaveText('3 × Vaisselle et cuisine à 1,00 € (1,200 kg) = 3,00 €');
+    await expect(page.getByTestId('sale-item').filter({ hasText: 'Vaisselle' })).toHaveText('3 × Vaisselle et cuisine à 1,00 € (1,20 kg) = 3,00 €');
   });
 
   await test.step('export the filtered set as CSV and Excel', async () => {

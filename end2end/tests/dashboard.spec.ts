@@ -4,11 +4,13 @@ import { adminCredentials, gotoHydrated, login } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
 
-/** A weight the way screens show it: `4 337,050` (narrow no-break spaces). */
+/** A weight the way screens show it: `4 337,05`, `0,125` (narrow no-break spaces; two
+ * decimals, three when the grams need them). */
 function screenWeight(kg: number): string {
   const grams = Math.round(kg * 1000);
   const whole = Math.trunc(Math.abs(grams) / 1000).toString().replace(/\B(?=(\d{3})+(?!\d))/g, '\u202f');
-  const decimals = (Math.abs(grams) % 1000).toString().padStart(3, '0');
+  const g = Math.abs(grams) % 1000;
+  const decimals = g % 10 === 0 ? (g / 10).toString().padStart(2, '0') : g.toString().padStart(3, '0');
   return `${grams < 0 ? '-' : ''}${whole},${decimals}`;
 }
 
@@ -167,6 +169,6 @@ test('dashboard: a bénévole sees their own figures', async ({ page, browser })
   const site = await apiDashboard(page.request);
   expect(site.daily[28].tickets).toBeGreaterThan(0);
   await expect(own.getByTestId('dash-this_year-tickets')).toHaveText('0');
-  await expect(own.getByTestId('dash-this_year-entry')).toHaveText('0,000');
+  await expect(own.getByTestId('dash-this_year-entry')).toHaveText('0,00');
   await context.close();
 });

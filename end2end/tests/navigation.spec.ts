@@ -67,6 +67,6 @@ test('a bénévole sees their own figures of the day beside the site’s', async
   await expect(mine).toBeVisible();
   await expect(mine).toContainText("Moi aujourd'hui");
   await expect(other.getByTestId('kpi-mine-tickets')).toHaveText('0');
-  await expect(other.getByTestId('kpi-mine-entry-weight')).toHaveText('0,000');
+  await expect(other.getByTestId('kpi-mine-entry-weight')).toHaveText('0,00');
   await context.close();
 });

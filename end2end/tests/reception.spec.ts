@@ -53,7 +53,7 @@ test('reception: poste, ticket, keyboard entry, live KPIs, exports', async ({ pa
     await expect(page.getByTestId('category-kept')).toHaveCount(0);
     await page.keyboard.type('12,5');
     await page.keyboard.press('Enter');
-    await expect(page.getByTestId('total-entry')).toHaveText('12,500 kg');
+    await expect(page.getByTestId('total-entry')).toHaveText('12,50 kg');
     await expect(page.getByTestId('total-lines')).toHaveText('1');
     // The cursor is back in the weight field, emptied, ready for the next item.
     await expect(weight).toBeFocused();
@@ -82,7 +82,7 @@ test('reception: poste, ticket, keyboard entry, live KPIs, exports', async ({ pa
     await expect(page.getByTestId('line-notes')).toBeFocused();
     await page.keyboard.type('=SOMME(A1) benne');
     await page.keyboard.press('Enter');
-    await expect(page.getByTestId('total-exit')).toHaveText('3,250 kg');
+    await expect(page.getByTestId('total-exit')).toHaveText('3,25 kg');
     await expect(page.getByTestId('line-row')).toHaveCount(2);
     await expect(page.getByTestId('line-row').nth(1)).toContainText('Sortie');
     await expect(page.getByTestId('line-row').nth(1)).toContainText('=SOMME(A1) benne');
@@ -106,8 +106,8 @@ test('reception: poste, ticket, keyboard entry, live KPIs, exports', async ({ pa
 
   await test.step('the KPI banner changed without a reload', async () => {
     await expect(page.getByTestId('kpi-entry-weight')).not.toHaveText(entryBefore);
-    await expect(page.getByTestId('kpi-entry-weight')).toHaveText('12,500');
-    await expect(page.getByTestId('kpi-exit-weight')).toHaveText('3,250');
+    await expect(page.getByTestId('kpi-entry-weight')).toHaveText('12,50');
+    await expect(page.getByTestId('kpi-exit-weight')).toHaveText('3,25');
     await expect(page.getByTestId('kpi-lines')).toHaveText('2');
   });
 
@@ -116,7 +116,7 @@ test('reception: poste, ticket, keyboard entry, live KPIs, exports', async ({ pa
     // Coming back to the tab refreshes at once (the 30 s timer does the same later).
     await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
     await expect(page.getByTestId('kpi-stale')).toBeVisible();
-    await expect(page.getByTestId('kpi-entry-weight')).toHaveText('12,500');
+    await expect(page.getByTestId('kpi-entry-weight')).toHaveText('12,50');
     await page.unroute('**/api/reception_live_stats');
     await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
     await expect(page.getByTestId('kpi-stale')).toHaveCount(0);
@@ -314,9 +314,10 @@ test('fast entry with latency: every weighing is kept, in order', async ({ page 
   await expect(page.getByTestId('line-pending')).toHaveCount(0, { timeout: 20_000 });
   await expect(page.getByTestId('line-row')).toHaveCount(10);
   const shown = await page.getByTestId('line-weight-cell').allInnerTexts();
-  expect(shown).toEqual(weights.map((w) => (w.includes(',') ? w.padEnd(w.indexOf(',') + 4, '0') : w)));
+  // As screens show weights: two decimals (three when the grams need them).
+  expect(shown).toEqual(weights.map((w) => (w.includes(',') ? w.padEnd(w.indexOf(',') + 3, '0') : `${w},00`)));
   await expect(page.getByTestId('total-lines')).toHaveText('10');
-  await expect(page.getByTestId('total-entry')).toHaveText('110,100 kg');
+  await expect(page.getByTestId('total-entry')).toHaveText('110,10 kg');
 
   const detail = await (await page.request.get(`/v1/reception/tickets/${ticketId}`)).json();
   expect(detail.lignes.map((l: { poids_kg: number }) => l.poids_kg)).toEqual(weights.map((w) => Number(w.replace(',', '.'))));
@@ -336,7 +337,7 @@ test('fast entry with latency: every weighing is kept, in order', async ({ page 
     await expect(page.getByTestId('line-pending')).toHaveCount(0, { timeout: 10_000 });
     await expect(page.getByTestId('line-row')).toHaveCount(12);
     const again = await page.getByTestId('line-weight-cell').allInnerTexts();
-    expect(again.slice(10)).toEqual(['1,500', '2,500']);
+    expect(again.slice(10)).toEqual(['1,50', '2,50']);
   });
 
   await test.step('Enter adds the line from the category and destination lists too', async () => {
@@ -351,7 +352,7 @@ test('fast entry with latency: every weighing is kept, in order', async ({ page 
     await page.keyboard.press('Enter');
     await expect(page.getByTestId('line-row')).toHaveCount(14);
     const last = await page.getByTestId('line-weight-cell').allInnerTexts();
-    expect(last.slice(12)).toEqual(['3,000', '4,000']);
+    expect(last.slice(12)).toEqual(['3,00', '4,00']);
   });
 
   await test.step('a line saved but whose answer was lost is not added twice on retry', async () => {
@@ -577,8 +578,8 @@ test('a bénévole at phone size on a slow connection: poste, ticket, entry, del
     }
     await expect(phone.getByTestId('line-pending')).toHaveCount(0, { timeout: 15_000 });
     await expect(phone.getByTestId('line-row')).toHaveCount(3);
-    expect(await phone.getByTestId('line-weight-cell').allInnerTexts()).toEqual(['1,200', '3,400', '5,600']);
-    await expect(phone.getByTestId('total-entry')).toHaveText('10,200 kg');
+    expect(await phone.getByTestId('line-weight-cell').allInnerTexts()).toEqual(['1,20', '3,40', '5,60']);
+    await expect(phone.getByTestId('total-entry')).toHaveText('10,20 kg');
   });
 
   await test.step('the lines are cards, each value labelled by its column', async () => {
@@ -599,8 +600,8 @@ test('a bénévole at phone size on a slow connection: poste, ticket, entry, del
     await second.getByTestId('line-delete').tap();
     await phone.getByTestId('line-delete-confirm').tap();
     await expect(phone.getByTestId('line-row')).toHaveCount(2);
-    expect(await phone.getByTestId('line-weight-cell').allInnerTexts()).toEqual(['1,200', '5,600']);
-    await expect(phone.getByTestId('total-entry')).toHaveText('6,800 kg');
+    expect(await phone.getByTestId('line-weight-cell').allInnerTexts()).toEqual(['1,20', '5,60']);
+    await expect(phone.getByTestId('total-entry')).toHaveText('6,80 kg');
   });
 
   await test.step('close the ticket and the poste: the shift summary counts them', async () => {
@@ -618,7 +619,7 @@ test('a bénévole at phone size on a slow connection: poste, ticket, entry, del
     await expect(phone.getByTestId('poste-status')).toHaveText('Aucun poste ouvert.');
     await expect(phone.getByTestId('summary-tickets')).toHaveText('1');
     await expect(phone.getByTestId('summary-lines')).toHaveText('2');
-    await expect(phone.getByTestId('summary-entry')).toHaveText('6,800');
+    await expect(phone.getByTestId('summary-entry')).toHaveText('6,80');
     await fitsTheScreen();
   });
   await context.close();

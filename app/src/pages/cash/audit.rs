@@ -218,7 +218,7 @@ fn AuditResults(query: AuditQuery, page: crate::cash::SessionPage) -> impl IntoV
                 <div><dt>"Gratuit"</dt><dd data-testid="totals-free">{t.free_cents.to_string()}</dd></div>
                 <div><dt>"Dons"</dt><dd data-testid="totals-donations">{t.donation_cents.to_string()}</dd></div>
                 <div><dt>"Somme des écarts d'espèces"</dt><dd data-testid="totals-variance">{signed(t.cash_variance_cents)}</dd></div>
-                <div><dt>"Poids vendu"</dt><dd data-testid="totals-weight">{format!("{} kg", t.weight_kg.to_comma_string())}</dd></div>
+                <div><dt>"Poids vendu"</dt><dd data-testid="totals-weight">{format!("{} kg", crate::format::weight(t.weight_kg))}</dd></div>
             </dl>
             <div class="buttons">
                 <button type="button" data-testid="audit-export-xlsx" disabled=move || export_pending.get() on:click=move |_| export_xlsx("xlsx")>

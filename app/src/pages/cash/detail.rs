@@ -57,7 +57,7 @@ fn DetailPanel() -> impl IntoView {
                                     <div><dt>"Total des ventes"</dt><dd data-testid="detail-total">{s.total_cents.to_string()}</dd></div>
                                     <div><dt>"Dons"</dt><dd data-testid="detail-donations">{s.donation_cents.to_string()}</dd></div>
                                     <div><dt>"Gratuit"</dt><dd>{s.free_cents.to_string()}</dd></div>
-                                    <div><dt>"Poids vendu"</dt><dd>{format!("{} kg", s.weight_kg.to_comma_string())}</dd></div>
+                                    <div><dt>"Poids vendu"</dt><dd>{format!("{} kg", crate::format::weight(s.weight_kg))}</dd></div>
                                     <div><dt>"Identifiant"</dt><dd class="mono" data-testid="detail-id">{s.id.to_string()}</dd></div>
                                 </dl>
                             </section>

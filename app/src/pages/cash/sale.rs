@@ -456,7 +456,7 @@ fn SaleForm(session_id: CashSessionId, sales_version: RwSignal<u32>, options: Ve
                                     <tr data-testid="cart-line" class:sending=sending>
                                         <td data-label="Article">{line.label.clone()}{move || sending().then_some(" (envoi…)")}</td>
                                         <td class="num" data-label="Qté">{line.quantity}</td>
-                                        <td class="num" data-label="Poids (kg)">{line.weight.map(|w| w.to_comma_string()).unwrap_or_default()}</td>
+                                        <td class="num" data-label="Poids (kg)">{line.weight.map(crate::format::weight).unwrap_or_default()}</td>
                                         <td class="num" data-label="Prix unitaire">{line.unit_price.to_string()}</td>
                                         <td class="num" data-label="Total">{line.total().to_string()}</td>
                                         <td class="actions" data-label="Action">
@@ -576,7 +576,7 @@ pub fn SalesTable(sales: Vec<crate::cash::Sale>) -> impl IntoView {
                                     {s.items.iter().map(|i| view! {
                                         <li data-testid="sale-item">
                                             {format!("{} × {} à {}", i.quantity, i.category_name, i.unit_price_cents)}
-                                            {i.weight_kg.map(|w| format!(" ({} kg)", w.to_comma_string()))}
+                                            {i.weight_kg.map(|w| format!(" ({} kg)", crate::format::weight(w)))}
                                             {format!(" = {}", i.line_total_cents)}
                                         </li>
                                     }).collect_view()}

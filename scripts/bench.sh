@@ -332,11 +332,12 @@ bench_one() {
     # A few milliseconds of work each: the median of 5 runs on each side, both warm,
     # rather than one run that a cold cache or the previous export's clean-up decides.
     local runs=() client_runs=() _peak csql
+    ccsv_peak=0
     for _ in 1 2 3 4 5; do
         read -r ccsv_s _peak < <(measure -fsS -o "$WORK/out.csv" -H "Cookie: $COOKIE" -H 'content-type: application/json' \
             -d "${cash_body/FORMAT/csv}" "$BASE/v1/admin/reports/cash-sessions/export-bulk")
         runs+=("$ccsv_s")
-        [ "${ccsv_peak:-0}" -ge "$_peak" ] || ccsv_peak=$_peak
+        [ "$ccsv_peak" -ge "$_peak" ] || ccsv_peak=$_peak
     done
     crows=$(($(wc -l <"$WORK/out.csv") - 1))
     csql="$(cash_sql "$backend" "$from_s" "$to_s")"

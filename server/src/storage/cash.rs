@@ -55,6 +55,12 @@ impl SaleSums {
             by_method: [by(PaymentMethod::Cash), by(PaymentMethod::Card), by(PaymentMethod::Check), by(PaymentMethod::Free)],
         }
     }
+
+    /// The values of the last six [`SALE_COLUMNS`], from `items_count` on.
+    fn row_params(&self) -> [Param; 6] {
+        let [cash, card, check, free] = self.by_method;
+        [p(self.items), p(self.weight_g), p(cash), p(card), p(check), p(free)]
+    }
 }
 
 /// The columns of a sale row, as both inserts (a sale at the till, past sales in bulk)
@@ -524,7 +530,8 @@ impl<D: Database> CashStore for SqlStore<D> {
 
     async fn insert_sale(&self, s: &NewSale) -> StoreResult<bool> {
         let sums = SaleSums::of(&s.items, &s.payments);
-        let [cash, card, check, free] = sums.by_method;
+        let mut sale = vec![p(s.id), p(s.session_id), p(s.now), p(sums.total), p(s.donation.0), p(s.note.as_deref()), p(s.created_by)];
+        sale.extend(sums.row_params());
         let guard = (
             format!(
                 "INSERT INTO sales ({})
@@ -532,21 +539,7 @@ impl<D: Database> CashStore for SqlStore<D> {
                  FROM cash_sessions cs WHERE cs.id = $2 AND cs.closed_at IS NULL",
                 SALE_COLUMNS.join(", ")
             ),
-            vec![
-                p(s.id),
-                p(s.session_id),
-                p(s.now),
-                p(sums.total),
-                p(s.donation.0),
-                p(s.note.as_deref()),
-                p(s.created_by),
-                p(sums.items),
-                p(sums.weight_g),
-                p(cash),
-                p(card),
-                p(check),
-                p(free),
-            ],
+            sale,
         );
         let mut items: Params = Vec::with_capacity(s.items.len() * 8);
         for (position, i) in s.items.iter().enumerate() {
@@ -576,7 +569,10 @@ impl<D: Database> CashStore for SqlStore<D> {
                 check_cents = check_cents + $7, free_cents = free_cents + $8, weight_g = weight_g + $9
              WHERE id = $1"
                 .to_string(),
-            vec![p(s.session_id), p(sums.items), p(sums.total), p(s.donation.0), p(cash), p(card), p(check), p(free), p(sums.weight_g)],
+            {
+                let [cash, card, check, free] = sums.by_method;
+                vec![p(s.session_id), p(sums.items), p(sums.total), p(s.donation.0), p(cash), p(card), p(check), p(free), p(sums.weight_g)]
+            },
         );
         self.db
             // Exclusive: the sale also updates the session's running totals, and two
@@ -692,23 +688,9 @@ impl<D: Database> CashStore for SqlStore<D> {
         let mut payments = Vec::with_capacity(h.sales.len());
         for s in h.sales {
             let sums = SaleSums::of(&s.items, &s.payments);
-            let [cash, card, check, free] = sums.by_method;
-            sales.push(vec![
-                p(s.id),
-                p(s.session_id),
-                p(s.sold_at),
-                p(sums.total),
-                p(s.donation.0),
-                p(None::<&str>),
-                p(s.created_by),
-                p(s.sold_at),
-                p(sums.items),
-                p(sums.weight_g),
-                p(cash),
-                p(card),
-                p(check),
-                p(free),
-            ]);
+            let mut sale = vec![p(s.id), p(s.session_id), p(s.sold_at), p(sums.total), p(s.donation.0), p(None::<&str>), p(s.created_by), p(s.sold_at)];
+            sale.extend(sums.row_params());
+            sales.push(sale);
             for (position, i) in s.items.iter().enumerate() {
                 items.push(vec![
                     p(uuid::Uuid::new_v4()),

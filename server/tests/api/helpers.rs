@@ -249,6 +249,17 @@ impl TestApp {
         assert_eq!(self.login_with(&c, username, &password).await.status(), StatusCode::OK);
         (c, user)
     }
+
+    /// The start of most desk scenarios: the admin logged in on `self.client`, and a
+    /// bénévole "marie" logged in on her own client, her poste open and a new ticket on
+    /// it. Returns her client and the ticket's id.
+    pub async fn marie_at_the_desk(&self) -> (Client, String) {
+        self.login_admin().await;
+        let (c, _) = self.user_client("marie", &["reception.access"]).await;
+        self.open_poste(&c).await;
+        let t = self.new_ticket(&c).await;
+        (c, t)
+    }
 }
 
 /// The cells of worksheet `sheet` (1-based, workbook order) styled with Excel's

@@ -227,10 +227,7 @@ async fn deferred_postes_date_their_tickets(db: Db) {
 
 async fn lines_are_exact_and_frozen_once_closed(db: Db) {
     let app = spawn_app(db).await;
-    app.login_admin().await;
-    let (c, _) = app.user_client("marie", &["reception.access"]).await;
-    app.open_poste(&c).await;
-    let t = app.new_ticket(&c).await;
+    let (c, t) = app.marie_at_the_desk().await;
     let cat = app.category_id("Mobilier").await;
     let lines_url = format!("/v1/reception/tickets/{t}/lignes");
 
@@ -287,10 +284,7 @@ async fn lines_are_exact_and_frozen_once_closed(db: Db) {
 /// the id of another ticket's line is refused.
 async fn a_line_sent_again_with_its_id_is_added_once(db: Db) {
     let app = spawn_app(db).await;
-    app.login_admin().await;
-    let (c, _) = app.user_client("marie", &["reception.access"]).await;
-    app.open_poste(&c).await;
-    let t = app.new_ticket(&c).await;
+    let (c, t) = app.marie_at_the_desk().await;
     let cat = app.category_id("Mobilier").await;
     let lines_url = format!("/v1/reception/tickets/{t}/lignes");
     let id = uuid::Uuid::new_v4();
@@ -366,10 +360,7 @@ async fn the_poste_list_pages_with_its_total(db: Db) {
 
 async fn reception_routes_check_auth_and_permissions(db: Db) {
     let app = spawn_app(db).await;
-    app.login_admin().await;
-    let (marie, _) = app.user_client("marie", &["reception.access"]).await;
-    app.open_poste(&marie).await;
-    let t = app.new_ticket(&marie).await;
+    let (marie, t) = app.marie_at_the_desk().await;
     let anon = app.other_client();
     let gets = [
         "/v1/reception/postes/current".to_string(),

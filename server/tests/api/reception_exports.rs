@@ -57,10 +57,7 @@ async fn ticket_csv_has_the_exact_french_profile(db: Db) {
 
 async fn download_tokens_are_single_use_short_and_bound(db: Db) {
     let app = spawn_app(db).await;
-    app.login_admin().await;
-    let (marie, _) = app.user_client("marie", &["reception.access"]).await;
-    app.open_poste(&marie).await;
-    let t = app.new_ticket(&marie).await;
+    let (marie, t) = app.marie_at_the_desk().await;
     let other_ticket = app.new_ticket(&marie).await;
     app.add_line(&marie, &t, json!({"poids_kg": 3, "category_id": app.category_id("Jouets").await, "destination": "don"})).await;
     let issue = || async {

@@ -46,13 +46,7 @@ fn CategoriesPanel() -> impl IntoView {
     let error = move || if dismissed.get() { None } else { last_error().map(|e| e.to_string()) };
     let name_invalid = move || !dismissed.get() && last_error().is_some_and(|e| e.field_name() == Some("name"));
     let name_ref = NodeRef::<leptos::html::Input>::new();
-    Effect::new(move || {
-        if name_invalid() {
-            if let Some(input) = name_ref.get() {
-                let _ = input.focus();
-            }
-        }
-    });
+    super::fields::focus_when(name_ref, name_invalid);
     // One write at a time: a double click on "Créer la catégorie" sends it once.
     let saving = move || create.pending().get() || update.pending().get();
     let submit = move |ev: leptos::ev::SubmitEvent| {

@@ -32,6 +32,18 @@ impl PeriodInput {
     }
 }
 
+/// Gives `input` the focus whenever `invalid` turns true: the keyboard goes to the field
+/// in error.
+pub fn focus_when(input: NodeRef<leptos::html::Input>, invalid: impl Fn() -> bool + 'static) {
+    Effect::new(move || {
+        if invalid() {
+            if let Some(el) = input.get() {
+                let _ = el.focus();
+            }
+        }
+    });
+}
+
 /// "Du" / "Au (inclus)" date fields; ids and test ids are `{prefix}-date-from|to`.
 /// `result` is the form's outcome, shown by [`DownloadStatus`] with `status_prefix`:
 /// a date in error points to its message, which goes when a date changes.
@@ -41,13 +53,7 @@ pub fn PeriodFields(period: PeriodInput, prefix: &'static str, result: RwSignal<
         let id = format!("{prefix}-date-{suffix}");
         let invalid = move || period.error_field.with(|f| f.as_deref() == Some(name));
         let input_ref = NodeRef::<leptos::html::Input>::new();
-        Effect::new(move || {
-            if invalid() {
-                if let Some(input) = input_ref.get() {
-                    let _ = input.focus();
-                }
-            }
-        });
+        focus_when(input_ref, invalid);
         view! {
             <div>
                 <label for=id.clone()>{label}</label>

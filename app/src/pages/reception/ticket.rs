@@ -107,6 +107,11 @@ impl EntryQueue {
         self.pump(ticket);
     }
 
+    /// Whether lines wait for the server or failed: leaving the page would drop them.
+    fn has_unsaved(self) -> bool {
+        self.items.with_untracked(|q| !q.is_empty())
+    }
+
     fn set_state(self, key: u64, state: SendState) {
         self.items.update(|q| {
             if let Some(p) = q.iter_mut().find(|p| p.key == key) {
@@ -200,9 +205,8 @@ fn TicketPanel() -> impl IntoView {
     // failed would drop them: the browser asks first.
     #[cfg(feature = "hydrate")]
     {
-        let items = queue.items;
         let handle = window_event_listener(leptos::ev::beforeunload, move |ev| {
-            if items.with_untracked(|q| !q.is_empty()) {
+            if queue.has_unsaved() {
                 ev.prevent_default();
                 ev.set_return_value("Des lignes ne sont pas encore enregistrées.");
             }
@@ -425,7 +429,7 @@ fn TicketPanel() -> impl IntoView {
                                     })}
                                     <a class="button-link" href="/reception" data-testid="back-to-reception" on:click=move |ev| {
                                         // In-page navigation too: the queue lives on this page.
-                                        if queue.items.with_untracked(|q| !q.is_empty()) && !confirm_leave() {
+                                        if queue.has_unsaved() && !confirm_leave() {
                                             ev.prevent_default();
                                         }
                                     }>"Retour à la réception"</a>

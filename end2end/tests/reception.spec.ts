@@ -483,8 +483,21 @@ test('ticket list: pages with the total, number search, filters kept in the URL'
     await expect(page.getByTestId('ticket-row')).toHaveCount(1);
     await expect(page.getByTestId('ticket-number')).toHaveText(wanted);
     await expect(page.getByTestId('tickets-range')).toHaveText('1-1 sur 1');
-    await page.getByTestId('tickets-number').fill('pas-un-numero');
-    await page.getByTestId('tickets-number').press('Enter');
+    // A number that cannot be one is refused on the field; the list stays as it was.
+    const field = page.getByTestId('tickets-number');
+    await field.fill('pas-un-numero');
+    await field.press('Enter');
+    await expect(page.getByTestId('tickets-number-error')).toContainText('Numéro de ticket invalide');
+    await expect(field).toHaveAttribute('aria-invalid', 'true');
+    await expect(field).toHaveAttribute('aria-describedby', 'tickets-number-error');
+    await expect(field).toBeFocused();
+    await expect(page).toHaveURL(new RegExp(`[?&]number=${wanted}`));
+    await expect(page.getByTestId('ticket-row')).toHaveCount(1);
+    await page.keyboard.press('Backspace');
+    await expect(page.getByTestId('tickets-number-error')).toHaveCount(0);
+    await expect(field).not.toHaveAttribute('aria-invalid', 'true');
+    // Typed into the address by hand, the list says why it shows nothing.
+    await gotoHydrated(page, '/reception?number=pas-un-numero');
     await expect(page.getByTestId('tickets-error')).toContainText('Numéro de ticket invalide');
     await page.getByTestId('tickets-number').fill('');
     await page.getByTestId('tickets-number').press('Enter');

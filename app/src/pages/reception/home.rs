@@ -227,6 +227,8 @@ fn TicketsCard() -> impl IntoView {
     let on = move |k: &'static str| Callback::new(move |v: String| set(&[(k, v)]));
     let number = RwSignal::new(String::new());
     Effect::new(move |_| number.set(param("number")));
+    let number_error = RwSignal::new(None::<String>);
+    let number_ref = NodeRef::<leptos::html::Input>::new();
     // Dates go to the URL once both are given (or both cleared): one alone is no period.
     let (date_from, date_to) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     Effect::new(move |_| {
@@ -254,11 +256,28 @@ fn TicketsCard() -> impl IntoView {
                     on:change:target=move |ev| { date_to.set(ev.target().value()); set_dates(); }/>
                 <PosteSelect id="tickets-poste" value=Signal::derive(move || param("poste_id")) on_change=on("poste_id") among inline=true/>
                 <BenevoleSelect id="tickets-benevole" value=Signal::derive(move || param("benevole_id")) on_change=on("benevole_id") inline=true/>
-                <form class="inline-search" role="search" on:submit=move |ev| { ev.prevent_default(); set(&[("number", number.get_untracked())]); }>
+                <form class="inline-search" role="search" on:submit=move |ev| {
+                    ev.prevent_default();
+                    // Read by the filter's own parser first: a number that cannot be one
+                    // is refused on the field, and the list stays as it is.
+                    let typed = number.get_untracked();
+                    match ReceptionFilter::from_pairs([("number", typed.as_str())], &[]) {
+                        Ok(_) => set(&[("number", typed)]),
+                        Err(e) => {
+                            number_error.set(Some(e.to_string()));
+                            if let Some(input) = number_ref.get_untracked() {
+                                let _ = input.focus();
+                            }
+                        }
+                    }
+                }>
                     <label class="inline" for="tickets-number">"N° de ticket"</label>
-                    <input id="tickets-number" type="search" data-testid="tickets-number" placeholder="ex. 2026-00123" size="12"
-                        prop:value=number on:input:target=move |ev| number.set(ev.target().value())/>
+                    <input id="tickets-number" type="search" data-testid="tickets-number" placeholder="ex. 2026-00123" size="12" node_ref=number_ref
+                        aria-invalid=move || number_error.with(Option::is_some).then_some("true")
+                        aria-describedby=move || number_error.with(Option::is_some).then_some("tickets-number-error")
+                        prop:value=number on:input:target=move |ev| { number.set(ev.target().value()); number_error.set(None); }/>
                     <button type="submit" data-testid="tickets-number-search">"Chercher"</button>
+                    {move || number_error.get().map(|e| view! { <small id="tickets-number-error" class="error" role="alert" data-testid="tickets-number-error">{e}</small> })}
                 </form>
             </div>
             <Transition fallback=|| view! { <p>"Chargement…"</p> }>

@@ -517,9 +517,18 @@ fn TicketPanel() -> impl IntoView {
                                             <select id="line-category" data-testid="line-category" prop:value=category node_ref=category_ref
                                                 aria-invalid=invalid(LineField::Category) aria-describedby=described(LineField::Category)
                                                 on:change:target=move |ev| { category.set(ev.target().value()); changed(LineField::Category); } on:keydown=enter_adds>
-                                                {options.get_value().into_iter().map(|(id, label, key)| view! {
-                                                    <option value=id.to_string() hidden=move || !key.contains(&search_key(category_search.get().trim()))>{label}</option>
-                                                }).collect_view()}
+                                                // Only the categories the search finds are in the list (an
+                                                // `<option hidden>` is still offered by iOS Safari). Each option
+                                                // says whether it is the chosen one: a rebuilt list would
+                                                // otherwise fall back to its first option.
+                                                {move || {
+                                                    let q = search_key(category_search.get().trim());
+                                                    options.with_value(|o| o.iter().filter(|(_, _, key)| key.contains(&q)).map(|(id, label, _)| {
+                                                        let value = id.to_string();
+                                                        let chosen = value.clone();
+                                                        view! { <option value=value prop:selected=move || category.get() == chosen>{label.clone()}</option> }
+                                                    }).collect_view())
+                                                }}
                                             </select>
                                         </div>
                                         <div class="field">

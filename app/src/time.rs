@@ -42,6 +42,11 @@ pub fn paris_midnight(d: NaiveDate) -> DateTime<Utc> {
     midnight_in(Paris, d)
 }
 
+/// The start of the Paris day of an instant: the key of the per-day reception figures.
+pub fn paris_day_start(t: DateTime<Utc>) -> DateTime<Utc> {
+    paris_midnight(paris_date(t))
+}
+
 /// The calendar day of an instant in `tz`.
 pub fn date_in(tz: Tz, t: DateTime<Utc>) -> NaiveDate {
     t.with_timezone(&tz).date_naive()

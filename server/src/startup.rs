@@ -35,6 +35,7 @@ pub async fn build_state(settings: Settings, leptos_options: LeptosOptions, cloc
         .await
         .with_context(|| format!("cannot open the database {}", redact(&settings.database_url)))?;
     crate::reception::categories::fill_name_keys(&*store).await.context("giving the categories their name keys")?;
+    crate::reception::days::count_undated(&*store).await.context("counting older tickets in the per-day figures")?;
     let mailer = Mailer::from_settings(&settings)?;
     let login_limits = Arc::new(crate::auth::LoginLimits::from_settings(&settings));
     Ok(AppState { store, mailer: Arc::new(mailer), clock, settings: Arc::new(settings), leptos_options, login_limits })

@@ -4,6 +4,7 @@
 //! the functions here check the permission again, so they are safe whoever calls them.
 pub(crate) mod categories;
 pub(crate) mod dashboard;
+pub mod days;
 pub mod export;
 mod summary;
 mod postes;

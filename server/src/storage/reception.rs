@@ -293,6 +293,20 @@ pub trait ReceptionStore: Send + Sync {
     /// Per bucket of ticket dates, destination, category and flow: the lines `f` selects.
     async fn bucket_cells(&self, f: &Resolved<ReceptionFilter>, buckets: &[UtcRange]) -> StoreResult<Vec<BucketCell>>;
 
+    /// [`ReceptionStore::bucket_totals`] of a filter holding at most a bénévole, read from
+    /// the per-day figures: `buckets` must be made of whole Paris days.
+    async fn day_bucket_totals(&self, benevole: Option<UserId>, buckets: &[UtcRange]) -> StoreResult<Vec<BucketTotal>>;
+    /// [`ReceptionStore::bucket_cells`] likewise.
+    async fn day_bucket_cells(&self, benevole: Option<UserId>, buckets: &[UtcRange]) -> StoreResult<Vec<BucketCell>>;
+    /// The first and last `ticket_at` of the tickets not yet counted in the per-day
+    /// figures (tickets from before migration 0012, or written by
+    /// [`ReceptionStore::insert_history`]).
+    async fn undated_tickets(&self) -> StoreResult<Option<(DateTime<Utc>, DateTime<Utc>)>>;
+    /// Counts the uncounted tickets of these Paris days (each range one whole day) and
+    /// their lines in the per-day figures, and gives them their day, in one
+    /// transaction. Returns the number of rows changed.
+    async fn date_tickets(&self, days: &[UtcRange]) -> StoreResult<u64>;
+
     /// Writes `h` in one transaction, postes then tickets then lines, as multi-row
     /// inserts: a million lines in seconds on SQLite. The rows are written as given,
     /// without the guards of the desk's writes (a ticket on a closed poste...); the
@@ -528,22 +542,32 @@ fn bucket_of(r: &impl RowReader) -> StoreResult<usize> {
 /// `buckets(i, lo, hi)`: the numbered instant ranges `[lo, hi)`, bound after the
 /// filter's ten parameters ($11 on), three per bucket. Appended to [`FILTER_CTE`].
 fn buckets_cte(n: usize) -> String {
+    format!(", {}", buckets_values(n, 11))
+}
+
+/// `buckets(i, lo, hi) AS (VALUES ...)`, three parameters per bucket from `$first`.
+fn buckets_values(n: usize, first: usize) -> String {
     let rows: Vec<String> = (0..n)
         .map(|k| {
-            let first = 11 + 3 * k;
+            let first = first + 3 * k;
             format!("(${first}, ${}, ${})", first + 1, first + 2)
         })
         .collect();
-    format!(", buckets(i, lo, hi) AS (VALUES {})", rows.join(", "))
+    format!("buckets(i, lo, hi) AS (VALUES {})", rows.join(", "))
 }
 
-fn bucket_params(f: &Resolved<ReceptionFilter>, buckets: &[UtcRange]) -> Params {
-    let mut params = filter_params(f);
+/// The parameters of [`buckets_values`]: index, start and end of each bucket.
+fn push_buckets(params: &mut Params, buckets: &[UtcRange]) {
     for (i, b) in buckets.iter().enumerate() {
         params.push(p(i as i64));
         params.push(p(b.from));
         params.push(p(b.to));
     }
+}
+
+fn bucket_params(f: &Resolved<ReceptionFilter>, buckets: &[UtcRange]) -> Params {
+    let mut params = filter_params(f);
+    push_buckets(&mut params, buckets);
     params
 }
 
@@ -576,6 +600,111 @@ fn bucket_cells_sql(n: usize) -> String {
          WHERE {LINE_FILTER_WHERE}
          GROUP BY b.i, l.destination, l.category_id, l.is_exit",
         buckets = buckets_cte(n)
+    )
+}
+
+/// The end of an insert into `reception_day_lines`: a row already there is added to.
+const ADD_TO_DAY_LINES: &str = "ON CONFLICT (day_at, benevole_id, category_id, destination, is_exit)
+     DO UPDATE SET lines = reception_day_lines.lines + excluded.lines, grams = reception_day_lines.grams + excluded.grams";
+
+/// Whether a line is added to or removed from its day's figures.
+#[derive(Clone, Copy)]
+enum Count {
+    Add,
+    Remove,
+}
+
+/// Adds line `l` of ticket `t`, as it is when the statement runs, to its ticket's day
+/// (or takes it out). A ticket not yet dated is left alone: its day is counted whole
+/// when it gets its date ([`ReceptionStore::date_tickets`]).
+fn count_line(how: Count, t: TicketId, l: LigneId) -> (String, Params) {
+    let sign = match how {
+        Count::Add => "",
+        Count::Remove => "-",
+    };
+    (
+        format!(
+            "INSERT INTO reception_day_lines (day_at, benevole_id, category_id, destination, is_exit, lines, grams)
+             SELECT t.day_at, t.benevole_id, l.category_id, l.destination, l.is_exit, {sign}1, {sign}l.poids_g
+             FROM lignes l JOIN tickets t ON t.id = l.ticket_id
+             WHERE l.id = $1 AND l.ticket_id = $2 AND t.day_at IS NOT NULL
+             {ADD_TO_DAY_LINES}"
+        ),
+        vec![p(l), p(t)],
+    )
+}
+
+/// The per-day rows of ticket `t`'s day and bénévole that no line is left in.
+fn drop_empty_days(t: TicketId) -> (String, Params) {
+    (
+        "DELETE FROM reception_day_lines WHERE lines = 0
+           AND day_at = (SELECT t.day_at FROM tickets t WHERE t.id = $1)
+           AND benevole_id = (SELECT t.benevole_id FROM tickets t WHERE t.id = $1)"
+            .to_string(),
+        vec![p(t)],
+    )
+}
+
+/// The guard of a line's change: the line exists and its ticket is open (a write that
+/// changes nothing, so that the figures can be taken from the line as it was).
+fn line_of_open_ticket(t: TicketId, l: LigneId) -> (String, Params) {
+    (
+        "UPDATE lignes SET updated_at = updated_at WHERE id = $1 AND ticket_id = $2
+           AND EXISTS (SELECT 1 FROM tickets t WHERE t.id = $2 AND t.status = 'opened')"
+            .to_string(),
+        vec![p(l), p(t)],
+    )
+}
+
+/// The first and last instant of a `MIN`/`MAX` query, NULL when it found no row.
+struct Span(Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+impl FromRow for Span {
+    fn from_row(r: &impl RowReader) -> StoreResult<Self> {
+        Ok(Span(r.opt_ts(0)?, r.opt_ts(1)?))
+    }
+}
+
+/// `$1` the bénévole (NULL: all), then the buckets from `$2`.
+fn day_params(benevole: Option<UserId>, buckets: &[UtcRange]) -> Params {
+    let mut params = vec![p(benevole)];
+    push_buckets(&mut params, buckets);
+    params
+}
+
+/// [`bucket_totals_sql`] from the per-day figures. Every line has its ticket, so the
+/// tickets drive the rows as they do there.
+fn day_totals_sql(n: usize) -> String {
+    format!(
+        "WITH {buckets},
+         w AS (SELECT b.i, d.benevole_id,
+                      SUM(CASE WHEN d.is_exit = FALSE THEN d.grams ELSE 0 END) AS e,
+                      SUM(CASE WHEN d.is_exit = TRUE THEN d.grams ELSE 0 END) AS x
+               FROM buckets b JOIN reception_day_lines d ON d.day_at >= b.lo AND d.day_at < b.hi
+               WHERE $1 IS NULL OR d.benevole_id = $1
+               GROUP BY b.i, d.benevole_id),
+         n AS (SELECT b.i, d.benevole_id, SUM(d.tickets) AS tickets
+               FROM buckets b JOIN reception_day_tickets d ON d.day_at >= b.lo AND d.day_at < b.hi
+               WHERE $1 IS NULL OR d.benevole_id = $1
+               GROUP BY b.i, d.benevole_id)
+         SELECT n.i, n.benevole_id, u.display_name, CAST(n.tickets AS BIGINT),
+                CAST(COALESCE(w.e, 0) AS BIGINT), CAST(COALESCE(w.x, 0) AS BIGINT)
+         FROM n JOIN users u ON u.id = n.benevole_id
+         LEFT JOIN w ON w.i = n.i AND w.benevole_id = n.benevole_id",
+        buckets = buckets_values(n, 2)
+    )
+}
+
+/// [`bucket_cells_sql`] from the per-day figures.
+fn day_cells_sql(n: usize) -> String {
+    format!(
+        "WITH {buckets}
+         SELECT b.i, d.destination, d.category_id, d.is_exit, CAST(SUM(d.lines) AS BIGINT), CAST(SUM(d.grams) AS BIGINT)
+         FROM buckets b JOIN reception_day_lines d ON d.day_at >= b.lo AND d.day_at < b.hi
+         WHERE $1 IS NULL OR d.benevole_id = $1
+         GROUP BY b.i, d.destination, d.category_id, d.is_exit
+         HAVING SUM(d.lines) <> 0",
+        buckets = buckets_values(n, 2)
     )
 }
 
@@ -839,11 +968,18 @@ impl<D: Database> ReceptionStore for SqlStore<D> {
         let bump = "INSERT INTO ticket_counters (year, last)
                     SELECT $1, 1 FROM postes p WHERE p.id = $2 AND p.closed_at IS NULL
                     ON CONFLICT (year) DO UPDATE SET last = ticket_counters.last + 1";
-        let insert = "INSERT INTO tickets (id, poste_id, benevole_id, status, ticket_at, created_at, closed_at, number_year, number_seq)
-                      SELECT $1, $2, $3, 'opened', $4, $5, NULL, c.year, c.last FROM ticket_counters c WHERE c.year = $6";
-        let params = vec![p(t.id), p(t.poste_id), p(t.benevole_id), p(t.ticket_at), p(t.now), p(year)];
+        let insert = "INSERT INTO tickets (id, poste_id, benevole_id, status, ticket_at, created_at, closed_at, number_year, number_seq, day_at)
+                      SELECT $1, $2, $3, 'opened', $4, $5, NULL, c.year, c.last, $7 FROM ticket_counters c WHERE c.year = $6";
+        let day = app::time::paris_day_start(t.ticket_at);
+        let params = vec![p(t.id), p(t.poste_id), p(t.benevole_id), p(t.ticket_at), p(t.now), p(year), p(day)];
+        let count = "INSERT INTO reception_day_tickets (day_at, benevole_id, tickets) VALUES ($1, $2, 1)
+                     ON CONFLICT (day_at, benevole_id) DO UPDATE SET tickets = reception_day_tickets.tickets + 1";
         self.db
-            .guarded_batch(RowLock::share("postes", t.poste_id), (bump.to_string(), vec![p(year), p(t.poste_id)]), vec![(insert.to_string(), params)])
+            .guarded_batch(
+                RowLock::share("postes", t.poste_id),
+                (bump.to_string(), vec![p(year), p(t.poste_id)]),
+                vec![(insert.to_string(), params), (count.to_string(), vec![p(day), p(t.benevole_id)])],
+            )
             .await
     }
 
@@ -888,8 +1024,10 @@ impl<D: Database> ReceptionStore for SqlStore<D> {
             p(l.is_exit),
             p(l.now),
         ];
-        let written = self.db.guarded_write(RowLock::share("tickets", l.ticket_id), sql, params).await.map_err(unique_as_conflict("ligne"))?;
-        Ok(written == 1)
+        self.db
+            .guarded_batch(RowLock::share("tickets", l.ticket_id), (sql.to_string(), params), vec![count_line(Count::Add, l.ticket_id, l.id)])
+            .await
+            .map_err(unique_as_conflict("ligne"))
     }
 
     async fn update_ligne(&self, ticket_id: TicketId, ligne_id: LigneId, c: &LigneChanges, now: DateTime<Utc>) -> StoreResult<bool> {
@@ -900,8 +1038,7 @@ impl<D: Database> ReceptionStore for SqlStore<D> {
                       notes = CASE WHEN $4 THEN $5 ELSE notes END,
                       is_exit = COALESCE($6, is_exit),
                       updated_at = $7
-                   WHERE id = $8 AND ticket_id = $9
-                     AND EXISTS (SELECT 1 FROM tickets t WHERE t.id = $9 AND t.status = 'opened')";
+                   WHERE id = $8 AND ticket_id = $9";
         let params = vec![
             p(c.category_id),
             p(c.poids.map(|w| w.grams())),
@@ -913,13 +1050,15 @@ impl<D: Database> ReceptionStore for SqlStore<D> {
             p(ligne_id),
             p(ticket_id),
         ];
-        Ok(self.db.guarded_write(RowLock::share("tickets", ticket_id), sql, params).await? == 1)
+        // The line leaves its day's figures as it was and comes back as it is now.
+        let then = vec![count_line(Count::Remove, ticket_id, ligne_id), (sql.to_string(), params), count_line(Count::Add, ticket_id, ligne_id), drop_empty_days(ticket_id)];
+        self.db.guarded_batch(RowLock::share("tickets", ticket_id), line_of_open_ticket(ticket_id, ligne_id), then).await
     }
 
     async fn delete_ligne(&self, ticket_id: TicketId, ligne_id: LigneId) -> StoreResult<bool> {
-        let sql = "DELETE FROM lignes WHERE id = $1 AND ticket_id = $2
-                     AND EXISTS (SELECT 1 FROM tickets t WHERE t.id = $2 AND t.status = 'opened')";
-        Ok(self.db.guarded_write(RowLock::share("tickets", ticket_id), sql, vec![p(ligne_id), p(ticket_id)]).await? == 1)
+        let sql = "DELETE FROM lignes WHERE id = $1 AND ticket_id = $2";
+        let then = vec![count_line(Count::Remove, ticket_id, ligne_id), (sql.to_string(), vec![p(ligne_id), p(ticket_id)]), drop_empty_days(ticket_id)];
+        self.db.guarded_batch(RowLock::share("tickets", ticket_id), line_of_open_ticket(ticket_id, ligne_id), then).await
     }
 
     async fn insert_download_token(&self, hash: &str, ticket_id: TicketId, user_id: UserId, now: DateTime<Utc>, expires_at: DateTime<Utc>) -> StoreResult<()> {
@@ -1026,6 +1165,58 @@ impl<D: Database> ReceptionStore for SqlStore<D> {
         self.db.fetch_all(&bucket_cells_sql(buckets.len()), bucket_params(f, buckets)).await
     }
 
+    async fn day_bucket_totals(&self, benevole: Option<UserId>, buckets: &[UtcRange]) -> StoreResult<Vec<BucketTotal>> {
+        if buckets.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.db.fetch_all(&day_totals_sql(buckets.len()), day_params(benevole, buckets)).await
+    }
+
+    async fn day_bucket_cells(&self, benevole: Option<UserId>, buckets: &[UtcRange]) -> StoreResult<Vec<BucketCell>> {
+        if buckets.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.db.fetch_all(&day_cells_sql(buckets.len()), day_params(benevole, buckets)).await
+    }
+
+    async fn undated_tickets(&self) -> StoreResult<Option<(DateTime<Utc>, DateTime<Utc>)>> {
+        let span: Span = self.db.fetch_one("SELECT MIN(ticket_at), MAX(ticket_at) FROM tickets WHERE day_at IS NULL", vec![]).await?;
+        Ok(span.0.zip(span.1))
+    }
+
+    async fn date_tickets(&self, days: &[UtcRange]) -> StoreResult<u64> {
+        let mut statements = Vec::with_capacity(days.len() * 4);
+        for day in days {
+            let range = || vec![p(day.from), p(day.to)];
+            let dated = || vec![p(day.from), p(day.from), p(day.to)];
+            // First lock the day's uncounted tickets (a write that changes nothing):
+            // a line written meanwhile by another server waits for this commit, then
+            // finds its ticket counted and counts itself.
+            statements.push(("UPDATE tickets SET day_at = NULL WHERE day_at IS NULL AND ticket_at >= $1 AND ticket_at < $2".to_string(), range()));
+            statements.push((
+                "INSERT INTO reception_day_tickets (day_at, benevole_id, tickets)
+                 SELECT $1, t.benevole_id, COUNT(*) FROM tickets t WHERE t.day_at IS NULL AND t.ticket_at >= $2 AND t.ticket_at < $3
+                 GROUP BY t.benevole_id
+                 ON CONFLICT (day_at, benevole_id) DO UPDATE SET tickets = reception_day_tickets.tickets + excluded.tickets"
+                    .to_string(),
+                dated(),
+            ));
+            statements.push((
+                format!(
+                    "INSERT INTO reception_day_lines (day_at, benevole_id, category_id, destination, is_exit, lines, grams)
+                     SELECT $1, t.benevole_id, l.category_id, l.destination, l.is_exit, COUNT(*), SUM(l.poids_g)
+                     FROM tickets t JOIN lignes l ON l.ticket_id = t.id
+                     WHERE t.day_at IS NULL AND t.ticket_at >= $2 AND t.ticket_at < $3
+                     GROUP BY t.benevole_id, l.category_id, l.destination, l.is_exit
+                     {ADD_TO_DAY_LINES}"
+                ),
+                dated(),
+            ));
+            statements.push(("UPDATE tickets SET day_at = $1 WHERE day_at IS NULL AND ticket_at >= $2 AND ticket_at < $3".to_string(), dated()));
+        }
+        self.db.execute_all(statements).await
+    }
+
     async fn insert_history(&self, h: ReceptionHistory) -> StoreResult<u64> {
         let postes = h
             .postes
@@ -1042,7 +1233,8 @@ impl<D: Database> ReceptionStore for SqlStore<D> {
             .map(|(i, t)| {
                 let status = if t.closed_at.is_some() { Status::Closed } else { Status::Opened };
                 let year = i64::from(app::time::paris_date(t.ticket_at).year());
-                vec![p(t.id), p(t.poste_id), p(t.benevole_id), p(status.as_str()), p(t.ticket_at), p(t.ticket_at), p(t.closed_at), p(year), p(-(i as i64) - 1)]
+                let day = app::time::paris_day_start(t.ticket_at);
+                vec![p(t.id), p(t.poste_id), p(t.benevole_id), p(status.as_str()), p(t.ticket_at), p(t.ticket_at), p(t.closed_at), p(year), p(-(i as i64) - 1), p(day)]
             })
             .collect();
         let lignes = h
@@ -1053,8 +1245,32 @@ impl<D: Database> ReceptionStore for SqlStore<D> {
         let mut statements = insert_rows::<D>("postes", &["id", "opened_by", "opened_at", "closed_at", "closed_by", "is_deferred", "created_at"], postes);
         statements.extend(insert_rows::<D>(
             "tickets",
-            &["id", "poste_id", "benevole_id", "status", "ticket_at", "created_at", "closed_at", "number_year", "number_seq"],
+            &["id", "poste_id", "benevole_id", "status", "ticket_at", "created_at", "closed_at", "number_year", "number_seq", "day_at"],
             tickets,
+        ));
+        statements.extend(insert_rows::<D>(
+            "lignes",
+            &["id", "ticket_id", "category_id", "poids_g", "destination", "notes", "is_exit", "created_at", "updated_at"],
+            lignes,
+        ));
+        // The batch's tickets (still numbered below zero) and their lines go into the
+        // per-day figures.
+        statements.push((
+            "INSERT INTO reception_day_tickets (day_at, benevole_id, tickets)
+             SELECT t.day_at, t.benevole_id, COUNT(*) FROM tickets t WHERE t.number_seq < 0 GROUP BY t.day_at, t.benevole_id
+             ON CONFLICT (day_at, benevole_id) DO UPDATE SET tickets = reception_day_tickets.tickets + excluded.tickets"
+                .to_string(),
+            vec![],
+        ));
+        statements.push((
+            format!(
+                "INSERT INTO reception_day_lines (day_at, benevole_id, category_id, destination, is_exit, lines, grams)
+                 SELECT t.day_at, t.benevole_id, l.category_id, l.destination, l.is_exit, COUNT(*), SUM(l.poids_g)
+                 FROM tickets t JOIN lignes l ON l.ticket_id = t.id WHERE t.number_seq < 0
+                 GROUP BY t.day_at, t.benevole_id, l.category_id, l.destination, l.is_exit
+                 {ADD_TO_DAY_LINES}"
+            ),
+            vec![],
         ));
         statements.push((
             "UPDATE tickets SET number_seq = r.n
@@ -1070,11 +1286,6 @@ impl<D: Database> ReceptionStore for SqlStore<D> {
              ON CONFLICT (year) DO UPDATE SET last = excluded.last"
                 .to_string(),
             vec![],
-        ));
-        statements.extend(insert_rows::<D>(
-            "lignes",
-            &["id", "ticket_id", "category_id", "poids_g", "destination", "notes", "is_exit", "created_at", "updated_at"],
-            lignes,
         ));
         self.db.execute_all(statements).await
     }

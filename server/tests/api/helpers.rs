@@ -138,8 +138,13 @@ async fn build_app(url: String, data_dir: tempfile::TempDir, configure: impl FnO
     TestApp { addr, client: new_client(), clock, state, shutdown, running, db_url, _data_dir: data_dir }
 }
 
+/// Every request of a test gives up after [`REQUEST_TIMEOUT`]: a request that never
+/// gets its answer fails its test with the request's URL in the error, rather than
+/// holding the whole suite until CI's limit. Far above the slowest export a test makes.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
 pub fn new_client() -> Client {
-    Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).timeout(REQUEST_TIMEOUT).build().unwrap()
 }
 
 impl TestApp {

@@ -1,13 +1,22 @@
 //! The reception dashboard: Paris days (also across the spring change), deferred
 //! postes on their logbook day, a bénévole's own figures, permissions.
-use chrono::{TimeZone, Utc};
+use app::filter::Filter;
+use app::reception::ReceptionFilter;
+use app::time::{paris_date, DateRange, UtcRange};
+use chrono::{NaiveDate, TimeZone, Utc};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
+use server::clock::Clock;
 
 use crate::both_backends;
 use crate::helpers::*;
 
-both_backends!(dashboard_counts_paris_days_and_deferred_postes, dashboard_checks_auth_and_the_filter, dashboard_figures_export_as_the_json_says);
+both_backends!(
+    dashboard_counts_paris_days_and_deferred_postes,
+    dashboard_checks_auth_and_the_filter,
+    dashboard_figures_export_as_the_json_says,
+    per_day_figures_follow_every_change_of_the_lines,
+);
 
 /// The week of the spring change (DST starts on Sunday 2026-03-29 at 02:00):
 /// - A, marie: Sunday 29/03 23:30 Paris (21:30 UTC), 10 kg Mobilier, recyclage;
@@ -236,3 +245,117 @@ async fn dashboard_figures_export_as_the_json_says(db: Db) {
     assert_eq!(cashier.get(app.url("/v1/reception/stats/dashboard/export")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
     assert_eq!(Client::new().get(app.url("/v1/reception/stats/dashboard/export")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
 }
+
+/// The rows of the dashboard's two reads over `buckets`, sorted, from the lines
+/// themselves (`raw`) or from the per-day figures: (bucket, bénévole, tickets, entry
+/// grams, exit grams) and (bucket, destination, category, exit, lines, grams).
+type Totals = Vec<(usize, String, i64, i64, i64)>;
+type Cells = Vec<(usize, String, String, bool, i64, i64)>;
+
+async fn bucket_figures(app: &TestApp, benevole: Option<&str>, buckets: &[UtcRange], raw: bool) -> (Totals, Cells) {
+    let store = &app.state.store;
+    let admin = store.user_by_username(ADMIN).await.unwrap().unwrap().user;
+    let pairs: Vec<(&str, &str)> = benevole.map(|b| ("benevole_id", b)).into_iter().collect();
+    let filter = ReceptionFilter::from_pairs(pairs, &[]).unwrap();
+    let benevole_id = filter.benevole_id;
+    let span = DateRange::new(paris_date(buckets[0].from), paris_date(buckets[buckets.len() - 1].to - chrono::Duration::seconds(1))).unwrap();
+    let resolved = filter.scope(&admin).over(span);
+    let (totals, cells) = if raw {
+        (store.bucket_totals(&resolved, buckets).await.unwrap(), store.bucket_cells(&resolved, buckets).await.unwrap())
+    } else {
+        (store.day_bucket_totals(benevole_id, buckets).await.unwrap(), store.day_bucket_cells(benevole_id, buckets).await.unwrap())
+    };
+    let mut totals: Totals = totals.into_iter().map(|t| (t.bucket, t.benevole_id.to_string(), t.tickets, t.entry_grams, t.exit_grams)).collect();
+    let mut cells: Cells = cells.into_iter().map(|c| (c.bucket, c.destination.as_str().to_string(), c.category_id.to_string(), c.is_exit, c.lines, c.grams)).collect();
+    totals.sort();
+    cells.sort();
+    (totals, cells)
+}
+
+/// Checks that the per-day figures say what the lines say, for everyone and for one
+/// bénévole, per day from 1 January to 6 April and per month: returns the days' totals.
+async fn assert_per_day_figures_equal_the_lines(app: &TestApp, marie: &str, when: &str) -> Totals {
+    let first = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    let days: Vec<UtcRange> = (0..96).map(|k| DateRange::day(first + chrono::Duration::days(k)).utc_bounds()).collect();
+    let months: Vec<UtcRange> = (1..=4)
+        .map(|m| DateRange::new(NaiveDate::from_ymd_opt(2026, m, 1).unwrap(), NaiveDate::from_ymd_opt(2026, m + 1, 1).unwrap().pred_opt().unwrap()).unwrap().utc_bounds())
+        .collect();
+    for buckets in [&days, &months] {
+        for who in [None, Some(marie)] {
+            let raw = bucket_figures(app, who, buckets, true).await;
+            assert!(!raw.0.is_empty(), "{when}: the lines have figures");
+            assert_eq!(bucket_figures(app, who, buckets, false).await, raw, "{when}: the per-day figures of {who:?}");
+        }
+    }
+    bucket_figures(app, None, &days, true).await.0
+}
+
+/// The per-day figures the dashboard reads equal the lines after every kind of change
+/// (a line added, sent again, changed in each field, deleted, refused on a closed
+/// ticket; an empty ticket; a generated history), and when counted again at start
+/// from nothing (tickets from before the figures existed).
+async fn per_day_figures_follow_every_change_of_the_lines(db: Db) {
+    let app = spawn_app_configured(db, |s| s.session_ttl = std::time::Duration::from_secs(7 * 24 * 3600)).await;
+    let (marie, marie_user) = seed(&app).await;
+    let marie_id = marie_user["id"].as_str().unwrap().to_string();
+    assert_per_day_figures_equal_the_lines(&app, &marie_id, "seeded").await;
+
+    let livres = app.category_id("Livres et médias").await;
+    let vetements = app.category_id("Vêtements").await;
+    // Ticket B (Monday 30/03 Paris, still open): each field of its lines changes.
+    let tickets = app.get_json(&marie, "/v1/reception/tickets?status=opened").await;
+    let b = tickets["items"][0]["id"].as_str().unwrap().to_string();
+    let detail = app.get_json(&marie, &format!("/v1/reception/tickets/{b}")).await;
+    let ids: Vec<String> = detail["lignes"].as_array().unwrap().iter().map(|l| l["id"].as_str().unwrap().to_string()).collect();
+    assert_eq!(ids.len(), 2);
+    let line_url = |id: &str| app.url(&format!("/v1/reception/tickets/{b}/lignes/{id}"));
+    for change in [json!({"poids_kg": "3,75"}), json!({"category_id": livres}), json!({"is_exit": true}), json!({"destination": "don"}), json!({"is_exit": false, "poids_kg": 0.4})] {
+        let r = marie.put(line_url(&ids[0])).json(&change).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{change}: {}", r.text().await.unwrap());
+        assert_per_day_figures_equal_the_lines(&app, &marie_id, &change.to_string()).await;
+    }
+    assert_eq!(marie.delete(line_url(&ids[1])).send().await.unwrap().status(), StatusCode::NO_CONTENT);
+    assert_per_day_figures_equal_the_lines(&app, &marie_id, "a line deleted").await;
+    // A line sent twice (a retry) counts once; a new ticket, and an empty one, count.
+    let c = app.new_ticket(&marie).await;
+    let again = json!({"id": uuid::Uuid::new_v4(), "poids_kg": 12, "category_id": vetements, "destination": "recyclage"});
+    app.add_line(&marie, &c, again.clone()).await;
+    let r = app.post_json(&marie, &format!("/v1/reception/tickets/{c}/lignes"), again).await;
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    app.new_ticket(&marie).await;
+    // A change refused (the ticket closed) changes nothing.
+    app.close_ticket(&marie, &b).await;
+    assert_eq!(marie.put(line_url(&ids[0])).json(&json!({"poids_kg": 99})).send().await.unwrap().status(), StatusCode::CONFLICT);
+    assert_eq!(marie.delete(line_url(&ids[0])).send().await.unwrap().status(), StatusCode::CONFLICT);
+    let after_desk = assert_per_day_figures_equal_the_lines(&app, &marie_id, "at the desk").await;
+    let monday = after_desk.iter().filter(|t| t.0 == 88 && t.1 == marie_id).collect::<Vec<_>>();
+    assert_eq!(monday, [&(88, marie_id.clone(), 3, 12_400, 0)], "Monday 30/03 (day 88): B with its 0,4 kg, C with 12 kg once, and an empty ticket: {after_desk:?}");
+
+    // A generated history of 40 days (written in one batch) is counted with it.
+    let g = server::generate::generate(app.state.store.as_ref(), 600, 40, app.clock.now()).await.unwrap();
+    assert_eq!(g.lines, 600);
+    let generated = assert_per_day_figures_equal_the_lines(&app, &marie_id, "generated").await;
+
+    // From nothing, as after the migration on a database of older tickets.
+    let raw = |sql: &'static str| {
+        let url = app.db_url.clone();
+        async move {
+            if url.starts_with("sqlite:") {
+                sqlx::raw_sql(sql).execute(&sqlx::SqlitePool::connect(&url).await.unwrap()).await.unwrap();
+            } else {
+                sqlx::raw_sql(sql).execute(&sqlx::PgPool::connect(&url).await.unwrap()).await.unwrap();
+            }
+        }
+    };
+    raw("UPDATE tickets SET day_at = NULL; DELETE FROM reception_day_tickets; DELETE FROM reception_day_lines;").await;
+    assert!(app.state.store.undated_tickets().await.unwrap().is_some());
+    // Meanwhile the dashboard reads the lines: its figures are still right.
+    let d = app.get_json(&app.client, "/v1/reception/stats/dashboard").await;
+    assert_eq!(period(&d, "today")["tickets"], json!(generated.iter().filter(|t| t.0 == 88).map(|t| t.2).sum::<i64>()));
+    assert!(server::reception::days::count_undated(app.state.store.as_ref()).await.unwrap() > 0);
+    assert!(app.state.store.undated_tickets().await.unwrap().is_none());
+    assert_eq!(assert_per_day_figures_equal_the_lines(&app, &marie_id, "counted at start").await, generated);
+    assert_eq!(server::reception::days::count_undated(app.state.store.as_ref()).await.unwrap(), 0, "a second start counts nothing");
+    assert_eq!(assert_per_day_figures_equal_the_lines(&app, &marie_id, "a second start").await, generated);
+}
+

@@ -138,6 +138,12 @@ impl DateRange {
         (self.to - self.from).num_days() + 1
     }
 
+    /// Each day of the range, in order, as a range of one day.
+    pub fn each_day(&self) -> impl Iterator<Item = DateRange> {
+        let to = self.to;
+        self.from.iter_days().take_while(move |d| *d <= to).map(DateRange::day)
+    }
+
     /// Whether every day of `other` is in `self`.
     pub fn contains(&self, other: &DateRange) -> bool {
         self.from <= other.from && other.to <= self.to
@@ -453,6 +459,16 @@ mod tests {
         assert_eq!(parse_instant("2026-01-10T09:30:00+01:00").unwrap().to_rfc3339(), "2026-01-10T08:30:00+00:00");
         assert!(parse_instant("2026-03-29T02:30").is_err());
         assert!(parse_instant("demain").is_err());
+    }
+
+    #[test]
+    fn each_day_of_a_range_in_order_across_the_spring_change() {
+        let d = |day| NaiveDate::from_ymd_opt(2026, 3, day).unwrap();
+        let days: Vec<DateRange> = DateRange::new(d(28), d(30)).unwrap().each_day().collect();
+        assert_eq!(days, [DateRange::day(d(28)), DateRange::day(d(29)), DateRange::day(d(30))]);
+        let sunday = days[1].utc_bounds();
+        assert_eq!((sunday.to - sunday.from).num_hours(), 23, "Sunday 29/03 has 23 hours in Paris");
+        assert_eq!(DateRange::day(d(1)).each_day().count(), 1);
     }
 
     #[test]

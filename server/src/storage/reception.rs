@@ -7,7 +7,7 @@
 use app::filter::Resolved;
 use app::ids::{CategoryId, LigneId, PosteId, TicketId, UserId};
 use app::reception::{Category, Destination, Ligne, Poste, ReceptionFilter, Status, Ticket, TicketNumber};
-use app::time::UtcRange;
+use app::time::{DateRange, UtcRange};
 use app::weight::Weight;
 use chrono::{DateTime, Datelike, Utc};
 use tokio::sync::mpsc;
@@ -299,8 +299,7 @@ pub trait ReceptionStore: Send + Sync {
     /// [`ReceptionStore::bucket_cells`] likewise.
     async fn day_bucket_cells(&self, benevole: Option<UserId>, buckets: &[UtcRange]) -> StoreResult<Vec<BucketCell>>;
     /// The first and last `ticket_at` of the tickets not yet counted in the per-day
-    /// figures (tickets from before migration 0012, or written by
-    /// [`ReceptionStore::insert_history`]).
+    /// figures (tickets from before migration 0012).
     async fn undated_tickets(&self) -> StoreResult<Option<(DateTime<Utc>, DateTime<Utc>)>>;
     /// Counts the uncounted tickets of these Paris days (each range one whole day) and
     /// their lines in the per-day figures, and gives them their day, in one
@@ -663,6 +662,43 @@ impl FromRow for Span {
     fn from_row(r: &impl RowReader) -> StoreResult<Self> {
         Ok(Span(r.opt_ts(0)?, r.opt_ts(1)?))
     }
+}
+
+/// The statements that count the uncounted tickets of these Paris days (each range one
+/// whole day) and their lines in the per-day figures, and give them their day: for
+/// [`ReceptionStore::date_tickets`] and for the batches of
+/// [`ReceptionStore::insert_history`], whose tickets are written uncounted.
+fn count_days(days: &[UtcRange]) -> Vec<(String, Params)> {
+    let mut statements = Vec::with_capacity(days.len() * 4);
+    for day in days {
+        let range = || vec![p(day.from), p(day.to)];
+        let dated = || vec![p(day.from), p(day.from), p(day.to)];
+        // First lock the day's uncounted tickets (a write that changes nothing):
+        // a line written meanwhile by another server waits for this commit, then
+        // finds its ticket counted and counts itself.
+        statements.push(("UPDATE tickets SET day_at = NULL WHERE day_at IS NULL AND ticket_at >= $1 AND ticket_at < $2".to_string(), range()));
+        statements.push((
+            "INSERT INTO reception_day_tickets (day_at, benevole_id, tickets)
+             SELECT $1, t.benevole_id, COUNT(*) FROM tickets t WHERE t.day_at IS NULL AND t.ticket_at >= $2 AND t.ticket_at < $3
+             GROUP BY t.benevole_id
+             ON CONFLICT (day_at, benevole_id) DO UPDATE SET tickets = reception_day_tickets.tickets + excluded.tickets"
+                .to_string(),
+            dated(),
+        ));
+        statements.push((
+            format!(
+                "INSERT INTO reception_day_lines (day_at, benevole_id, category_id, destination, is_exit, lines, grams)
+                 SELECT $1, t.benevole_id, l.category_id, l.destination, l.is_exit, COUNT(*), SUM(l.poids_g)
+                 FROM tickets t JOIN lignes l ON l.ticket_id = t.id
+                 WHERE t.day_at IS NULL AND t.ticket_at >= $2 AND t.ticket_at < $3
+                 GROUP BY t.benevole_id, l.category_id, l.destination, l.is_exit
+                 {ADD_TO_DAY_LINES}"
+            ),
+            dated(),
+        ));
+        statements.push(("UPDATE tickets SET day_at = $1 WHERE day_at IS NULL AND ticket_at >= $2 AND ticket_at < $3".to_string(), dated()));
+    }
+    statements
 }
 
 /// `$1` the bénévole (NULL: all), then the buckets from `$2`.
@@ -1185,36 +1221,7 @@ impl<D: Database> ReceptionStore for SqlStore<D> {
     }
 
     async fn date_tickets(&self, days: &[UtcRange]) -> StoreResult<u64> {
-        let mut statements = Vec::with_capacity(days.len() * 4);
-        for day in days {
-            let range = || vec![p(day.from), p(day.to)];
-            let dated = || vec![p(day.from), p(day.from), p(day.to)];
-            // First lock the day's uncounted tickets (a write that changes nothing):
-            // a line written meanwhile by another server waits for this commit, then
-            // finds its ticket counted and counts itself.
-            statements.push(("UPDATE tickets SET day_at = NULL WHERE day_at IS NULL AND ticket_at >= $1 AND ticket_at < $2".to_string(), range()));
-            statements.push((
-                "INSERT INTO reception_day_tickets (day_at, benevole_id, tickets)
-                 SELECT $1, t.benevole_id, COUNT(*) FROM tickets t WHERE t.day_at IS NULL AND t.ticket_at >= $2 AND t.ticket_at < $3
-                 GROUP BY t.benevole_id
-                 ON CONFLICT (day_at, benevole_id) DO UPDATE SET tickets = reception_day_tickets.tickets + excluded.tickets"
-                    .to_string(),
-                dated(),
-            ));
-            statements.push((
-                format!(
-                    "INSERT INTO reception_day_lines (day_at, benevole_id, category_id, destination, is_exit, lines, grams)
-                     SELECT $1, t.benevole_id, l.category_id, l.destination, l.is_exit, COUNT(*), SUM(l.poids_g)
-                     FROM tickets t JOIN lignes l ON l.ticket_id = t.id
-                     WHERE t.day_at IS NULL AND t.ticket_at >= $2 AND t.ticket_at < $3
-                     GROUP BY t.benevole_id, l.category_id, l.destination, l.is_exit
-                     {ADD_TO_DAY_LINES}"
-                ),
-                dated(),
-            ));
-            statements.push(("UPDATE tickets SET day_at = $1 WHERE day_at IS NULL AND ticket_at >= $2 AND ticket_at < $3".to_string(), dated()));
-        }
-        self.db.execute_all(statements).await
+        self.db.execute_all(count_days(days)).await
     }
 
     async fn insert_history(&self, h: ReceptionHistory) -> StoreResult<u64> {
@@ -1226,6 +1233,10 @@ impl<D: Database> ReceptionStore for SqlStore<D> {
         // Tickets are numbered after their year's counter, in the order given: written
         // with a provisional negative sequence (unique within the batch), then renumbered
         // and the counters moved on, all in the batch's transaction.
+        let days: Vec<UtcRange> = match (h.tickets.iter().map(|t| t.ticket_at).min(), h.tickets.iter().map(|t| t.ticket_at).max()) {
+            (Some(first), Some(last)) => DateRange { from: app::time::paris_date(first), to: app::time::paris_date(last) }.each_day().map(|d| d.utc_bounds()).collect(),
+            _ => Vec::new(),
+        };
         let tickets = h
             .tickets
             .into_iter()
@@ -1233,8 +1244,7 @@ impl<D: Database> ReceptionStore for SqlStore<D> {
             .map(|(i, t)| {
                 let status = if t.closed_at.is_some() { Status::Closed } else { Status::Opened };
                 let year = i64::from(app::time::paris_date(t.ticket_at).year());
-                let day = app::time::paris_day_start(t.ticket_at);
-                vec![p(t.id), p(t.poste_id), p(t.benevole_id), p(status.as_str()), p(t.ticket_at), p(t.ticket_at), p(t.closed_at), p(year), p(-(i as i64) - 1), p(day)]
+                vec![p(t.id), p(t.poste_id), p(t.benevole_id), p(status.as_str()), p(t.ticket_at), p(t.ticket_at), p(t.closed_at), p(year), p(-(i as i64) - 1)]
             })
             .collect();
         let lignes = h
@@ -1245,7 +1255,7 @@ impl<D: Database> ReceptionStore for SqlStore<D> {
         let mut statements = insert_rows::<D>("postes", &["id", "opened_by", "opened_at", "closed_at", "closed_by", "is_deferred", "created_at"], postes);
         statements.extend(insert_rows::<D>(
             "tickets",
-            &["id", "poste_id", "benevole_id", "status", "ticket_at", "created_at", "closed_at", "number_year", "number_seq", "day_at"],
+            &["id", "poste_id", "benevole_id", "status", "ticket_at", "created_at", "closed_at", "number_year", "number_seq"],
             tickets,
         ));
         statements.extend(insert_rows::<D>(
@@ -1253,25 +1263,9 @@ impl<D: Database> ReceptionStore for SqlStore<D> {
             &["id", "ticket_id", "category_id", "poids_g", "destination", "notes", "is_exit", "created_at", "updated_at"],
             lignes,
         ));
-        // The batch's tickets (still numbered below zero) and their lines go into the
-        // per-day figures.
-        statements.push((
-            "INSERT INTO reception_day_tickets (day_at, benevole_id, tickets)
-             SELECT t.day_at, t.benevole_id, COUNT(*) FROM tickets t WHERE t.number_seq < 0 GROUP BY t.day_at, t.benevole_id
-             ON CONFLICT (day_at, benevole_id) DO UPDATE SET tickets = reception_day_tickets.tickets + excluded.tickets"
-                .to_string(),
-            vec![],
-        ));
-        statements.push((
-            format!(
-                "INSERT INTO reception_day_lines (day_at, benevole_id, category_id, destination, is_exit, lines, grams)
-                 SELECT t.day_at, t.benevole_id, l.category_id, l.destination, l.is_exit, COUNT(*), SUM(l.poids_g)
-                 FROM tickets t JOIN lignes l ON l.ticket_id = t.id WHERE t.number_seq < 0
-                 GROUP BY t.day_at, t.benevole_id, l.category_id, l.destination, l.is_exit
-                 {ADD_TO_DAY_LINES}"
-            ),
-            vec![],
-        ));
+        // The batch's tickets and their lines go into the per-day figures, as older
+        // tickets do at start.
+        statements.extend(count_days(&days));
         statements.push((
             "UPDATE tickets SET number_seq = r.n
              FROM (SELECT t.id, COALESCE((SELECT c.last FROM ticket_counters c WHERE c.year = t.number_year), 0)

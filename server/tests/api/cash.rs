@@ -591,20 +591,10 @@ async fn live_stats_carry_the_days_cash_block(db: Db) {
     let fill = &migration[migration.find("UPDATE sales").unwrap()..];
     assert_eq!(fill, &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations/postgres/0011_sale_totals.sql")).unwrap()[migration.find("UPDATE sales").unwrap()..]);
     let zero = "UPDATE sales SET items_count = 0, weight_g = 0, cash_cents = 0, card_cents = 0, check_cents = 0, free_cents = 0";
-    let raw = |sql: String| {
-        let url = app.db_url.clone();
-        async move {
-            if url.starts_with("sqlite:") {
-                sqlx::raw_sql(&sql).execute(&sqlx::SqlitePool::connect(&url).await.unwrap()).await.unwrap();
-            } else {
-                sqlx::raw_sql(&sql).execute(&sqlx::PgPool::connect(&url).await.unwrap()).await.unwrap();
-            }
-        }
-    };
-    raw(zero.to_string()).await;
+    app.raw_sql(zero).await;
     let zeroed = app.get_json(&lea, "/v1/stats/live").await;
     assert_eq!((zeroed["cash"]["items_count"].as_i64(), zeroed["cash"]["card_cents"].as_i64()), (Some(0), Some(0)));
-    raw(fill.to_string()).await;
+    app.raw_sql(fill).await;
     assert_eq!(app.get_json(&lea, "/v1/stats/live").await["cash"], *c, "the fill gives the figures back");
 
     assert_eq!(app.login_with(&paul, "paul", "motdepasse-paul").await.status(), StatusCode::OK);

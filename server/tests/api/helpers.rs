@@ -306,6 +306,16 @@ pub fn quote_prefixed_cells(xlsx: &[u8], sheet: usize) -> Vec<String> {
 }
 
 impl TestApp {
+    /// Runs `sql` (one or more statements) straight on the database, on a connection
+    /// of its own: for tests that set up a state the API cannot make.
+    pub async fn raw_sql(&self, sql: &str) {
+        if self.db_url.starts_with("sqlite:") {
+            sqlx::raw_sql(sql).execute(&sqlx::SqlitePool::connect(&self.db_url).await.unwrap()).await.unwrap();
+        } else {
+            sqlx::raw_sql(sql).execute(&sqlx::PgPool::connect(&self.db_url).await.unwrap()).await.unwrap();
+        }
+    }
+
     /// Inserts `n` reception lines dated now (8 per closed ticket, on one closed poste of
     /// the admin) straight into the database: enough rows for a long export, in a
     /// fraction of the time the API would take.

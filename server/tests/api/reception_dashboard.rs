@@ -337,17 +337,7 @@ async fn per_day_figures_follow_every_change_of_the_lines(db: Db) {
     let generated = assert_per_day_figures_equal_the_lines(&app, &marie_id, "generated").await;
 
     // From nothing, as after the migration on a database of older tickets.
-    let raw = |sql: &'static str| {
-        let url = app.db_url.clone();
-        async move {
-            if url.starts_with("sqlite:") {
-                sqlx::raw_sql(sql).execute(&sqlx::SqlitePool::connect(&url).await.unwrap()).await.unwrap();
-            } else {
-                sqlx::raw_sql(sql).execute(&sqlx::PgPool::connect(&url).await.unwrap()).await.unwrap();
-            }
-        }
-    };
-    raw("UPDATE tickets SET day_at = NULL; DELETE FROM reception_day_tickets; DELETE FROM reception_day_lines;").await;
+    app.raw_sql("UPDATE tickets SET day_at = NULL; DELETE FROM reception_day_tickets; DELETE FROM reception_day_lines;").await;
     assert!(app.state.store.undated_tickets().await.unwrap().is_some());
     // Meanwhile the dashboard reads the lines: its figures are still right.
     let d = app.get_json(&app.client, "/v1/reception/stats/dashboard").await;

@@ -23,6 +23,7 @@ pub mod text;
 pub mod scheduled_api;
 pub mod time;
 pub mod weight;
+mod load;
 mod pages;
 mod shell;
 

@@ -11,6 +11,7 @@ use crate::auth::{Permission, UserView};
 use crate::error::AppError;
 use crate::pages;
 use crate::scheduled_api::scheduled_reports_attention;
+use crate::load::{load_blocking, Loaded};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -32,12 +33,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 }
 
 /// The current user, loaded once per page load and shared through context.
-pub type CurrentUser = Resource<Result<Option<UserView>, AppError>>;
+pub type CurrentUser = Loaded<Result<Option<UserView>, AppError>>;
 
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let user: CurrentUser = Resource::new_blocking(|| (), |_| current_user());
+    let user: CurrentUser = load_blocking(|| (), |_| current_user());
     provide_context(user);
     let main_ref = NodeRef::<leptos::html::Main>::new();
     // The skip link moves the focus itself: the router would treat `#contenu` as a
@@ -127,7 +128,7 @@ fn Header() -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
     // The badge's count, read with the user at each page load (the server's render
     // carries it), no polling; asked only for admins, whom the function requires.
-    let attention = Resource::new_blocking(
+    let attention = load_blocking(
         || (),
         move |_| async move {
             match user.await {

@@ -7,6 +7,7 @@ use super::guard::Guarded;
 use crate::auth::Permission;
 use crate::reception::{category_tree, CategoryInput, CategoryUpdate};
 use crate::reception_api::{list_categories, CreateCategory, UpdateCategory};
+use crate::load::load;
 
 #[component]
 pub fn AdminCategories() -> impl IntoView {
@@ -21,7 +22,7 @@ pub fn AdminCategories() -> impl IntoView {
 fn CategoriesPanel() -> impl IntoView {
     let create = ServerAction::<CreateCategory>::new();
     let update = ServerAction::<UpdateCategory>::new();
-    let cats = Resource::new(move || (create.version().get(), update.version().get()), |_| list_categories());
+    let cats = load(move || (create.version().get(), update.version().get()), |_| list_categories());
 
     let editing = RwSignal::new(None::<CategoryId>);
     let name = RwSignal::new(String::new());

@@ -14,6 +14,7 @@ use crate::reception::{DashboardPeriod, DashboardPoint, ReceptionDashboard, Rece
 use crate::reception_api::dashboard;
 use crate::shell::CurrentUser;
 use crate::time::{french_date, french_month, DateRange, Period, RelativePeriod, MONTH_ABBREVIATIONS};
+use crate::load::{load, Loaded};
 
 /// The detail shown first: this month.
 const DEFAULT_DETAIL: usize = 2;
@@ -21,8 +22,8 @@ const DEFAULT_DETAIL: usize = 2;
 /// The figures for the home page, `None` for users without reception access. Made by
 /// the page up front (not inside its `Suspend`), so that the server sends it with the
 /// page and hydration reads it back in the same order.
-pub fn dashboard_resource(user: CurrentUser) -> Resource<Option<Result<ReceptionDashboard, AppError>>> {
-    Resource::new(
+pub fn dashboard_resource(user: CurrentUser) -> Loaded<Option<Result<ReceptionDashboard, AppError>>> {
+    load(
         || (),
         move |_| async move {
             match user.await {

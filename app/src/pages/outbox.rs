@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use super::guard::Guarded;
 use crate::api::{outbox, SendTestMail};
 use crate::auth::Permission;
+use crate::load::load;
 
 #[component]
 pub fn AdminOutbox() -> impl IntoView {
@@ -17,7 +18,7 @@ pub fn AdminOutbox() -> impl IntoView {
 #[component]
 fn OutboxPanel() -> impl IntoView {
     let send = ServerAction::<SendTestMail>::new();
-    let data = Resource::new(move || send.version().get(), |_| outbox());
+    let data = load(move || send.version().get(), |_| outbox());
     let recipient = RwSignal::new(String::new());
     let result = move || match send.value().get() {
         Some(Ok(())) => Some(("success", "E-mail de test envoyé.".to_string())),

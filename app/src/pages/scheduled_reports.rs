@@ -18,6 +18,7 @@ use super::guard::Guarded;
 use crate::auth::Permission;
 use crate::schedule::report::{ReportType, ScheduledReportInput};
 use crate::scheduled_api::{scheduled_report_logs, scheduled_reports, DeleteScheduledReport, SaveScheduledReport, SendScheduledReport};
+use crate::load::load;
 
 #[component]
 pub fn AdminScheduledReports() -> impl IntoView {
@@ -48,7 +49,7 @@ fn ReportsPanel() -> impl IntoView {
     let save = ServerAction::<SaveScheduledReport>::new();
     let remove = ServerAction::<DeleteScheduledReport>::new();
     let send = ServerAction::<SendScheduledReport>::new();
-    let reports = Resource::new(move || (save.version().get(), remove.version().get(), send.version().get()), |_| scheduled_reports());
+    let reports = load(move || (save.version().get(), remove.version().get(), send.version().get()), |_| scheduled_reports());
     // Closed: None; open: Some(None) to create, Some(Some(id)) to edit.
     let modal = RwSignal::new(None::<Option<ScheduledReportId>>);
     let form = Form::new();
@@ -180,7 +181,7 @@ fn ReportsPanel() -> impl IntoView {
 /// The log of one report, newest first; a failed run can be sent again.
 #[component]
 fn LogsView(id: ScheduledReportId, name: String, send: ServerAction<SendScheduledReport>) -> impl IntoView {
-    let logs = Resource::new(move || send.version().get(), move |_| scheduled_report_logs(id));
+    let logs = load(move || send.version().get(), move |_| scheduled_report_logs(id));
     view! {
         <section class="card" data-testid="scheduled-log">
             <h2>{format!("Journal des envois : {name}")}</h2>

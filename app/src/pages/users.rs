@@ -5,6 +5,7 @@ use crate::ids::UserId;
 use super::guard::Guarded;
 use crate::api::{list_users, CreateUser, UpdateUser};
 use crate::auth::{CreateUserRequest, Permission, UpdateUserRequest, UserView};
+use crate::load::load;
 
 #[component]
 pub fn AdminUsers() -> impl IntoView {
@@ -20,7 +21,7 @@ fn UsersPanel() -> impl IntoView {
     let create = ServerAction::<CreateUser>::new();
     let update = ServerAction::<UpdateUser>::new();
     // Reload the list after every successful change.
-    let users = Resource::new(
+    let users = load(
         move || (create.version().get(), update.version().get()),
         |_| list_users(),
     );

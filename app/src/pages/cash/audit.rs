@@ -21,6 +21,7 @@ use crate::pages::fields::DownloadStatus;
 use crate::pages::guard::Guarded;
 use crate::pages::scheduled_reports::SaveAsScheduledReport;
 use crate::schedule::report::ReportType;
+use crate::load::load;
 
 /// Parameters of the page besides the filter.
 const PAGE_PARAMS: [&str; 3] = ["sort", "page", "page_size"];
@@ -138,7 +139,7 @@ fn AuditPanel() -> impl IntoView {
         }
     };
     let asked = Memo::new(move |_| params.with(AuditQuery::from_params));
-    let results = Resource::new(
+    let results = load(
         move || asked.get(),
         |q| async move {
             let q = q?;

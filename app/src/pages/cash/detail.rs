@@ -11,6 +11,7 @@ use crate::cash_api::get_session;
 use crate::error::AppError;
 use crate::ids::CashSessionId;
 use crate::pages::guard::Guarded;
+use crate::load::load;
 
 #[component]
 pub fn SessionDetailPage() -> impl IntoView {
@@ -25,7 +26,7 @@ pub fn SessionDetailPage() -> impl IntoView {
 fn DetailPanel() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|s| s.parse::<CashSessionId>().ok()));
-    let detail = Resource::new(id, |id| async move {
+    let detail = load(id, |id| async move {
         match id {
             Some(id) => get_session(id).await,
             None => Err(AppError::NotFound("Session de caisse introuvable.".into())),

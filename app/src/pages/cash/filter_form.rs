@@ -12,6 +12,7 @@ use crate::filter::Filter;
 use crate::money::Cents;
 use crate::pages::choice::{Choice, FieldError, FieldMarks};
 use crate::time::RelativePeriod;
+use crate::load::load;
 
 /// The filter fields typed in euros on the page and carried in cents in the filter.
 const EURO_FIELDS: [&str; 3] = ["amount_min_cents", "amount_max_cents", "variance_threshold_cents"];
@@ -106,9 +107,9 @@ fn euro_label(name: &str) -> &'static str {
 #[component]
 pub fn CashFilterFields(form: CashFilterForm, prefix: &'static str, #[prop(default = false)] announce: bool) -> impl IntoView {
     let marks = FieldMarks { error: form.error, announce };
-    let sites = Resource::new(|| (), |_| list_sites());
-    let registers = Resource::new(|| (), |_| list_registers());
-    let users = Resource::new(|| (), |_| list_users());
+    let sites = load(|| (), |_| list_sites());
+    let registers = load(|| (), |_| list_registers());
+    let users = load(|| (), |_| list_users());
     let id = move |suffix: &str| format!("{prefix}-{suffix}");
     let input = move |suffix: &'static str, label: &'static str, name: &'static str, kind: &'static str, mode: &'static str| {
         let value = form.field(name);

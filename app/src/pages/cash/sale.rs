@@ -22,6 +22,7 @@ use crate::ids::{CashSessionId, CategoryId};
 use crate::money::Cents;
 use crate::reception::{category_tree, Category};
 use crate::weight::Weight;
+use crate::load::Loaded;
 
 /// A category offered at the till: its path (« Textile › Vêtements ») and the folded
 /// text it is searched by.
@@ -138,7 +139,7 @@ struct LastSale {
 }
 
 #[component]
-pub fn SaleEntry(session_id: CashSessionId, categories: Resource<Result<Vec<Category>, AppError>>, sales_version: RwSignal<u32>) -> impl IntoView {
+pub fn SaleEntry(session_id: CashSessionId, categories: Loaded<Result<Vec<Category>, AppError>>, sales_version: RwSignal<u32>) -> impl IntoView {
     view! {
         <Suspense fallback=|| view! { <section class="card"><p>"Chargement des catégories…"</p></section> }>
             {move || Suspend::new(async move {
@@ -521,7 +522,7 @@ fn SaleForm(session_id: CashSessionId, sales_version: RwSignal<u32>, options: Ve
 
 /// The session's sales and running totals, refreshed after each sale.
 #[component]
-pub fn SessionSales(detail: Resource<Result<Option<CashSessionDetail>, AppError>>) -> impl IntoView {
+pub fn SessionSales(detail: Loaded<Result<Option<CashSessionDetail>, AppError>>) -> impl IntoView {
     view! {
         <section class="card" data-testid="session-sales">
             <h2>"Ventes de la session"</h2>

@@ -6,6 +6,7 @@ use crate::auth::Permission;
 use crate::cash::{RegisterInput, SiteInput};
 use crate::cash_api::{list_registers, list_sites, CreateRegister, CreateSite};
 use crate::pages::guard::Guarded;
+use crate::load::load;
 
 #[component]
 pub fn AdminSites() -> impl IntoView {
@@ -20,8 +21,8 @@ pub fn AdminSites() -> impl IntoView {
 fn SitesPanel() -> impl IntoView {
     let create_site = ServerAction::<CreateSite>::new();
     let create_register = ServerAction::<CreateRegister>::new();
-    let sites = Resource::new(move || create_site.version().get(), |_| list_sites());
-    let registers = Resource::new(move || (create_site.version().get(), create_register.version().get()), |_| list_registers());
+    let sites = load(move || create_site.version().get(), |_| list_sites());
+    let registers = load(move || (create_site.version().get(), create_register.version().get()), |_| list_registers());
     let site_name = RwSignal::new(String::new());
     let register_name = RwSignal::new(String::new());
     let register_site = RwSignal::new(String::new());

@@ -16,6 +16,7 @@ use crate::error::AppError;
 use crate::money::Cents;
 use crate::pages::guard::Guarded;
 use crate::shell::CurrentUser;
+use crate::load::{load, Loaded};
 
 #[component]
 pub fn Till() -> impl IntoView {
@@ -30,12 +31,12 @@ pub fn Till() -> impl IntoView {
 fn TillPanel() -> impl IntoView {
     // Bumped after an open or a close: the only times the whole screen is rebuilt.
     let session_version = RwSignal::new(0u32);
-    let session = Resource::new(move || session_version.get(), |_| current_session());
-    let registers = Resource::new(|| (), |_| list_registers());
-    let categories = Resource::new(|| (), |_| sale_categories());
+    let session = load(move || session_version.get(), |_| current_session());
+    let registers = load(|| (), |_| list_registers());
+    let categories = load(|| (), |_| sale_categories());
     // Bumped after each sale: refreshes the list of the session's sales only.
     let sales_version = RwSignal::new(0u32);
-    let detail = Resource::new(move || (session_version.get(), sales_version.get()), |_| current_detail());
+    let detail = load(move || (session_version.get(), sales_version.get()), |_| current_detail());
     let last_close = RwSignal::new(None::<CloseOutcome>);
     view! {
         <h1 class="page-title" data-testid="caisse-home">"Caisse"</h1>
@@ -75,10 +76,10 @@ async fn current_detail() -> Result<Option<CashSessionDetail>, AppError> {
     }
 }
 
-type Loaded<T> = Resource<Result<T, AppError>>;
+type Fetched<T> = Loaded<Result<T, AppError>>;
 
 #[component]
-fn OpenForm(registers: Loaded<Vec<Register>>, session_version: RwSignal<u32>, last_close: RwSignal<Option<CloseOutcome>>) -> impl IntoView {
+fn OpenForm(registers: Fetched<Vec<Register>>, session_version: RwSignal<u32>, last_close: RwSignal<Option<CloseOutcome>>) -> impl IntoView {
     let user = expect_context::<CurrentUser>();
     let register = RwSignal::new(String::new());
     let float = RwSignal::new(String::new());
@@ -174,8 +175,8 @@ fn OpenForm(registers: Loaded<Vec<Register>>, session_version: RwSignal<u32>, la
 #[component]
 fn SessionView(
     session: CashSession,
-    categories: Loaded<Vec<Category>>,
-    detail: Loaded<Option<CashSessionDetail>>,
+    categories: Fetched<Vec<Category>>,
+    detail: Fetched<Option<CashSessionDetail>>,
     sales_version: RwSignal<u32>,
     session_version: RwSignal<u32>,
     last_close: RwSignal<Option<CloseOutcome>>,

@@ -11,6 +11,7 @@ use crate::reception::{category_tree, Poste, ReceptionFilter};
 use crate::reception_api::{list_categories, list_postes};
 use crate::shell::CurrentUser;
 use crate::time::RelativePeriod;
+use crate::load::load;
 
 /// The ticket status: all, open or closed.
 #[component]
@@ -72,7 +73,7 @@ pub fn PosteSelect(
     #[prop(into)] among: Signal<Result<ReceptionFilter, String>>,
     #[prop(optional)] inline: bool,
 ) -> impl IntoView {
-    let postes = Resource::new(
+    let postes = load(
         move || among.get(),
         |f| async move {
             match f {
@@ -104,7 +105,7 @@ pub fn PosteSelect(
 #[component]
 pub fn BenevoleSelect(id: &'static str, #[prop(into)] value: Signal<String>, on_change: Callback<String>, #[prop(optional)] inline: bool) -> impl IntoView {
     let user = expect_context::<CurrentUser>();
-    let users = Resource::new(
+    let users = load(
         || (),
         move |_| async move {
             match user.await {
@@ -133,7 +134,7 @@ pub fn BenevoleSelect(id: &'static str, #[prop(into)] value: Signal<String>, on_
 /// children indented under their parent; archived ones stay, marked: their lines count.
 #[component]
 pub fn CategorySelect(id: &'static str, #[prop(into)] value: Signal<String>, on_change: Callback<String>, #[prop(optional)] inline: bool) -> impl IntoView {
-    let categories = Resource::new(|| (), |_| list_categories());
+    let categories = load(|| (), |_| list_categories());
     view! {
         <label class:inline=inline for=id>"Catégorie (et sous-catégories)"</label>
         <select id=id data-testid=id prop:value=move || value.get() on:change:target=move |ev| on_change.run(ev.target().value())>

@@ -12,6 +12,7 @@ use crate::format::paris_datetime;
 use crate::reception_api::list_categories;
 use super::filter_fields::{more_postes, postes_offered};
 use crate::time::RelativePeriod;
+use crate::load::load;
 
 const FIELDS: [&str; 8] = ["period", "date_from", "date_to", "status", "poste_id", "benevole_id", "category_id", "destination"];
 
@@ -82,7 +83,7 @@ pub fn category_paths(categories: &[Category]) -> Vec<(String, String)> {
 #[component]
 fn PosteChoice(form: ReceptionFilterForm, id: String, marks: FieldMarks) -> impl IntoView {
     let period = move || ["period", "date_from", "date_to"].map(|f| (f, form.field(f).get()));
-    let postes = Resource::new(period, |fields| async move {
+    let postes = load(period, |fields| async move {
         let period = ReceptionFilter::from_pairs(fields.iter().map(|(k, v)| (*k, v.as_str())), &[]).ok().filter(|f| f.period.is_some());
         match period {
             Some(f) => postes_offered(f).await,
@@ -117,8 +118,8 @@ fn PosteChoice(form: ReceptionFilterForm, id: String, marks: FieldMarks) -> impl
 #[component]
 pub fn ReceptionFilterFields(form: ReceptionFilterForm, prefix: &'static str, #[prop(default = false)] announce: bool) -> impl IntoView {
     let marks = FieldMarks { error: form.error, announce };
-    let users = Resource::new(|| (), |_| list_users());
-    let categories = Resource::new(|| (), |_| list_categories());
+    let users = load(|| (), |_| list_users());
+    let categories = load(|| (), |_| list_categories());
     let id = move |suffix: &str| format!("{prefix}-{suffix}");
     let input = move |suffix: &'static str, label: &'static str, name: &'static str, kind: &'static str| {
         let value = form.field(name);

@@ -12,6 +12,7 @@ use crate::pages::guard::Guarded;
 use crate::reception::{PageRequest, PosteSummary, ReceptionFilter};
 use crate::reception_api::{current_poste, list_tickets, poste_summary, ClosePoste, CreateTicket, OpenPoste};
 use crate::shell::CurrentUser;
+use crate::load::load;
 
 #[component]
 pub fn ReceptionHome() -> impl IntoView {
@@ -42,7 +43,7 @@ fn PosteCard() -> impl IntoView {
     let open = ServerAction::<OpenPoste>::new();
     let close = ServerAction::<ClosePoste>::new();
     let create = ServerAction::<CreateTicket>::new();
-    let poste = Resource::new(move || (open.version().get(), close.version().get()), |_| current_poste());
+    let poste = load(move || (open.version().get(), close.version().get()), |_| current_poste());
     let deferred_at = RwSignal::new(String::new());
     // Closing the poste asks first.
     let confirm_close = RwSignal::new(false);
@@ -215,7 +216,7 @@ fn TicketsCard() -> impl IntoView {
             Ok::<_, crate::error::AppError>((ReceptionFilter::from_pairs(pairs(), &PageRequest::FIELDS)?, PageRequest::from_pairs(pairs())?))
         })
     };
-    let tickets = Resource::new(request, |r| async move {
+    let tickets = load(request, |r| async move {
         let (f, page) = r?;
         list_tickets(f, page).await
     });

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use crate::reception::ReceptionLiveStats;
 use crate::reception_api::live_stats;
+use crate::load::load;
 
 /// Incremented to ask the banner for fresh figures.
 #[derive(Clone, Copy)]
@@ -30,7 +31,7 @@ const REFRESH_MS: u32 = 30_000;
 #[component]
 pub fn KpiBanner() -> impl IntoView {
     let tick = use_context::<KpiRefresh>().unwrap_or_else(KpiRefresh::provide).0;
-    let stats = Resource::new(move || tick.get(), |_| live_stats(false));
+    let stats = load(move || tick.get(), |_| live_stats(false));
     let last_good = RwSignal::new(None::<ReceptionLiveStats>);
     let stale = RwSignal::new(false);
 

@@ -9,6 +9,7 @@ use crate::ids::TicketId;
 use crate::pages::guard::Guarded;
 use crate::reception_api::get_ticket;
 use crate::weight::Weight;
+use crate::load::load;
 
 #[component]
 pub fn ReceiptPage() -> impl IntoView {
@@ -30,7 +31,7 @@ enum Paper {
 fn Receipt() -> impl IntoView {
     let params = use_params_map();
     let ticket_id = move || params.with(|p| p.get("id").and_then(|s| s.parse::<TicketId>().ok()));
-    let ticket = Resource::new(ticket_id, |id| async move {
+    let ticket = load(ticket_id, |id| async move {
         match id {
             Some(id) => get_ticket(id).await,
             None => Err(crate::error::AppError::NotFound("Ticket introuvable.".into())),

@@ -18,6 +18,7 @@ use crate::pages::guard::Guarded;
 use crate::reception::{category_tree, search_key, Category, Destination, Ligne, LigneInput, LigneUpdate, Status};
 use crate::reception_api::{add_ligne, delete_ligne, frequent_categories, get_ticket, list_categories, CloseTicket, UpdateLigne};
 use crate::weight::Weight;
+use crate::load::load;
 
 #[component]
 pub fn TicketPage() -> impl IntoView {
@@ -182,7 +183,7 @@ fn TicketPanel() -> impl IntoView {
     let update = ServerAction::<UpdateLigne>::new();
     let close = ServerAction::<CloseTicket>::new();
     // Loaded with the page and again once closed; lines then live in `queue.lines`.
-    let ticket = Resource::new(
+    let ticket = load(
         move || (ticket_id(), close.version().get()),
         |(id, ..)| async move {
             match id {
@@ -191,8 +192,8 @@ fn TicketPanel() -> impl IntoView {
             }
         },
     );
-    let categories = Resource::new(|| (), |_| list_categories());
-    let frequent = Resource::new(|| (), |_| frequent_categories());
+    let categories = load(|| (), |_| list_categories());
+    let frequent = load(|| (), |_| frequent_categories());
     let queue = EntryQueue {
         items: RwSignal::new(Vec::new()),
         lines: RwSignal::new(Vec::new()),

@@ -26,6 +26,7 @@ use crate::schedule::report::{check_address, ReportType, ScheduledReport, Schedu
 use crate::schedule::{Frequency, Schedule, ScheduleFields};
 use crate::scheduled_api::SaveScheduledReport;
 use crate::time::Period;
+use crate::load::load;
 
 /// The fields the server's errors may name, each shown on its own field; an error
 /// naming none of them is shown above the buttons.
@@ -568,7 +569,7 @@ fn filters_in_words(
 /// The configuration in words, before it is confirmed.
 #[component]
 fn Summary(input: ScheduledReportInput) -> impl IntoView {
-    let names = Resource::new(|| (), |_| names());
+    let names = load(|| (), |_| names());
     // The input was checked before this step.
     let config = input.check();
     let out = match config {

@@ -141,9 +141,9 @@ fn item_cells(i: &ExportItem) -> Vec<Cell<'_>> {
     let codes: Vec<&str> = methods.iter().map(|m| m.as_str()).collect();
     let labels: Vec<&str> = methods.iter().map(|m| m.label()).collect();
     vec![
-        Cell::code(&i.sale_id),
+        Cell::code(i.sale_id.as_str()),
         Cell::Instant(i.sold_at),
-        Cell::code(&i.session_id),
+        Cell::code(i.session_id.as_str()),
         Cell::user(&i.register_name),
         Cell::user(&i.operator_name),
         Cell::user(&i.category_name),

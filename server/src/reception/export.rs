@@ -45,14 +45,15 @@ fn destination(d: Destination) -> Cell<'static> {
 
 fn line_cells(l: &ExportLine) -> Vec<Cell<'_>> {
     vec![
-        Cell::code(&l.ticket_id),
-        Cell::code(&l.ticket_number),
+        Cell::code(l.ticket_id.as_str()),
+        // Formatted here, on the writer's thread, not on the database's.
+        Cell::Code(l.ticket_number.to_string().into()),
         Cell::Instant(l.ticket_at),
         status(l.ticket_status),
-        Cell::code(&l.poste_id),
+        Cell::code(l.poste_id.as_str()),
         Cell::Bool(l.is_deferred),
         Cell::user(&l.benevole_name),
-        Cell::code(&l.ligne_id),
+        Cell::code(l.ligne_id.as_str()),
         Cell::Instant(l.created_at),
         Cell::user(&l.category_name),
         l.parent_category_name.as_deref().map_or(Cell::Empty, Cell::user),

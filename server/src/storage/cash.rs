@@ -8,7 +8,7 @@ use app::money::Cents;
 use app::weight::Weight;
 use chrono::{DateTime, Utc};
 
-use super::sql::{insert_rows, p, unique_as_conflict, values_placeholders, Database, FromRow, Param, Params, RowLock, RowReader, SqlStore};
+use super::sql::{insert_rows, p, unique_as_conflict, values_placeholders, Database, FromRow, IdText, Param, Params, RowLock, RowReader, SqlStore};
 use super::{StoreError, StoreResult};
 
 #[derive(Clone, Debug)]
@@ -735,9 +735,9 @@ impl<D: Database> CashStore for SqlStore<D> {
 /// A sale item as exported, with its sale and session.
 #[derive(Clone, Debug)]
 pub struct ExportItem {
-    pub sale_id: String,
+    pub sale_id: IdText,
     pub sold_at: DateTime<Utc>,
-    pub session_id: String,
+    pub session_id: IdText,
     pub register_name: String,
     pub operator_name: String,
     pub category_name: String,
@@ -753,9 +753,9 @@ pub struct ExportItem {
 impl FromRow for ExportItem {
     fn from_row(r: &impl RowReader) -> StoreResult<Self> {
         Ok(ExportItem {
-            sale_id: r.uuid_text(0)?,
+            sale_id: r.id_text(0)?,
             sold_at: r.ts(1)?,
-            session_id: r.uuid_text(2)?,
+            session_id: r.id_text(2)?,
             register_name: r.text(3)?,
             operator_name: r.text(4)?,
             category_name: r.text(5)?,

@@ -11,7 +11,7 @@ use sqlx::{PgPool, Postgres, Row};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use super::sql::{Database, FromRow, LockMode, Param, Params, RowLock, RowReader, Snapshot, Statement, BATCH};
+use super::sql::{Database, FromRow, IdText, LockMode, Param, Params, RowLock, RowReader, Snapshot, Statement, BATCH};
 use super::StoreResult;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
@@ -133,8 +133,8 @@ impl RowReader for PgRow {
     fn opt_uuid(&self, i: usize) -> StoreResult<Option<Uuid>> {
         Ok(self.try_get(i)?)
     }
-    fn uuid_text(&self, i: usize) -> StoreResult<String> {
-        Ok(self.try_get::<Uuid, _>(i)?.to_string())
+    fn id_text(&self, i: usize) -> StoreResult<IdText> {
+        Ok(IdText::from_uuid(self.try_get::<Uuid, _>(i)?))
     }
     fn ts(&self, i: usize) -> StoreResult<DateTime<Utc>> {
         Ok(self.try_get(i)?)
@@ -144,6 +144,9 @@ impl RowReader for PgRow {
     }
     fn text(&self, i: usize) -> StoreResult<String> {
         Ok(self.try_get(i)?)
+    }
+    fn parse_text<T>(&self, i: usize, parse: fn(&str) -> StoreResult<T>) -> StoreResult<T> {
+        parse(self.try_get::<&str, _>(i)?)
     }
     fn opt_text(&self, i: usize) -> StoreResult<Option<String>> {
         Ok(self.try_get(i)?)

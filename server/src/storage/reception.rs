@@ -12,7 +12,7 @@ use app::weight::Weight;
 use chrono::{DateTime, Datelike, Utc};
 use tokio::sync::mpsc;
 
-use super::sql::{insert_rows, p, unique_as_conflict, Database, FromRow, Params, RowLock, RowReader, Snapshot, SqlStore};
+use super::sql::{insert_rows, p, unique_as_conflict, Database, FromRow, IdText, Params, RowLock, RowReader, Snapshot, SqlStore};
 use super::{StoreError, StoreResult};
 
 #[derive(Clone, Debug)]
@@ -167,14 +167,14 @@ pub struct DayStats {
 /// text: exports only print them.
 #[derive(Clone, Debug)]
 pub struct ExportLine {
-    pub ticket_id: String,
-    pub ticket_number: String,
+    pub ticket_id: IdText,
+    pub ticket_number: TicketNumber,
     pub ticket_at: DateTime<Utc>,
     pub ticket_status: Status,
-    pub poste_id: String,
+    pub poste_id: IdText,
     pub is_deferred: bool,
     pub benevole_name: String,
-    pub ligne_id: String,
+    pub ligne_id: IdText,
     pub created_at: DateTime<Utc>,
     pub category_name: String,
     pub parent_category_name: Option<String>,
@@ -404,7 +404,7 @@ impl FromRow for Ticket {
             poste_id: r.id(1)?,
             benevole_id: r.id(2)?,
             benevole_name: r.text(3)?,
-            status: status_of(&r.text(4)?)?,
+            status: r.parse_text(4, status_of)?,
             ticket_at: r.ts(5)?,
             created_at: r.ts(6)?,
             closed_at: r.opt_ts(7)?,
@@ -429,7 +429,7 @@ impl FromRow for Ligne {
             category_id: r.id(2)?,
             category_name: r.text(3)?,
             poids_kg: Weight::from_grams(r.int(4)?),
-            destination: destination_of(&r.text(5)?)?,
+            destination: r.parse_text(5, destination_of)?,
             notes: r.opt_text(6)?,
             is_exit: r.bool(7)?,
             created_at: r.ts(8)?,
@@ -463,7 +463,7 @@ impl FromRow for StatCell {
     fn from_row(r: &impl RowReader) -> StoreResult<Self> {
         Ok(StatCell {
             poste_id: r.id(0)?,
-            destination: destination_of(&r.text(1)?)?,
+            destination: r.parse_text(1, destination_of)?,
             category_id: r.id(2)?,
             is_exit: r.bool(3)?,
             lines: r.int(4)?,
@@ -475,19 +475,19 @@ impl FromRow for StatCell {
 impl FromRow for ExportLine {
     fn from_row(r: &impl RowReader) -> StoreResult<Self> {
         Ok(ExportLine {
-            ticket_id: r.uuid_text(0)?,
-            ticket_number: number_of(r, 14)?.to_string(),
+            ticket_id: r.id_text(0)?,
+            ticket_number: number_of(r, 14)?,
             ticket_at: r.ts(1)?,
-            ticket_status: status_of(&r.text(2)?)?,
-            poste_id: r.uuid_text(3)?,
+            ticket_status: r.parse_text(2, status_of)?,
+            poste_id: r.id_text(3)?,
             is_deferred: r.bool(4)?,
             benevole_name: r.text(5)?,
-            ligne_id: r.uuid_text(6)?,
+            ligne_id: r.id_text(6)?,
             created_at: r.ts(7)?,
             category_name: r.text(8)?,
             parent_category_name: r.opt_text(9)?,
             poids: Weight::from_grams(r.int(10)?),
-            destination: destination_of(&r.text(11)?)?,
+            destination: r.parse_text(11, destination_of)?,
             notes: r.opt_text(12)?,
             is_exit: r.bool(13)?,
         })
@@ -500,7 +500,7 @@ impl FromRow for SummaryRow {
             category_id: r.id(0)?,
             category_name: r.text(1)?,
             parent_category_name: r.opt_text(2)?,
-            destination: destination_of(&r.text(3)?)?,
+            destination: r.parse_text(3, destination_of)?,
             is_exit: r.bool(4)?,
             lines: r.int(5)?,
             grams: r.int(6)?,
@@ -525,7 +525,7 @@ impl FromRow for BucketCell {
     fn from_row(r: &impl RowReader) -> StoreResult<Self> {
         Ok(BucketCell {
             bucket: bucket_of(r)?,
-            destination: destination_of(&r.text(1)?)?,
+            destination: r.parse_text(1, destination_of)?,
             category_id: r.id(2)?,
             is_exit: r.bool(3)?,
             lines: r.int(4)?,

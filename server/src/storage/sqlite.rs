@@ -16,7 +16,7 @@ use sqlx::{Row, Sqlite, SqlitePool};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use super::sql::{parse_uuid, Database, FromRow, Param, Params, RowLock, RowReader, Snapshot, Statement, BATCH};
+use super::sql::{parse_uuid, Database, FromRow, IdText, Param, Params, RowLock, RowReader, Snapshot, Statement, BATCH};
 use super::{StoreError, StoreResult};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -170,8 +170,8 @@ impl RowReader for SqliteRow {
     fn opt_uuid(&self, i: usize) -> StoreResult<Option<Uuid>> {
         self.try_get::<Option<&str>, _>(i)?.map(parse_uuid).transpose()
     }
-    fn uuid_text(&self, i: usize) -> StoreResult<String> {
-        Ok(self.try_get(i)?)
+    fn id_text(&self, i: usize) -> StoreResult<IdText> {
+        IdText::from_text(self.try_get::<&str, _>(i)?)
     }
     fn ts(&self, i: usize) -> StoreResult<DateTime<Utc>> {
         from_micros(self.try_get(i)?)
@@ -181,6 +181,9 @@ impl RowReader for SqliteRow {
     }
     fn text(&self, i: usize) -> StoreResult<String> {
         Ok(self.try_get(i)?)
+    }
+    fn parse_text<T>(&self, i: usize, parse: fn(&str) -> StoreResult<T>) -> StoreResult<T> {
+        parse(self.try_get::<&str, _>(i)?)
     }
     fn opt_text(&self, i: usize) -> StoreResult<Option<String>> {
         Ok(self.try_get(i)?)
@@ -232,8 +235,8 @@ impl RowReader for Lite<'_, '_> {
     fn opt_uuid(&self, i: usize) -> StoreResult<Option<Uuid>> {
         self.text_ref(i)?.map(parse_uuid).transpose()
     }
-    fn uuid_text(&self, i: usize) -> StoreResult<String> {
-        self.text(i)
+    fn id_text(&self, i: usize) -> StoreResult<IdText> {
+        IdText::from_text(Self::required(self.text_ref(i)?)?)
     }
     fn ts(&self, i: usize) -> StoreResult<DateTime<Utc>> {
         from_micros(self.0.get(i)?)
@@ -243,6 +246,9 @@ impl RowReader for Lite<'_, '_> {
     }
     fn text(&self, i: usize) -> StoreResult<String> {
         Self::required(self.text_ref(i)?).map(str::to_string)
+    }
+    fn parse_text<T>(&self, i: usize, parse: fn(&str) -> StoreResult<T>) -> StoreResult<T> {
+        parse(Self::required(self.text_ref(i)?)?)
     }
     fn opt_text(&self, i: usize) -> StoreResult<Option<String>> {
         Ok(self.text_ref(i)?.map(str::to_string))

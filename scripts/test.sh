@@ -88,6 +88,7 @@ on_exit() {
     fi
     stop_server
     [ -n "$E2E_DIR" ] && rm -rf "$E2E_DIR"
+    drop_new_test_databases
     stop_postgres
 
     if [ "${#PHASES[@]}" -gt 0 ]; then
@@ -109,6 +110,22 @@ on_exit() {
     fi
     exit "$rc"
 }
+# Each PostgreSQL test makes a database of its own (`recyclique_test_<uuid>`) and
+# leaves it. On our throwaway cluster they go with it; on a TEST_POSTGRES_URL server
+# they would pile up (hundreds per run, and autovacuum visiting each of them), so the
+# ones this run made are dropped at the end: only those, not another run's.
+TEST_DATABASES_BEFORE=""
+list_test_databases() {
+    psql "$TEST_POSTGRES_URL" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'recyclique\_test\_%' ORDER BY 1" 2>/dev/null
+}
+drop_new_test_databases() {
+    [ "${PG_EXTERNAL:-0}" -eq 1 ] || return 0
+    local db n=0
+    for db in $(comm -13 <(echo "$TEST_DATABASES_BEFORE" | sort) <(list_test_databases | sort)); do
+        psql "$TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 && n=$((n + 1))
+    done
+    [ "$n" -eq 0 ] || log "dropped the $n test databases of this run"
+}
 trap on_exit EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -128,6 +145,8 @@ if [ "$RUN_RUST" -eq 1 ]; then
         export RECYCLIQUE_SKIP_POSTGRES=1
     elif [ -n "${TEST_POSTGRES_URL:-}" ]; then
         log "using TEST_POSTGRES_URL from the environment"
+        TEST_DATABASES_BEFORE="$(list_test_databases)"
+        PG_EXTERNAL=1
     elif start_postgres; then
         export TEST_POSTGRES_URL="$PG_URL"
     else

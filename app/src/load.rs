@@ -34,7 +34,9 @@ impl<T: DeserializeOwned> Decoder<T> for Json {
 /// A resource of the pages.
 pub type Loaded<T> = Resource<T, Json>;
 
-/// A resource that reloads when `source` changes (see [`Resource::new`]).
+/// A resource that reloads when `source` changes (see [`Resource::new`]). The few
+/// the server must wait for before it sends the page (the current user) are made with
+/// `Loaded::new_with_options(source, fetcher, true)`, the same codec.
 #[track_caller]
 pub fn load<T, S, Fut>(source: impl Fn() -> S + Send + Sync + 'static, fetcher: impl Fn(S) -> Fut + Send + Sync + 'static) -> Loaded<T>
 where
@@ -43,16 +45,4 @@ where
     Fut: Future<Output = T> + Send + 'static,
 {
     Resource::new_with_options(source, fetcher, false)
-}
-
-/// A resource the server waits for before it sends the page (see
-/// [`Resource::new_blocking`]).
-#[track_caller]
-pub fn load_blocking<T, S, Fut>(source: impl Fn() -> S + Send + Sync + 'static, fetcher: impl Fn(S) -> Fut + Send + Sync + 'static) -> Loaded<T>
-where
-    T: Serialize + DeserializeOwned + Send + Sync + 'static,
-    S: PartialEq + Clone + Send + Sync + 'static,
-    Fut: Future<Output = T> + Send + 'static,
-{
-    Resource::new_with_options(source, fetcher, true)
 }

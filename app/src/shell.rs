@@ -11,7 +11,7 @@ use crate::auth::{Permission, UserView};
 use crate::error::AppError;
 use crate::pages;
 use crate::scheduled_api::scheduled_reports_attention;
-use crate::load::{load_blocking, Loaded};
+use crate::load::Loaded;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -38,7 +38,7 @@ pub type CurrentUser = Loaded<Result<Option<UserView>, AppError>>;
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let user: CurrentUser = load_blocking(|| (), |_| current_user());
+    let user: CurrentUser = Loaded::new_with_options(|| (), |_| current_user(), true);
     provide_context(user);
     let main_ref = NodeRef::<leptos::html::Main>::new();
     // The skip link moves the focus itself: the router would treat `#contenu` as a
@@ -128,7 +128,7 @@ fn Header() -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
     // The badge's count, read with the user at each page load (the server's render
     // carries it), no polling; asked only for admins, whom the function requires.
-    let attention = load_blocking(
+    let attention = Loaded::new_with_options(
         || (),
         move |_| async move {
             match user.await {
@@ -136,6 +136,7 @@ fn Header() -> impl IntoView {
                 _ => None,
             }
         },
+        true,
     );
     Effect::new(move |_| {
         if let Some(Ok(())) = logout.value().get() {

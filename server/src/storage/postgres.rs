@@ -123,7 +123,7 @@ impl Database for PgDb {
         let mut tx = self.pool.begin().await?;
         // Without parallel workers: a snapshot feeds one export writer, which sets the
         // pace; workers would only add a merge of their sorted parts and take cores
-        // from that writer (on 2 cores, 1M lines: about 0.25 s of 3 s, measured under autovacuum noise).
+        // from that writer.
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
         sqlx::query("SET LOCAL max_parallel_workers_per_gather = 0").execute(&mut *tx).await?;
         Ok(PgSnapshot { tx })

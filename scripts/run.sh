@@ -27,4 +27,4 @@ use_toolchain
 mkdir -p data
 
 log "cargo leptos serve (debug) on http://127.0.0.1:3000"
-exec cargo leptos serve
+exec cargo leptos serve --split

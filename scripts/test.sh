@@ -184,7 +184,7 @@ random_password() {
 
 if [ "$RUN_E2E" -eq 1 ]; then
     phase "cargo leptos build (debug)"
-    cargo leptos build
+    cargo leptos build --split
     [ -x "$SERVER_BIN" ] || die "server binary not found at $SERVER_BIN (set RECYCLIQUE_SERVER_BIN)"
     [ -d "$SITE_DIR/pkg" ] || die "site not found at $SITE_DIR (set RECYCLIQUE_SITE_DIR)"
 

@@ -3,13 +3,13 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes, A},
-    path,
+    path, Lazy,
 };
 
 use crate::api::{current_user, Logout};
 use crate::auth::{Permission, UserView};
 use crate::error::AppError;
-use crate::pages;
+use crate::pages::{self, routes};
 use crate::scheduled_api::scheduled_reports_attention;
 use crate::load::Loaded;
 
@@ -62,19 +62,19 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=pages::Home/>
                     <Route path=path!("/login") view=pages::Login/>
                     <Route path=path!("/logout") view=pages::Logout/>
-                    <Route path=path!("/reception") view=pages::ReceptionHome/>
-                    <Route path=path!("/reception/tickets/:id") view=pages::TicketPage/>
-                    <Route path=path!("/reception/tickets/:id/recu") view=pages::ReceiptPage/>
-                    <Route path=path!("/caisse") view=pages::Till/>
-                    <Route path=path!("/admin") view=pages::AdminHome/>
-                    <Route path=path!("/admin/users") view=pages::AdminUsers/>
-                    <Route path=path!("/admin/outbox") view=pages::AdminOutbox/>
-                    <Route path=path!("/admin/categories") view=pages::AdminCategories/>
-                    <Route path=path!("/admin/exports") view=pages::AdminExports/>
-                    <Route path=path!("/admin/sites") view=pages::AdminSites/>
-                    <Route path=path!("/admin/sessions") view=pages::AdminSessions/>
-                    <Route path=path!("/admin/sessions/:id") view=pages::SessionDetailPage/>
-                    <Route path=path!("/admin/scheduled-reports") view=pages::AdminScheduledReports/>
+                    <Route path=path!("/reception") view={Lazy::<routes::ReceptionRoute>::new()}/>
+                    <Route path=path!("/reception/tickets/:id") view={Lazy::<routes::TicketRoute>::new()}/>
+                    <Route path=path!("/reception/tickets/:id/recu") view={Lazy::<routes::ReceiptRoute>::new()}/>
+                    <Route path=path!("/caisse") view={Lazy::<routes::TillRoute>::new()}/>
+                    <Route path=path!("/admin") view={Lazy::<routes::AdminRoute>::new()}/>
+                    <Route path=path!("/admin/users") view={Lazy::<routes::UsersRoute>::new()}/>
+                    <Route path=path!("/admin/outbox") view={Lazy::<routes::OutboxRoute>::new()}/>
+                    <Route path=path!("/admin/categories") view={Lazy::<routes::CategoriesRoute>::new()}/>
+                    <Route path=path!("/admin/exports") view={Lazy::<routes::ExportsRoute>::new()}/>
+                    <Route path=path!("/admin/sites") view={Lazy::<routes::SitesRoute>::new()}/>
+                    <Route path=path!("/admin/sessions") view={Lazy::<routes::SessionsRoute>::new()}/>
+                    <Route path=path!("/admin/sessions/:id") view={Lazy::<routes::SessionDetailRoute>::new()}/>
+                    <Route path=path!("/admin/scheduled-reports") view={Lazy::<routes::ScheduledReportsRoute>::new()}/>
                 </Routes>
             </main>
         </Router>

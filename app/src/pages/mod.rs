@@ -13,6 +13,7 @@ mod login;
 mod logout;
 mod outbox;
 mod reception;
+pub mod routes;
 mod scheduled_reports;
 mod users;
 

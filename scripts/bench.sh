@@ -67,7 +67,7 @@ build_server() {
 }
 
 # The browser bundle: what a tablet downloads before the page answers clicks. The
-# main bundle is every page's; each lazily loaded page (app/src/pages/routes.rs) adds
+# main bundle is every page's; each lazily loaded area (app/src/pages/routes.rs) adds
 # its chunks, listed in the split manifest, fetched once.
 wasm_sizes() {
     local pkg wasm
@@ -86,10 +86,10 @@ def sizes(name):
     return len(data), len(gzip.compress(data, 9))
 main_raw, main_gz = sizes("recyclique")
 manifest = json.load(open(os.path.join(pkg, "__wasm_split_manifest.json")))
-print(f"{'page (main + its chunks)':40s} {'raw':>10s} {'gzip -9':>10s} chunks")
+print(f"{'area (main + its chunks)':40s} {'raw':>10s} {'gzip -9':>10s} chunks")
 rows = []
 for split, chunks in manifest.items():
-    page = re.sub(r"_route_view_[0-9]+$", "", split.lstrip("_"))
+    page = re.sub(r"_[0-9]+$", "", split.lstrip("_"))
     raw = gz = 0
     for c in chunks:
         r, g = sizes(c)

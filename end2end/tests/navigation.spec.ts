@@ -71,10 +71,11 @@ test('a bénévole sees their own figures of the day beside the site’s', async
   await context.close();
 });
 
-// Pages are lazily loaded chunks (app/src/pages/routes.rs): each page hydrates with
-// its own code, fetched when it is shown, whether by a full load or by the router, and
-// a page never fetches another's. Any error the browser reports fails the test.
-test('each page loads its own code and hydrates without an error', async ({ page }) => {
+// Pages are lazily loaded by area (app/src/pages/routes.rs): each page hydrates with
+// its area's code, fetched when one of its pages is first shown, whether by a full
+// load or by the router, and never another area's. Any error the browser reports
+// fails the test.
+test('each page loads its area’s code and hydrates without an error', async ({ page }) => {
   test.slow();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
@@ -86,49 +87,46 @@ test('each page loads its own code and hydrates without an error', async ({ page
     const name = new URL(r.url()).pathname.split('/').pop() || '';
     if (name.endsWith('.wasm')) chunks.push(name);
   });
-  const fetched = (route: string) => chunks.some((c) => c.startsWith(`split___${route}_route_view_`));
+  const areas = () => chunks.filter((c) => c.startsWith('split_')).map((c) => c.replace(/^split_(.*)_[0-9]+\.wasm$/, '$1'));
 
   const admin = adminCredentials();
   await login(page, admin.username, admin.password);
-  // The home page is in the main bundle: no page chunk yet.
-  expect(chunks.filter((c) => c.startsWith('split_'))).toEqual([]);
+  // The home page is in the main bundle: no area's chunk yet.
+  expect(areas()).toEqual([]);
 
-  await test.step('full loads: each page fetches its chunk and no other page’s', async () => {
-    for (const [path, route, testid] of [
-      ['/reception', 'reception', 'reception-home'],
-      ['/caisse', 'till', 'caisse-home'],
-      ['/admin', 'admin', 'admin-home'],
-      ['/admin/users', 'users', 'users-table'],
-      ['/admin/outbox', 'outbox', 'outbox-title'],
-      ['/admin/categories', 'categories', 'categories-table'],
-      ['/admin/exports', 'exports', 'bulk-format'],
-      ['/admin/sites', 'sites', 'admin-sites'],
-      ['/admin/sessions', 'sessions', 'admin-sessions'],
-      ['/admin/scheduled-reports', 'scheduled_reports', 'scheduled-title'],
+  await test.step('full loads: each page fetches its area’s chunk and no other', async () => {
+    for (const [path, area, testid] of [
+      ['/reception', 'reception_area', 'reception-home'],
+      ['/caisse', 'till_area', 'caisse-home'],
+      ['/admin', 'admin_area', 'admin-home'],
+      ['/admin/users', 'admin_area', 'users-table'],
+      ['/admin/outbox', 'admin_area', 'outbox-title'],
+      ['/admin/categories', 'admin_area', 'categories-table'],
+      ['/admin/exports', 'admin_area', 'bulk-format'],
+      ['/admin/sites', 'admin_area', 'admin-sites'],
+      ['/admin/sessions', 'admin_area', 'admin-sessions'],
+      ['/admin/scheduled-reports', 'admin_area', 'scheduled-title'],
     ]) {
       chunks.length = 0;
       await gotoHydrated(page, path);
       await expect(page.getByTestId(testid)).toBeVisible();
-      expect(fetched(route), `${path} fetches its chunk`).toBe(true);
-      const others = chunks.filter((c) => c.startsWith('split___') && !c.startsWith(`split___${route}_route_view_`));
-      expect(others, `${path} fetches no other page`).toEqual([]);
+      expect(areas(), `${path} fetches its area’s chunk only`).toEqual([area]);
     }
   });
 
-  await test.step('by the router: a page shown by a click fetches its chunk then and works', async () => {
+  await test.step('by the router: an area is fetched at its first page, then not again', async () => {
     await gotoHydrated(page, '/');
     chunks.length = 0;
     await page.getByTestId('nav-admin').click();
     await expect(page.getByTestId('admin-home')).toBeVisible();
-    expect(fetched('admin')).toBe(true);
-    expect(fetched('users')).toBe(false);
+    expect(areas()).toEqual(['admin_area']);
+    chunks.length = 0;
     await page.getByTestId('admin-users-link').click();
     await expect(page.getByTestId('users-table')).toBeVisible();
-    expect(fetched('users')).toBe(true);
+    expect(chunks).toEqual([]);
     await page.getByTestId('nav-caisse').click();
     await expect(page.getByTestId('caisse-home')).toBeVisible();
-    expect(fetched('till')).toBe(true);
-    // Back to a page already shown: its chunk is not fetched again.
+    expect(areas()).toEqual(['till_area']);
     chunks.length = 0;
     await page.goBack();
     await expect(page.getByTestId('users-table')).toBeVisible();

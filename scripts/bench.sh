@@ -60,9 +60,10 @@ ADMIN_PASSWORD=bench-admin-password
 # --- Set-up and clean-up -------------------------------------------------------
 
 build_server() {
-    log "release build of the server and the browser bundle (cargo leptos build --release --split)"
-    # The same flags as scripts/test.sh, so the compiled dependencies are shared.
-    LEPTOS_OUTPUT_NAME=recyclique RUSTFLAGS="--cfg erase_components" cargo leptos build --release --split >&2
+    log "release build of the server and the browser bundle (cargo leptos build --release --split --precompress)"
+    # The same flags as scripts/test.sh, so the compiled dependencies are shared; the
+    # production build of the README (--precompress: .br and .gz beside each file).
+    LEPTOS_OUTPUT_NAME=recyclique RUSTFLAGS="--cfg erase_components" cargo leptos build --release --split --precompress >&2
     BIN="$CARGO_TARGET_DIR/release/server"
 }
 
@@ -99,6 +100,16 @@ for split, chunks in manifest.items():
 for total_gz, page, total_raw, n in sorted(rows, reverse=True):
     print(f"{'  ' + page:40s} {total_raw // 1024:7d} KB {total_gz // 1024:7d} KB {n}")
 PY
+}
+
+# What the running server sends a browser that accepts brotli and gzip for the main
+# bundle (the precompressed files, through leptos_axum's static file handler).
+SERVED_SHOWN=""
+served_sizes() {
+    local enc bytes
+    read -r enc bytes < <(curl -fsS -o /dev/null -H 'Accept-Encoding: br, gzip' -w '%header{content-encoding} %{size_download}\n' "$BASE/pkg/recyclique.wasm")
+    [ -n "$bytes" ] || { bytes="$enc"; enc=""; }
+    printf '%-40s %7d KB %s\n' "served pkg/recyclique.wasm" "$((bytes / 1024))" "(Content-Encoding: ${enc:-none})"
 }
 
 setup_postgres() {
@@ -308,6 +319,8 @@ bench_one() {
     local gen_s
     gen_s=$(seconds_of - "$BIN" generate-data --lines "$n" --sale-items "$n" --days 365)
     start_server
+    [ -n "$SERVED_SHOWN" ] || served_sizes
+    SERVED_SHOWN=1
 
     local from to from_s to_s
     from="$(date -d '-365 days' +%F)"; to="$(date +%F)"

@@ -50,13 +50,18 @@ pub fn App() -> impl IntoView {
         }
     };
 
+    // True while the router fetches the next page: its area's chunk the first time
+    // (`pages::routes`), which takes a moment on a weak connection.
+    let (routing, set_routing) = signal(false);
+
     view! {
         <Stylesheet id="leptos" href="/pkg/recyclique.css"/>
         <Title formatter=|text: String| if text == "RecyClique" { text } else { format!("{text} · RecyClique") }/>
-        <Router>
+        <Router set_is_routing=set_routing>
             <RouteTitle/>
             <a class="skip-link" href="#contenu" on:click=skip>"Aller au contenu"</a>
             <Header/>
+            <p class="routing" role="status" data-testid="routing">{move || routing.get().then_some("Chargement de la page…")}</p>
             <main class="page" id="contenu" tabindex="-1" node_ref=main_ref>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=pages::Home/>

@@ -124,8 +124,15 @@ test('each page loads its area’s code and hydrates without an error', async ({
     await page.getByTestId('admin-users-link').click();
     await expect(page.getByTestId('users-table')).toBeVisible();
     expect(chunks).toEqual([]);
+    // The till's chunk on a slow connection: the page says it is loading, then shows.
+    await page.route(/\/pkg\/split_till_area_[0-9]+\.wasm$/, async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await route.continue();
+    });
     await page.getByTestId('nav-caisse').click();
+    await expect(page.getByTestId('routing')).toHaveText('Chargement de la page…');
     await expect(page.getByTestId('caisse-home')).toBeVisible();
+    await expect(page.getByTestId('routing')).toBeEmpty();
     expect(areas()).toEqual(['till_area']);
     chunks.length = 0;
     await page.goBack();

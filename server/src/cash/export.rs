@@ -38,9 +38,9 @@ fn money_opt(v: Option<app::money::Cents>) -> Cell<'static> {
     v.map_or(Cell::Empty, Cell::Money)
 }
 
-fn summary_cells(e: &SummaryEntry) -> Vec<Cell<'_>> {
+fn summary_cells(e: &SummaryEntry) -> [Cell<'_>; SUMMARY_COLUMNS.len()] {
     match e {
-        SummaryEntry::Session(s) => vec![
+        SummaryEntry::Session(s) => [
             Cell::Instant(s.opened_at),
             Cell::user(&s.register_name),
             Cell::user(&s.site_name),
@@ -52,7 +52,7 @@ fn summary_cells(e: &SummaryEntry) -> Vec<Cell<'_>> {
             Cell::Money(s.donation_cents),
             money_opt(s.cash_variance_cents),
         ],
-        SummaryEntry::Total(t) => vec![
+        SummaryEntry::Total(t) => [
             Cell::code("TOTAL"),
             Cell::Empty,
             Cell::Empty,
@@ -93,8 +93,8 @@ pub const DETAIL_COLUMNS: [Column; 23] = [
     col("Session", "session_id", 38.0),
 ];
 
-fn detail_cells(s: &CashSession) -> Vec<Cell<'_>> {
-    vec![
+fn detail_cells(s: &CashSession) -> [Cell<'_>; DETAIL_COLUMNS.len()] {
+    [
         Cell::Instant(s.opened_at),
         s.closed_at.map_or(Cell::Empty, Cell::Instant),
         Cell::user(&s.operator_name),
@@ -136,11 +136,11 @@ pub const ITEM_COLUMNS: [Column; 12] = [
     col("Paiements", "payment_methods", 16.0),
 ];
 
-fn item_cells(i: &ExportItem) -> Vec<Cell<'_>> {
+fn item_cells(i: &ExportItem) -> [Cell<'_>; ITEM_COLUMNS.len()] {
     let methods: Vec<PaymentMethod> = PaymentMethod::ALL.into_iter().zip(i.paid_by).filter(|(_, paid)| *paid).map(|(m, _)| m).collect();
     let codes: Vec<&str> = methods.iter().map(|m| m.as_str()).collect();
     let labels: Vec<&str> = methods.iter().map(|m| m.label()).collect();
-    vec![
+    [
         Cell::code(i.sale_id.as_str()),
         Cell::Instant(i.sold_at),
         Cell::code(i.session_id.as_str()),

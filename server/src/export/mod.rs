@@ -82,24 +82,6 @@ impl<'a> Cell<'a> {
     pub fn label(code: &'a str, label: &'a str) -> Self {
         Cell::Label { code: Cow::Borrowed(code), label: Cow::Borrowed(label) }
     }
-    /// The same cell owning its text, for writers that outlive the row.
-    pub fn into_owned(self) -> Cell<'static> {
-        match self {
-            Cell::UserText(t) => Cell::UserText(Cow::Owned(t.into_owned())),
-            Cell::Code(t) => Cell::Code(Cow::Owned(t.into_owned())),
-            Cell::Label { code, label } => Cell::Label { code: Cow::Owned(code.into_owned()), label: Cow::Owned(label.into_owned()) },
-            Cell::Weight(w) => Cell::Weight(w),
-            Cell::Money(m) => Cell::Money(m),
-            Cell::Int(i) => Cell::Int(i),
-            Cell::Instant(t) => Cell::Instant(t),
-            Cell::Bool(b) => Cell::Bool(b),
-            Cell::Empty => Cell::Empty,
-        }
-    }
-}
-
-pub fn owned_row(cells: Vec<Cell<'_>>) -> Vec<Cell<'static>> {
-    cells.into_iter().map(Cell::into_owned).collect()
 }
 
 /// Converts instants to Paris wall-clock time, looking the offset up once per UTC hour:

@@ -187,8 +187,8 @@ fn figure_rows(d: &ReceptionDashboard) -> Vec<FigureRow> {
     periods.chain(series("day", "Jour", &d.daily)).chain(series("month", "Mois", &d.monthly)).collect()
 }
 
-fn figure_cells(r: &FigureRow) -> Vec<Cell<'_>> {
-    vec![
+fn figure_cells(r: &FigureRow) -> [Cell<'_>; FIGURE_COLUMNS.len()] {
+    [
         Cell::label(&r.series.0, &r.series.1),
         Cell::Code(r.point.date_from.to_string().into()),
         Cell::Code(r.point.date_to.to_string().into()),

@@ -43,8 +43,8 @@ fn destination(d: Destination) -> Cell<'static> {
     Cell::label(d.as_str(), d.label())
 }
 
-fn line_cells(l: &ExportLine) -> Vec<Cell<'_>> {
-    vec![
+fn line_cells(l: &ExportLine) -> [Cell<'_>; LINE_COLUMNS.len()] {
+    [
         Cell::code(l.ticket_id.as_str()),
         // Formatted here, on the writer's thread, not on the database's.
         Cell::Code(l.ticket_number.to_string().into()),
@@ -78,8 +78,8 @@ pub const TICKET_COLUMNS: [Column; 11] = [
     col("Poids sorties (kg)", "exit_weight_kg", 14.0),
 ];
 
-fn ticket_cells(t: &Ticket) -> Vec<Cell<'_>> {
-    vec![
+fn ticket_cells(t: &Ticket) -> [Cell<'_>; TICKET_COLUMNS.len()] {
+    [
         Cell::Code(t.id.to_string().into()),
         Cell::Code(t.number.to_string().into()),
         Cell::Instant(t.ticket_at),

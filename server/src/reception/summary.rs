@@ -161,8 +161,8 @@ pub(super) fn flow(exit: bool) -> Cell<'static> {
     }
 }
 
-pub fn summary_cells(e: &SummaryEntry) -> Vec<Cell<'_>> {
-    vec![
+pub fn summary_cells(e: &SummaryEntry) -> [Cell<'_>; SUMMARY_COLUMNS.len()] {
+    [
         Cell::label(e.section.code(), e.section.label(e.exit)),
         e.parent.as_deref().map_or(Cell::Empty, Cell::user),
         e.category.as_deref().map_or(Cell::Empty, Cell::user),

@@ -245,8 +245,11 @@ pub struct Sheet {
     pub columns: &'static [Column],
 }
 
-/// How a row type becomes cells (borrowing its text).
-pub type CellsFn<T> = for<'r> fn(&'r T) -> Vec<Cell<'r>>;
+/// How a row type becomes cells (borrowing its text): an array as long as its sheet's
+/// columns (each cell function's length is its `*_COLUMNS.len()`, so a missing or
+/// extra cell is a compile error), on the writer's stack rather than a heap
+/// allocation per row.
+pub type CellsFn<T, const N: usize> = for<'r> fn(&'r T) -> [Cell<'r>; N];
 
 /// What travels from the producer to the format writer.
 pub enum Event {
@@ -262,12 +265,12 @@ pub trait Batch: Send {
     fn write(&self, out: &mut dyn SheetWriter) -> anyhow::Result<u64>;
 }
 
-struct Typed<T> {
+struct Typed<T, const N: usize> {
     rows: Vec<T>,
-    cells: CellsFn<T>,
+    cells: CellsFn<T, N>,
 }
 
-impl<T: Send> Batch for Typed<T> {
+impl<T: Send, const N: usize> Batch for Typed<T, N> {
     fn write(&self, out: &mut dyn SheetWriter) -> anyhow::Result<u64> {
         for r in &self.rows {
             out.row(&(self.cells)(r))?;
@@ -297,13 +300,13 @@ impl Sheets {
         self.tx.send(Event::Sheet(sheet)).await.map_err(|_| writer_gone())
     }
 
-    pub async fn rows<T: Send + 'static>(&self, rows: Vec<T>, cells: CellsFn<T>) -> anyhow::Result<()> {
+    pub async fn rows<T: Send + 'static, const N: usize>(&self, rows: Vec<T>, cells: CellsFn<T, N>) -> anyhow::Result<()> {
         self.tx.send(Event::Rows(Box::new(Typed { rows, cells }))).await.map_err(|_| writer_gone())
     }
 
     /// Runs a snapshot read (`read` gets the sender its batches go to) and forwards
     /// its batches into the current sheet as they arrive. Returns the rows read.
-    pub async fn pipe<'a, T: Send + 'static>(&self, cells: CellsFn<T>, read: impl FnOnce(BatchSender<T>) -> BoxFuture<'a, StoreResult<u64>>) -> anyhow::Result<u64> {
+    pub async fn pipe<'a, T: Send + 'static, const N: usize>(&self, cells: CellsFn<T, N>, read: impl FnOnce(BatchSender<T>) -> BoxFuture<'a, StoreResult<u64>>) -> anyhow::Result<u64> {
         let (tx, mut rx) = mpsc::channel(2);
         // The read owns the sender: when it ends, the forwarding loop sees the end.
         let reading = read(tx);
